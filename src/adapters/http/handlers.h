@@ -1,0 +1,66 @@
+// Api: the HTTP handlers. Each one parses, calls a use case, and maps the result; none does
+// socket work. Thread-safe: called concurrently from the server's I/O threads.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "adapters/http/response_mapping.h"
+#include "app/authenticator.h"
+#include "app/reader_pool.h"
+#include "app/stock_engine.h"
+
+namespace restock::http {
+
+struct HttpRequest {
+    std::string method;
+    std::string path;   // without the query
+    std::string query;  // after '?', undecoded
+    std::string authorization;
+    std::optional<std::string> idempotency_key;
+    std::string content_type;
+    std::string body;
+    std::string request_id;
+};
+
+struct Exchange {
+    Reply reply;
+    std::string principal;  // key name for the access log; empty if unauthenticated
+    std::string allow;      // Allow header for 405
+};
+
+// Delivers the exchange; callable from any thread, exactly once.
+using Respond = std::function<void(Exchange)>;
+// Runs a task on the I/O side of the connection (so rendering stays off the engine thread).
+using Defer = std::function<void(std::function<void()>)>;
+
+class Api {
+  public:
+    Api(StockEngine& engine, ReaderPool& readers, Authenticator& authenticator)
+        : engine_(engine), readers_(readers), authenticator_(authenticator) {}
+
+    void handle(HttpRequest request, Respond respond, Defer defer);
+
+    // Counted by status class, for /metrics.
+    void count(int status);
+
+  private:
+    struct Context;
+    void dispatch(Context& context, Respond respond, Defer defer);
+    void submit(Context& context, Command command, Respond respond, Defer defer);
+
+    Reply health();
+    Reply metrics();
+    Reply get_product(Context& context);
+    Reply list_products(Context& context);
+    Reply list_movements(Context& context);
+    Reply list_events(Context& context);
+
+    StockEngine& engine_;
+    ReaderPool& readers_;
+    Authenticator& authenticator_;
+    std::atomic<uint64_t> responses_[6] = {};  // 1xx..5xx, [0] unused
+};
+
+}  // namespace restock::http

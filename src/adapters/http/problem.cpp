@@ -1,0 +1,89 @@
+#include "adapters/http/problem.h"
+
+#include <array>
+#include <utility>
+
+#include "json/json.h"
+
+namespace restock::http {
+
+int status_for(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::kInvalidArgument:
+            return 400;
+        case ErrorCode::kNotFound:
+            return 404;
+        case ErrorCode::kAlreadyExists:
+            return 409;
+        case ErrorCode::kConflict:
+            return 409;
+        case ErrorCode::kUnprocessable:
+            return 422;
+        case ErrorCode::kUnavailable:
+            return 503;
+        case ErrorCode::kInternal:
+            return 500;
+    }
+    return 500;
+}
+
+std::string_view title_for(std::string_view slug) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kTitles{{
+        {"invalid-json", "Malformed JSON"},
+        {"invalid-request", "Invalid request"},
+        {"invalid-query", "Invalid query parameter"},
+        {"unauthorized", "Missing or invalid API key"},
+        {"forbidden", "The API key's role may not do this"},
+        {"not-found", "No such resource"},
+        {"product-not-found", "Unknown product"},
+        {"method-not-allowed", "Method not allowed"},
+        {"payload-too-large", "Request body too large"},
+        {"headers-too-large", "Request headers too large"},
+        {"unsupported-media-type", "Unsupported media type"},
+        {"insufficient-stock", "Insufficient stock"},
+        {"negative-stock", "Stock cannot go negative"},
+        {"stock-limit", "Stock limit exceeded"},
+        {"product-exists", "Product already exists"},
+        {"duplicate-reference", "Reference already used"},
+        {"unknown-sku", "Unknown SKU"},
+        {"idempotency-key-reuse", "Idempotency-Key reused with another request"},
+        {"invalid-idempotency-key", "Invalid Idempotency-Key"},
+        {"unavailable", "Service temporarily unavailable"},
+        {"bad-request", "Malformed HTTP request"},
+        {"internal", "Internal error"},
+    }};
+    for (const auto& [known, title] : kTitles) {
+        if (known == slug) return title;
+    }
+    return "Error";
+}
+
+std::string problem_type(std::string_view slug) {
+    return "https://restock.dev/problems/" + std::string(slug);
+}
+
+std::string problem_body(int status, std::string_view slug, std::string_view detail,
+                         std::string_view instance, std::string_view request_id,
+                         std::string_view extra_members) {
+    std::string body;
+    body.reserve(256 + detail.size() + extra_members.size());
+    json::Writer w(body);
+    w.begin_object()
+        .key("type")
+        .value(problem_type(slug))
+        .key("title")
+        .value(title_for(slug))
+        .key("status")
+        .value(status)
+        .key("detail")
+        .value(detail)
+        .key("instance")
+        .value(instance)
+        .key("request_id")
+        .value(request_id);
+    body += extra_members;
+    w.end_object();
+    return body;
+}
+
+}  // namespace restock::http

@@ -1,0 +1,34 @@
+// Domain values and engine outcomes -> JSON response bodies. Pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/commands.h"
+#include "core/event.h"
+#include "core/movement.h"
+#include "core/product.h"
+#include "json/json.h"
+
+namespace restock::http {
+
+struct Reply {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::string location;   // for 201
+    bool replayed = false;  // an Idempotency-Key replay
+};
+
+void write_product(json::Writer& w, const Product& product);
+void write_movement(json::Writer& w, const Movement& movement, std::string_view sku);
+void write_event(json::Writer& w, const Event& event);
+
+std::string product_json(const Product& product);
+
+// What the client gets for an engine outcome. `instance` and `request_id` go into problems.
+Reply reply_for(const Outcome& outcome, std::string_view instance, std::string_view request_id);
+Reply problem_reply(const Error& error, std::string_view instance, std::string_view request_id);
+
+}  // namespace restock::http

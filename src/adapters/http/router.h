@@ -1,0 +1,43 @@
+// Maps method + path to a route. Pure: no I/O, no knowledge of handlers.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace restock::http {
+
+enum class RouteId {
+    kHealth,
+    kMetrics,
+    kCreateProduct,
+    kListProducts,
+    kGetProduct,
+    kPatchProduct,
+    kCheckout,
+    kReceipt,
+    kAdjustment,
+    kMovements,
+    kEvents,
+};
+
+struct RouteMatch {
+    RouteId id;
+    std::string sku;  // percent-decoded path parameter, where the route has one
+};
+
+struct NoRoute {};
+struct MethodNotAllowed {
+    std::string allow;  // value for the Allow header
+};
+
+using Routing = std::variant<RouteMatch, NoRoute, MethodNotAllowed>;
+
+Routing route(std::string_view method, std::string_view path);
+
+// Percent-decodes a path segment or query component ('+' is a space only when `form`).
+// nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text, bool form);
+
+}  // namespace restock::http

@@ -1,0 +1,157 @@
+#include "adapters/sqlite/sqlite_reader.h"
+
+#include "adapters/sqlite/schema.h"
+
+namespace restock::sqlite {
+namespace {
+
+// Rows of a query as records; resets the statement whatever happens.
+template <typename T, typename Read>
+Result<std::vector<T>> collect(Statement& stmt, Read read) {
+    std::vector<T> rows;
+    while (true) {
+        auto row = stmt.step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        rows.push_back(read(stmt));
+    }
+    stmt.reset();
+    return rows;
+}
+
+template <typename T, typename Read>
+Result<std::optional<T>> first(Statement& stmt, Read read) {
+    auto rows = collect<T>(stmt, read);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<T>();
+    return std::optional<T>(std::move(rows->front()));
+}
+
+// Status filter on the derived figures; mirrors status_of() in core/names.cpp.
+constexpr const char* kStatusCondition =
+    "CASE WHEN on_hand - reserved <= 0 THEN 'out_of_stock' "
+    "WHEN on_hand - reserved <= reorder_point THEN 'low' ELSE 'in_stock' END";
+
+}  // namespace
+
+Result<std::unique_ptr<StockReader>> SqliteReader::create(std::unique_ptr<Connection> connection) {
+    std::unique_ptr<SqliteReader> reader(new SqliteReader(std::move(connection)));
+    if (auto s = reader->db_->exec("PRAGMA query_only=ON"); !s) return s.error();
+    if (auto s = reader->prepare_all(); !s) return s.error();
+    return std::unique_ptr<StockReader>(std::move(reader));
+}
+
+Status SqliteReader::prepare_all() {
+    const std::string products = "SELECT " + std::string(kProductColumns) + " FROM products ";
+    const std::initializer_list<std::pair<Statement*, std::string>> statements = {
+        {&product_, products + "WHERE sku = ?"},
+        {&products_all_, products + "WHERE sku > ? ORDER BY sku LIMIT ?"},
+        {&products_by_status_,
+         products + "WHERE sku > ? AND " + kStatusCondition + " = ? ORDER BY sku LIMIT ?"},
+        {&movement_, "SELECT " + std::string(kMovementColumns) + " FROM movements WHERE id = ?"},
+        {&events_, "SELECT " + std::string(kEventColumns) +
+                       " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"},
+        {&idempotency_,
+         "SELECT principal, key, fingerprint, status, body, at FROM idempotency "
+         "WHERE principal = ? AND key = ?"},
+        {&receipt_,
+         "SELECT product_id, reference, qty, movement_id FROM receipts "
+         "WHERE product_id = ? AND reference = ?"},
+        {&api_key_,
+         "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys WHERE hash = ?"},
+    };
+    for (const auto& [target, sql] : statements) {
+        auto stmt = db_->prepare(sql);
+        if (!stmt) return stmt.error();
+        *target = std::move(stmt.value());
+    }
+    return ok_status();
+}
+
+Result<std::optional<Product>> SqliteReader::product(std::string_view sku) {
+    product_.bind(1, sku);
+    return first<Product>(product_, read_product);
+}
+
+Result<std::vector<Product>> SqliteReader::products(std::optional<ProductStatus> status,
+                                                    std::string_view after_sku, std::size_t limit) {
+    if (!status) {
+        products_all_.bind(1, after_sku).bind(2, static_cast<int64_t>(limit));
+        return collect<Product>(products_all_, read_product);
+    }
+    products_by_status_.bind(1, after_sku)
+        .bind(2, to_string(*status))
+        .bind(3, static_cast<int64_t>(limit));
+    return collect<Product>(products_by_status_, read_product);
+}
+
+Result<std::vector<Movement>> SqliteReader::movements(const Product& product, int64_t before_id,
+                                                      std::size_t limit) {
+    // Walk the product's chain from its newest movement (or from the cursor) backwards. Each hop
+    // is a rowid lookup; all of them share one read transaction so the chain is consistent.
+    if (auto s = db_->exec("BEGIN"); !s) return s.error();
+    std::vector<Movement> result;
+    int64_t next = product.last_movement_id;
+    if (before_id > 0) {
+        movement_.bind(1, before_id);
+        auto cursor = first<Movement>(movement_, read_movement);
+        if (!cursor) {
+            (void)db_->exec("COMMIT");
+            return cursor.error();
+        }
+        next = (cursor.value() && cursor.value()->product_id == product.id)
+                   ? cursor.value()->prev_id
+                   : 0;
+    }
+    while (next != 0 && result.size() < limit) {
+        movement_.bind(1, next);
+        auto found = first<Movement>(movement_, read_movement);
+        if (!found) {
+            (void)db_->exec("COMMIT");
+            return found.error();
+        }
+        if (!found.value()) break;
+        next = found.value()->prev_id;
+        result.push_back(std::move(*found.value()));
+    }
+    (void)db_->exec("COMMIT");
+    return result;
+}
+
+Result<std::optional<Movement>> SqliteReader::movement(int64_t id) {
+    movement_.bind(1, id);
+    return first<Movement>(movement_, read_movement);
+}
+
+Result<std::vector<Event>> SqliteReader::events(int64_t after_seq, std::size_t limit) {
+    events_.bind(1, after_seq).bind(2, static_cast<int64_t>(limit));
+    return collect<Event>(events_, read_event);
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteReader::idempotency(std::string_view principal,
+                                                                   std::string_view key) {
+    idempotency_.bind(1, principal).bind(2, key);
+    return first<IdempotencyRecord>(idempotency_, [](const Statement& row) {
+        return IdempotencyRecord{row.text(0), row.text(1),
+                                 row.text(2), static_cast<int>(row.integer(3)),
+                                 row.text(4), row.integer(5)};
+    });
+}
+
+Result<std::optional<ReceiptRecord>> SqliteReader::receipt(int64_t product_id,
+                                                           std::string_view reference) {
+    receipt_.bind(1, product_id).bind(2, reference);
+    return first<ReceiptRecord>(receipt_, [](const Statement& row) {
+        return ReceiptRecord{row.integer(0), row.text(1), row.integer(2), row.integer(3)};
+    });
+}
+
+Result<std::optional<ApiKeyRecord>> SqliteReader::api_key(std::string_view hash) {
+    api_key_.bind(1, hash);
+    return first<ApiKeyRecord>(api_key_, [](const Statement& row) {
+        return ApiKeyRecord{row.integer(0), row.text(1),    row.text(2),
+                            row.text(3),    row.integer(4), row.optional_integer(5)};
+    });
+}
+
+}  // namespace restock::sqlite

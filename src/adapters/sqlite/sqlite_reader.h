@@ -1,0 +1,44 @@
+// StockReader over its own SQLite connection. Each read is its own short read transaction, so
+// it sees committed data only and never blocks the writer (WAL).
+#pragma once
+
+#include <memory>
+
+#include "adapters/sqlite/sqlite_db.h"
+#include "ports/stock_store.h"
+
+namespace restock::sqlite {
+
+class SqliteReader final : public StockReader {
+  public:
+    static Result<std::unique_ptr<StockReader>> create(std::unique_ptr<Connection> connection);
+
+    Result<std::optional<Product>> product(std::string_view sku) override;
+    Result<std::vector<Product>> products(std::optional<ProductStatus> status,
+                                          std::string_view after_sku, std::size_t limit) override;
+    Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
+                                            std::size_t limit) override;
+    Result<std::optional<Movement>> movement(int64_t id) override;
+    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit) override;
+    Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
+                                                         std::string_view key) override;
+    Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
+                                                 std::string_view reference) override;
+    Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override;
+
+  private:
+    explicit SqliteReader(std::unique_ptr<Connection> connection) : db_(std::move(connection)) {}
+    Status prepare_all();
+
+    std::unique_ptr<Connection> db_;
+    Statement product_;
+    Statement products_all_;
+    Statement products_by_status_;
+    Statement movement_;
+    Statement events_;
+    Statement idempotency_;
+    Statement receipt_;
+    Statement api_key_;
+};
+
+}  // namespace restock::sqlite

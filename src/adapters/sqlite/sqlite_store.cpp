@@ -1,0 +1,252 @@
+#include "adapters/sqlite/sqlite_store.h"
+
+#include "adapters/sqlite/schema.h"
+#include "adapters/sqlite/sqlite_reader.h"
+
+namespace restock::sqlite {
+namespace {
+
+// Rows per multi-row movement INSERT: fewer statement executions per group commit.
+constexpr std::size_t kMovementsPerInsert = 32;
+constexpr int kMovementFields = 8;
+
+std::string movement_insert_sql(std::size_t rows) {
+    std::string sql = "INSERT INTO movements(" + std::string(kMovementColumns) + ") VALUES ";
+    for (std::size_t i = 0; i < rows; ++i)
+        sql += (i == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)");
+    return sql;
+}
+
+void bind_movement(Statement& stmt, int base, const Movement& m) {
+    stmt.bind(base + 1, m.id)
+        .bind(base + 2, m.product_id)
+        .bind(base + 3, m.prev_id)
+        .bind(base + 4, static_cast<int64_t>(m.kind))
+        .bind(base + 5, m.delta)
+        .bind(base + 6, m.on_hand_after)
+        .bind(base + 7, std::string_view(m.reference))
+        .bind(base + 8, m.at_ms);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+    auto writer = Connection::open(path, /*create=*/true);
+    if (!writer) return writer.error();
+    if (auto migrated = migrate(*writer.value()); !migrated) return migrated.error();
+    std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(writer.value())));
+
+    auto prepare = [&](Statement& target, const std::string& sql) -> Status {
+        auto stmt = store->writer_->prepare(sql);
+        if (!stmt) return stmt.error();
+        target = std::move(stmt.value());
+        return ok_status();
+    };
+    const std::string product_upsert =
+        "INSERT INTO products(" + std::string(kProductColumns) +
+        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+        "name=excluded.name, on_hand=excluded.on_hand, reserved=excluded.reserved, "
+        "on_order=excluded.on_order, reorder_point=excluded.reorder_point, "
+        "reorder_qty=excluded.reorder_qty, order_up_to=excluded.order_up_to, "
+        "min_order_qty=excluded.min_order_qty, pack_size=excluded.pack_size, "
+        "factory_id=excluded.factory_id, ad_id=excluded.ad_id, signal=excluded.signal, "
+        "last_movement_id=excluded.last_movement_id, updated_at=excluded.updated_at";
+    for (auto [target, sql] : std::initializer_list<std::pair<Statement*, std::string>>{
+             {&store->upsert_product_, product_upsert},
+             {&store->insert_movement_, movement_insert_sql(1)},
+             {&store->insert_movements_wide_, movement_insert_sql(kMovementsPerInsert)},
+             {&store->insert_event_, "INSERT INTO events(" + std::string(kEventColumns) +
+                                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
+             {&store->insert_idempotency_,
+              "INSERT INTO idempotency(principal, key, fingerprint, status, body, at) "
+              "VALUES (?,?,?,?,?,?)"},
+             {&store->insert_receipt_,
+              "INSERT INTO receipts(product_id, reference, qty, movement_id) VALUES (?,?,?,?)"},
+         }) {
+        if (auto s = prepare(*target, sql); !s) return s.error();
+    }
+    return store;
+}
+
+SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> writer)
+    : path_(std::move(path)), writer_(std::move(writer)) {}
+
+Result<EngineSnapshot> SqliteStore::load() {
+    std::lock_guard lock(writer_mutex_);
+    EngineSnapshot snapshot;
+    auto products =
+        writer_->prepare("SELECT " + std::string(kProductColumns) + " FROM products ORDER BY id");
+    if (!products) return products.error();
+    while (true) {
+        auto row = products->step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        snapshot.products.push_back(read_product(products.value()));
+    }
+    auto scalars = writer_->prepare(
+        "SELECT (SELECT coalesce(max(id), 0) FROM movements), "
+        "(SELECT coalesce(max(seq), 0) FROM events), "
+        "(SELECT value FROM meta WHERE key = 'database_id')");
+    if (!scalars) return scalars.error();
+    auto row = scalars->step();
+    if (!row) return row.error();
+    snapshot.last_movement_id = scalars->integer(0);
+    snapshot.last_event_seq = scalars->integer(1);
+    snapshot.database_id = scalars->text(2);
+    return snapshot;
+}
+
+Status SqliteStore::commit(const WriteBatch& batch) {
+    std::lock_guard lock(writer_mutex_);
+    if (auto s = writer_->exec("BEGIN IMMEDIATE"); !s) return s;
+    const Status written = write(batch);
+    if (!written) {
+        (void)writer_->exec("ROLLBACK");
+        return written;
+    }
+    // COMMIT syncs the WAL (synchronous=FULL): when it returns, the batch is durable.
+    const Status committed = writer_->exec("COMMIT");
+    if (!committed) (void)writer_->exec("ROLLBACK");
+    return committed;
+}
+
+Status SqliteStore::write(const WriteBatch& batch) {
+    for (const Product& p : batch.products) {
+        upsert_product_.bind(1, p.id)
+            .bind(2, std::string_view(p.sku))
+            .bind(3, std::string_view(p.name))
+            .bind(4, p.on_hand)
+            .bind(5, p.reserved)
+            .bind(6, p.on_order)
+            .bind(7, p.settings.reorder_point)
+            .bind(8, p.settings.reorder_qty)
+            .bind(9, p.settings.order_up_to)
+            .bind(10, p.settings.min_order_qty)
+            .bind(11, p.settings.pack_size)
+            .bind(12, std::string_view(p.settings.factory_id))
+            .bind(13, p.settings.ad_id)
+            .bind(14, static_cast<int64_t>(p.signal))
+            .bind(15, p.last_movement_id)
+            .bind(16, p.created_at_ms)
+            .bind(17, p.updated_at_ms);
+        if (auto s = upsert_product_.run(); !s) return s;
+    }
+    if (auto s = write_movements(batch.movements); !s) return s;
+    for (const Event& e : batch.events) {
+        insert_event_.bind(1, e.seq)
+            .bind(2, std::string_view(e.id))
+            .bind(3, to_string(e.type))
+            .bind(4, std::string_view(e.sku))
+            .bind(5, e.figures.on_hand)
+            .bind(6, e.figures.reserved)
+            .bind(7, e.figures.available)
+            .bind(8, e.figures.on_order)
+            .bind(9, e.figures.position)
+            .bind(10, e.figures.reorder_point)
+            .bind(11, std::string_view(e.cause))
+            .bind(12, e.at_ms);
+        if (auto s = insert_event_.run(); !s) return s;
+    }
+    for (const IdempotencyRecord& r : batch.idempotency) {
+        insert_idempotency_.bind(1, std::string_view(r.principal))
+            .bind(2, std::string_view(r.key))
+            .bind(3, std::string_view(r.fingerprint))
+            .bind(4, static_cast<int64_t>(r.status))
+            .bind(5, std::string_view(r.body))
+            .bind(6, r.at_ms);
+        if (auto s = insert_idempotency_.run(); !s) return s;
+    }
+    for (const ReceiptRecord& r : batch.receipts) {
+        insert_receipt_.bind(1, r.product_id)
+            .bind(2, std::string_view(r.reference))
+            .bind(3, r.qty)
+            .bind(4, r.movement_id);
+        if (auto s = insert_receipt_.run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Status SqliteStore::write_movements(const std::vector<Movement>& movements) {
+    std::size_t i = 0;
+    for (; i + kMovementsPerInsert <= movements.size(); i += kMovementsPerInsert) {
+        for (std::size_t k = 0; k < kMovementsPerInsert; ++k) {
+            bind_movement(insert_movements_wide_, static_cast<int>(k) * kMovementFields,
+                          movements[i + k]);
+        }
+        if (auto s = insert_movements_wide_.run(); !s) return s;
+    }
+    for (; i < movements.size(); ++i) {
+        bind_movement(insert_movement_, 0, movements[i]);
+        if (auto s = insert_movement_.run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Result<std::unique_ptr<StockReader>> SqliteStore::open_reader() {
+    auto connection = Connection::open(path_, /*create=*/false);
+    if (!connection) return connection.error();
+    return SqliteReader::create(std::move(connection.value()));
+}
+
+Result<ApiKeyRecord> SqliteStore::create_key(ApiKeyRecord record) {
+    std::lock_guard lock(writer_mutex_);
+    auto stmt = writer_->prepare(
+        "INSERT INTO api_keys(hash, name, role, created_at) VALUES (?,?,?,?) RETURNING id");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(record.hash))
+        .bind(2, std::string_view(record.name))
+        .bind(3, std::string_view(record.role))
+        .bind(4, record.created_at_ms);
+    auto row = stmt->step();
+    if (!row) {
+        if (sqlite3_extended_errcode(writer_->handle()) == SQLITE_CONSTRAINT_UNIQUE) {
+            return make_error(ErrorCode::kAlreadyExists, "key-exists",
+                              "a key named '" + record.name + "' already exists");
+        }
+        return row.error();
+    }
+    record.id = stmt->integer(0);
+    stmt->reset();
+    return record;
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteStore::list_keys() {
+    std::lock_guard lock(writer_mutex_);
+    auto stmt = writer_->prepare(
+        "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY id");
+    if (!stmt) return stmt.error();
+    std::vector<ApiKeyRecord> keys;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        keys.push_back(ApiKeyRecord{stmt->integer(0), stmt->text(1), stmt->text(2), stmt->text(3),
+                                    stmt->integer(4), stmt->optional_integer(5)});
+    }
+    return keys;
+}
+
+Status SqliteStore::revoke_key(std::string_view name, int64_t at_ms) {
+    std::lock_guard lock(writer_mutex_);
+    auto stmt = writer_->prepare(
+        "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, at_ms).bind(2, name);
+    if (auto s = stmt->run(); !s) return s;
+    if (sqlite3_changes(writer_->handle()) == 0) {
+        return make_error(ErrorCode::kNotFound, "key-not-found",
+                          "no active key named '" + std::string(name) + "'");
+    }
+    return ok_status();
+}
+
+Result<int64_t> SqliteStore::expire_idempotency(int64_t before_ms) {
+    std::lock_guard lock(writer_mutex_);
+    auto stmt = writer_->prepare("DELETE FROM idempotency WHERE at < ?");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, before_ms);
+    if (auto s = stmt->run(); !s) return s.error();
+    return static_cast<int64_t>(sqlite3_changes(writer_->handle()));
+}
+
+}  // namespace restock::sqlite

@@ -1,0 +1,46 @@
+// The embedded store: one SQLite file in WAL mode. Ledger, outbox, idempotency records and keys
+// share one file so one transaction covers them all.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "adapters/sqlite/sqlite_db.h"
+#include "ports/stock_store.h"
+
+namespace restock::sqlite {
+
+class SqliteStore final : public StockStore, public KeyStore {
+  public:
+    // Opens or creates `path` and brings its schema up to date.
+    static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+
+    Result<EngineSnapshot> load() override;
+    Status commit(const WriteBatch& batch) override;
+    Result<std::unique_ptr<StockReader>> open_reader() override;
+
+    Result<ApiKeyRecord> create_key(ApiKeyRecord record) override;
+    Result<std::vector<ApiKeyRecord>> list_keys() override;
+    Status revoke_key(std::string_view name, int64_t at_ms) override;
+
+    // Deletes idempotency records older than `before_ms`. Returns how many.
+    Result<int64_t> expire_idempotency(int64_t before_ms);
+
+  private:
+    SqliteStore(std::string path, std::unique_ptr<Connection> writer);
+    Status write(const WriteBatch& batch);
+    Status write_movements(const std::vector<Movement>& movements);
+
+    const std::string path_;
+    std::mutex writer_mutex_;  // commit() is single-caller, key admin may come from elsewhere
+    std::unique_ptr<Connection> writer_;
+    Statement upsert_product_;
+    Statement insert_movement_;
+    Statement insert_movements_wide_;
+    Statement insert_event_;
+    Statement insert_idempotency_;
+    Statement insert_receipt_;
+};
+
+}  // namespace restock::sqlite

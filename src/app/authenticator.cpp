@@ -1,0 +1,67 @@
+#include "app/authenticator.h"
+
+#include "support/crypto.h"
+
+namespace restock {
+namespace {
+
+constexpr std::size_t kMaxCacheEntries = 10'000;
+
+Error unauthorized() {
+    return make_error(ErrorCode::kInvalidArgument, "unauthorized",
+                      "the API key is unknown or revoked");
+}
+
+}  // namespace
+
+std::string_view to_string(Role role) {
+    switch (role) {
+        case Role::kStorefront:
+            return "storefront";
+        case Role::kFactory:
+            return "factory";
+        case Role::kAdmin:
+            return "admin";
+    }
+    return "storefront";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+    for (auto role : {Role::kStorefront, Role::kFactory, Role::kAdmin}) {
+        if (to_string(role) == text) return role;
+    }
+    return std::nullopt;
+}
+
+Result<Principal> Authenticator::authenticate(std::string_view key) {
+    const std::string hash = sha256_hex(key);
+    const int64_t now = clock_.now_ms();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = cache_.find(hash);
+        if (it != cache_.end() && it->second.expires_ms > now) {
+            if (!it->second.principal) return unauthorized();
+            return *it->second.principal;
+        }
+    }
+    auto reader = readers_.acquire();
+    if (!reader) return reader.error();
+    auto record = reader.value()->api_key(hash);
+    if (!record) return record.error();
+
+    std::optional<Principal> principal;
+    if (record.value() && !record.value()->revoked_at_ms) {
+        if (auto role = parse_role(record.value()->role)) {
+            principal = Principal{record.value()->name, *role};
+        }
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (cache_.size() >= kMaxCacheEntries) cache_.clear();  // bounded under key spraying
+        cache_[hash] = Entry{principal, now + kCacheMs};
+    }
+    if (!principal) return unauthorized();
+    return *principal;
+}
+
+}  // namespace restock

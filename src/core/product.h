@@ -1,0 +1,49 @@
+// Product: the stock figures and reorder settings of one SKU. Plain data, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace restock {
+
+struct ReorderSettings {
+    int64_t reorder_point = 0;           // position at or below which the product is low
+    int64_t reorder_qty = 0;             // default restock order quantity
+    std::optional<int64_t> order_up_to;  // if set, order enough to bring position up to it
+    int64_t min_order_qty = 1;
+    int64_t pack_size = 1;
+    std::string factory_id;
+    std::optional<std::string> ad_id;
+};
+
+// The last stock signal published for a product; drives edge-triggered events so a product that
+// stays low does not publish stock.low on every sale.
+enum class StockSignal { kNone = 0, kLow = 1, kEmpty = 2 };
+
+enum class ProductStatus { kInStock, kLow, kOutOfStock };
+
+struct Product {
+    int64_t id = 0;  // store-assigned, stable; 0 until created
+    std::string sku;
+    std::string name;
+    int64_t on_hand = 0;
+    int64_t reserved = 0;
+    int64_t on_order = 0;  // quantity on open restock orders
+    ReorderSettings settings;
+    StockSignal signal = StockSignal::kNone;
+    int64_t last_movement_id = 0;  // head of this product's ledger chain (0: none)
+    int64_t created_at_ms = 0;
+    int64_t updated_at_ms = 0;
+
+    int64_t available() const { return on_hand - reserved; }
+    int64_t position() const { return available() + on_order; }
+};
+
+// in_stock / low / out_of_stock as the API reports it: what a shopper can buy now.
+ProductStatus status_of(const Product& product);
+std::string_view to_string(ProductStatus status);
+std::optional<ProductStatus> parse_product_status(std::string_view text);
+
+}  // namespace restock

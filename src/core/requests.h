@@ -1,0 +1,75 @@
+// Requests the stock engine accepts, already parsed into plain values. validate() checks every
+// rule that does not need the current stock; the engine checks the rest.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/product.h"
+#include "core/result.h"
+
+namespace restock {
+
+struct NewProduct {
+    std::string sku;
+    std::string name;
+    int64_t on_hand = 0;
+    ReorderSettings settings;
+};
+
+// Each field, when set, replaces the current value. For the optional settings an inner nullopt
+// clears them.
+struct ProductPatch {
+    std::optional<std::string> name;
+    std::optional<int64_t> reorder_point;
+    std::optional<int64_t> reorder_qty;
+    std::optional<std::optional<int64_t>> order_up_to;
+    std::optional<int64_t> min_order_qty;
+    std::optional<int64_t> pack_size;
+    std::optional<std::string> factory_id;
+    std::optional<std::optional<std::string>> ad_id;
+
+    bool empty() const;
+};
+
+struct CheckoutLine {
+    std::string sku;
+    int64_t qty = 0;
+};
+
+struct CheckoutRequest {
+    std::string order_id;
+    std::vector<CheckoutLine> lines;
+};
+
+struct ReceiptRequest {
+    std::string sku;
+    int64_t qty = 0;
+    std::string reference;
+};
+
+struct AdjustmentRequest {
+    std::string sku;
+    int64_t delta = 0;
+    std::string reason;
+};
+
+Status validate(const NewProduct& request);
+Status validate(const ProductPatch& patch);
+Status validate(const CheckoutRequest& request);
+Status validate(const ReceiptRequest& request);
+Status validate(const AdjustmentRequest& request);
+
+// Checks the settings as a whole (e.g. order_up_to above reorder_point).
+Status validate_settings(const ReorderSettings& settings);
+
+// SKUs: 1..64 of [A-Za-z0-9._-], so they are safe in a URL path segment unescaped.
+bool is_valid_sku(std::string_view sku);
+// Ids and references: 1..max printable ASCII characters without spaces at either end.
+bool is_valid_token(std::string_view text, std::size_t max_length);
+
+ReorderSettings apply(const ProductPatch& patch, ReorderSettings settings);
+
+}  // namespace restock

@@ -1,0 +1,142 @@
+#include "main/composition_root.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "adapters/http/access_log.h"
+#include "adapters/http/handlers.h"
+#include "adapters/http/server.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "app/authenticator.h"
+#include "app/reader_pool.h"
+#include "support/system_clock.h"
+
+namespace restock {
+namespace {
+
+constexpr auto kExpiryInterval = std::chrono::minutes(10);
+
+// Blocks SIGINT/SIGTERM in every thread and waits for them on one, so no other thread is
+// interrupted and shutdown is an ordinary function call.
+class SignalWaiter {
+  public:
+    SignalWaiter() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    }
+    int wait() {
+        int signal = 0;
+        sigwait(&set_, &signal);
+        return signal;
+    }
+
+  private:
+    sigset_t set_;
+};
+
+// Deletes expired idempotency records now and then, off the request path.
+class IdempotencyExpiry {
+  public:
+    IdempotencyExpiry(sqlite::SqliteStore& store, const Clock& clock, int64_t retention_ms)
+        : thread_([this, &store, &clock, retention_ms] {
+              std::unique_lock lock(mutex_);
+              while (!stopping_) {
+                  lock.unlock();
+                  (void)store.expire_idempotency(clock.now_ms() - retention_ms);
+                  lock.lock();
+                  wake_.wait_for(lock, kExpiryInterval, [this] { return stopping_; });
+              }
+          }) {}
+    ~IdempotencyExpiry() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+int fail(const std::string& what, const Error& error) {
+    std::cerr << "restock: " << what << ": " << error.message << "\n";
+    return 1;
+}
+
+}  // namespace
+
+int run_server(const Config& config, const StartupHook& on_start) {
+    SignalWaiter signals;  // before any thread starts, so all inherit the mask
+
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) {
+        std::cerr << "restock: cannot create data dir " << config.data_dir << ": " << ec.message()
+                  << "\n";
+        return 1;
+    }
+    auto store = sqlite::SqliteStore::open(config.data_dir + "/restock.db");
+    if (!store) return fail("cannot open the store", store.error());
+
+    SystemClock clock;
+    EngineOptions engine_options;
+    engine_options.max_batch = static_cast<std::size_t>(config.max_batch);
+    auto engine = StockEngine::start(*store.value(), clock, engine_options);
+    if (!engine) return fail("cannot start the stock engine", engine.error());
+
+    if (on_start) {
+        if (auto s = on_start(*engine.value(), *store.value()); !s) {
+            return fail("start-up failed", s.error());
+        }
+    }
+
+    ReaderPool readers(*store.value());
+    Authenticator authenticator(readers, clock);
+    http::Api api(*engine.value(), readers, authenticator);
+    http::AccessLog log(config.access_log ? stdout : nullptr);
+    IdempotencyExpiry expiry(*store.value(), clock,
+                             config.idempotency_retention_hours * 3600 * 1000);
+
+    http::ServerOptions server_options;
+    server_options.host = config.host();
+    server_options.port = config.port();
+    server_options.io_threads = config.io_threads;
+    server_options.body_limit = static_cast<std::size_t>(config.body_limit_bytes);
+    auto server = http::HttpServer::start(server_options, api, log);
+    if (!server) return fail("cannot start the HTTP server", server.error());
+
+    // The one line scripts and tests wait for; always printed, even with the access log off.
+    std::printf(
+        "{\"level\":\"info\",\"msg\":\"listening\",\"address\":\"%s:%u\",\"data_dir\":\"%s\"}\n",
+        config.host().c_str(), static_cast<unsigned>(server.value()->port()),
+        config.data_dir.c_str());
+    std::fflush(stdout);
+
+    std::thread waiter([&] {
+        signals.wait();
+        server.value()->stop();
+    });
+    server.value()->wait();
+    waiter.join();
+    // Order matters: no new requests, then drain the engine (every accepted command commits),
+    // then tear down the server's remaining sockets.
+    engine.value().reset();
+    server.value().reset();
+    log.event("info", "stopped");
+    return 0;
+}
+
+}  // namespace restock

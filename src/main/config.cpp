@@ -1,0 +1,192 @@
+#include "main/config.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace restock {
+namespace {
+
+Error config_error(std::string message) {
+    return make_error(ErrorCode::kInvalidArgument, "invalid-config", std::move(message));
+}
+
+std::string trim(std::string_view text) {
+    std::size_t begin = 0, end = text.size();
+    while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
+    while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
+        --end;
+    return std::string(text.substr(begin, end - begin));
+}
+
+Result<int64_t> to_integer(const std::string& key, const std::string& text, int64_t low,
+                           int64_t high) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+        return config_error(key + " must be an integer from " + std::to_string(low) + " to " +
+                            std::to_string(high) + ", not '" + text + "'");
+    }
+    return value;
+}
+
+// Applies one setting by its canonical name (snake_case).
+Status apply(Config& config, const std::string& key, const std::string& value) {
+    auto integer = [&](int64_t& target, int64_t low, int64_t high) -> Status {
+        auto parsed = to_integer(key, value, low, high);
+        if (!parsed) return parsed.error();
+        target = parsed.value();
+        return ok_status();
+    };
+    if (key == "data_dir") {
+        config.data_dir = value;
+    } else if (key == "listen") {
+        config.listen = value;
+    } else if (key == "public_url") {
+        config.public_url = value;
+    } else if (key == "ads_url") {
+        config.ads_url = value;
+    } else if (key == "io_threads") {
+        int64_t threads = 0;
+        if (auto s = integer(threads, 1, 64); !s) return s;
+        config.io_threads = static_cast<int>(threads);
+    } else if (key == "body_limit_bytes") {
+        return integer(config.body_limit_bytes, 1024, 16 * 1024 * 1024);
+    } else if (key == "max_batch") {
+        return integer(config.max_batch, 1, 100'000);
+    } else if (key == "idempotency_retention_hours") {
+        return integer(config.idempotency_retention_hours, 1, 24 * 365);
+    } else if (key == "access_log") {
+        if (value != "true" && value != "false")
+            return config_error("access_log must be true or false, not '" + value + "'");
+        config.access_log = value == "true";
+    } else {
+        return config_error("unknown setting '" + key + "'");
+    }
+    return ok_status();
+}
+
+std::string flag_to_key(std::string flag) {
+    for (auto& c : flag) {
+        if (c == '-') c = '_';
+    }
+    return flag;
+}
+
+}  // namespace
+
+std::string Config::host() const {
+    const auto colon = listen.rfind(':');
+    std::string host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    return host;
+}
+
+uint16_t Config::port() const {
+    const auto colon = listen.rfind(':');
+    return static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
+}
+
+Result<std::map<std::string, std::string>> parse_toml(const std::string& text) {
+    std::map<std::string, std::string> out;
+    std::istringstream lines(text);
+    std::string line;
+    int number = 0;
+    while (std::getline(lines, line)) {
+        ++number;
+        std::string content = trim(line);
+        if (content.empty() || content[0] == '#') continue;
+        const auto equals = content.find('=');
+        if (equals == std::string::npos)
+            return config_error("line " + std::to_string(number) + ": expected key = value");
+        std::string key = trim(content.substr(0, equals));
+        std::string value = trim(content.substr(equals + 1));
+        if (!value.empty() && value.front() == '"') {
+            const auto close = value.find('"', 1);
+            if (close == std::string::npos)
+                return config_error("line " + std::to_string(number) + ": unterminated string");
+            const std::string after = trim(value.substr(close + 1));
+            if (!after.empty() && after[0] != '#')
+                return config_error("line " + std::to_string(number) + ": text after the value");
+            value = value.substr(1, close - 1);
+        } else {
+            const auto hash = value.find('#');
+            if (hash != std::string::npos) value = trim(value.substr(0, hash));
+        }
+        if (!out.emplace(key, value).second)
+            return config_error("line " + std::to_string(number) + ": '" + key + "' set twice");
+    }
+    return out;
+}
+
+Result<Config> load_config(const std::vector<std::string>& args, std::vector<std::string>* rest) {
+    // Flags first, so --config is known before the file is read.
+    std::vector<std::pair<std::string, std::string>> flags;
+    std::string config_file;
+    if (const char* env = std::getenv("RESTOCK_CONFIG")) config_file = env;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg.rfind("--", 0) != 0) {
+            if (rest) rest->push_back(arg);
+            continue;
+        }
+        std::string name = arg.substr(2), value;
+        if (const auto equals = name.find('='); equals != std::string::npos) {
+            value = name.substr(equals + 1);
+            name = name.substr(0, equals);
+        } else if (name == "no-access-log") {
+            value = "false";
+            name = "access-log";
+        } else {
+            if (i + 1 >= args.size()) return config_error("--" + name + " needs a value");
+            value = args[++i];
+        }
+        if (name == "config") {
+            config_file = value;
+        } else {
+            flags.emplace_back(flag_to_key(name), value);
+        }
+    }
+
+    Config config;
+    if (!config_file.empty()) {
+        std::ifstream in(config_file);
+        if (!in) return config_error("cannot read config file " + config_file);
+        std::stringstream text;
+        text << in.rdbuf();
+        auto settings = parse_toml(text.str());
+        if (!settings) return settings.error();
+        for (const auto& [key, value] : settings.value()) {
+            if (auto s = apply(config, key, value); !s) {
+                return config_error(config_file + ": " + s.error().message);
+            }
+        }
+    }
+    for (const char* key :
+         {"data_dir", "listen", "public_url", "ads_url", "io_threads", "body_limit_bytes",
+          "max_batch", "access_log", "idempotency_retention_hours"}) {
+        std::string env_name = "RESTOCK_";
+        for (const char* c = key; *c; ++c) env_name.push_back(static_cast<char>(std::toupper(*c)));
+        if (const char* value = std::getenv(env_name.c_str())) {
+            if (auto s = apply(config, key, value); !s) {
+                return config_error(env_name + ": " + s.error().message);
+            }
+        }
+    }
+    for (const auto& [key, value] : flags) {
+        if (auto s = apply(config, key, value); !s) {
+            return config_error("--" + key + ": " + s.error().message);
+        }
+    }
+    const auto colon = config.listen.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        return config_error("listen must be HOST:PORT, not '" + config.listen + "'");
+    if (!to_integer("listen port", config.listen.substr(colon + 1), 0, 65535))
+        return config_error("listen port must be 0 to 65535 in '" + config.listen + "'");
+    if (config.public_url.empty()) config.public_url = "http://" + config.listen;
+    return config;
+}
+
+}  // namespace restock

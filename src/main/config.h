@@ -1,0 +1,37 @@
+// Config: every setting of `restock serve`, validated once at start-up.
+// Precedence: defaults < config file (restock.toml) < RESTOCK_* environment < flags.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace restock {
+
+struct Config {
+    std::string data_dir = "./data";
+    std::string listen = "127.0.0.1:8080";
+    std::string public_url;  // default: http://<listen>
+    std::string ads_url;     // the Ads API (used by the restock loop)
+    int io_threads = 2;
+    int64_t body_limit_bytes = 64 * 1024;
+    int64_t max_batch = 1024;
+    bool access_log = true;
+    int64_t idempotency_retention_hours = 24;
+
+    std::string host() const;
+    uint16_t port() const;
+};
+
+// Parses flags (--name value or --name=value), the environment and the config file named by
+// --config / RESTOCK_CONFIG. Unknown keys and bad values are errors. `rest` receives arguments
+// that are not flags.
+Result<Config> load_config(const std::vector<std::string>& args, std::vector<std::string>* rest);
+
+// Parses the `key = value` subset of TOML used by restock.toml.
+Result<std::map<std::string, std::string>> parse_toml(const std::string& text);
+
+}  // namespace restock

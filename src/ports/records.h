@@ -1,0 +1,71 @@
+// Plain records the store keeps beside products, movements and events.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/movement.h"
+#include "core/product.h"
+
+namespace restock {
+
+// The stored first response to a request that carried an Idempotency-Key.
+struct IdempotencyRecord {
+    std::string principal;    // who sent it: keys are scoped per API key
+    std::string key;          // the Idempotency-Key header
+    std::string fingerprint;  // hash of method, path and body
+    int status = 0;
+    std::string body;
+    int64_t at_ms = 0;
+};
+
+// A receipt already booked under (product, reference): receipts are idempotent per reference.
+struct ReceiptRecord {
+    int64_t product_id = 0;
+    std::string reference;
+    int64_t qty = 0;
+    int64_t movement_id = 0;
+};
+
+struct ApiKeyRecord {
+    int64_t id = 0;
+    std::string name;
+    std::string role;  // "admin", "storefront" or "factory"
+    std::string hash;  // hex SHA-256 of the key; the key itself is never stored
+    int64_t created_at_ms = 0;
+    std::optional<int64_t> revoked_at_ms;
+};
+
+// Everything one group commit writes, in one transaction.
+struct WriteBatch {
+    std::vector<Product> products;  // full state of every product created or changed
+    std::vector<Movement> movements;
+    std::vector<Event> events;
+    std::vector<IdempotencyRecord> idempotency;
+    std::vector<ReceiptRecord> receipts;
+
+    bool empty() const {
+        return products.empty() && movements.empty() && events.empty() && idempotency.empty() &&
+               receipts.empty();
+    }
+    void clear() {
+        products.clear();
+        movements.clear();
+        events.clear();
+        idempotency.clear();
+        receipts.clear();
+    }
+};
+
+// What the engine needs at start: the authoritative state it will own from then on.
+struct EngineSnapshot {
+    std::vector<Product> products;
+    int64_t last_movement_id = 0;
+    int64_t last_event_seq = 0;
+    std::string database_id;  // random, fixed at creation; makes event ids globally unique
+};
+
+}  // namespace restock

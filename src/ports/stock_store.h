@@ -1,0 +1,64 @@
+// Store port: where products, the ledger, the outbox and request records live durably.
+// The embedded adapter is SQLite; a PostgreSQL one comes later. Core code never sees either.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "ports/records.h"
+
+namespace restock {
+
+// Read access to committed state. NOT thread-safe: one reader per thread at a time.
+// Readers never block the writer and see only committed data.
+class StockReader {
+  public:
+    virtual ~StockReader() = default;
+
+    virtual Result<std::optional<Product>> product(std::string_view sku) = 0;
+    // Products ordered by sku, strictly after `after_sku`, optionally by status.
+    virtual Result<std::vector<Product>> products(std::optional<ProductStatus> status,
+                                                  std::string_view after_sku,
+                                                  std::size_t limit) = 0;
+    // A product's movements, newest first, with ids below `before_id` (0: from the newest).
+    virtual Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
+                                                    std::size_t limit) = 0;
+    virtual Result<std::optional<Movement>> movement(int64_t id) = 0;
+    // Events with seq > after_seq, oldest first.
+    virtual Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit) = 0;
+    virtual Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
+                                                                 std::string_view key) = 0;
+    virtual Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
+                                                         std::string_view reference) = 0;
+    // The key with this hash, revoked or not.
+    virtual Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) = 0;
+};
+
+// Thread-safe as documented per method.
+class StockStore {
+  public:
+    virtual ~StockStore() = default;
+
+    // Called once, before any commit.
+    virtual Result<EngineSnapshot> load() = 0;
+    // Writes the whole batch atomically; returns only once it is durable (survives power loss).
+    // REQUIRES: one caller at a time (the engine's writer thread).
+    virtual Status commit(const WriteBatch& batch) = 0;
+    // A new reader with its own connection. Thread-safe.
+    virtual Result<std::unique_ptr<StockReader>> open_reader() = 0;
+};
+
+// API keys, stored hashed. Thread-safe.
+class KeyStore {
+  public:
+    virtual ~KeyStore() = default;
+    virtual Result<ApiKeyRecord> create_key(ApiKeyRecord record) = 0;
+    virtual Result<std::vector<ApiKeyRecord>> list_keys() = 0;
+    // Not found is kNotFound.
+    virtual Status revoke_key(std::string_view name, int64_t at_ms) = 0;
+};
+
+}  // namespace restock
