@@ -9,9 +9,12 @@
 
 #include "core/movement.h"
 #include "core/product.h"
+#include "core/queue_book.h"
 #include "core/requests.h"
+#include "core/restock_order.h"
 #include "core/result.h"
 #include "core/stock_rules.h"
+#include "core/subscription.h"
 
 namespace restock {
 
@@ -20,8 +23,104 @@ struct PatchProduct {
     ProductPatch patch;
 };
 
+// --- the restock loop ---------------------------------------------------------------
+
+// order-dispatch: the open order for the product, creating it if the product needs one.
+struct PlaceRestockOrder {
+    std::string sku;
+    std::string trigger_event_id;
+};
+
+// order-dispatch: the factory's answer, and the queue message settled in the same commit.
+struct CompleteDispatch {
+    std::string order_id;
+    bool accepted = false;
+    std::string error;  // when not accepted
+    int64_t message_id = 0;
+    int64_t receive_count = 0;
+};
+
+// The factory's legacy callback, token already verified: queue a stock receipt.
+struct AcceptCallback {
+    std::string order_id;
+    std::string sku;
+    int64_t qty = 0;
+    std::string shipment;  // shipment id, or derived from the quantity
+};
+
+// stock-increase: book a shipment once per (order, shipment) and settle the message.
+struct ReceiveShipment {
+    std::string order_id;
+    std::string shipment;
+    int64_t qty = 0;
+    int64_t message_id = 0;
+    int64_t receive_count = 0;
+};
+
+// --- queues ----------------------------------------------------------------------------
+
+struct QueueReceive {
+    std::string queue;
+    std::size_t max = 1;
+};
+struct QueueAck {
+    int64_t id = 0;
+    int64_t receive_count = 0;
+};
+struct QueueFail {
+    int64_t id = 0;
+    int64_t receive_count = 0;
+    std::string error;
+};
+struct QueueRedrive {
+    std::string queue;
+};
+struct QueuePurge {
+    std::string queue;
+};
+struct QueuePolicyPatch {
+    std::string queue;
+    std::optional<int64_t> max_receive_count;
+    std::optional<int64_t> visibility_timeout_ms;
+    std::optional<int64_t> backoff_base_ms;
+    std::optional<int64_t> backoff_max_ms;
+};
+struct QueueList {};
+struct QueuePeek {
+    std::string queue;
+    std::size_t limit = 50;
+};
+
+// --- topics and factories --------------------------------------------------------------
+
+struct CreateSubscription {
+    Subscription subscription;  // id, secret and created_at are assigned by the engine
+};
+struct DeleteSubscription {
+    std::string topic;
+    std::string id;
+};
+struct ListSubscriptions {
+    std::string topic;
+};
+struct PutFactory {
+    Factory factory;
+};
+struct GetFactories {
+    std::string id;  // empty: all
+};
+struct GetRestockOrders {
+    std::string id;  // empty: all, newest first
+    std::size_t limit = 100;
+    std::string after_id;
+};
+
 using Command =
-    std::variant<NewProduct, PatchProduct, CheckoutRequest, ReceiptRequest, AdjustmentRequest>;
+    std::variant<NewProduct, PatchProduct, CheckoutRequest, ReceiptRequest, AdjustmentRequest,
+                 PlaceRestockOrder, CompleteDispatch, AcceptCallback, ReceiveShipment, QueueReceive,
+                 QueueAck, QueueFail, QueueRedrive, QueuePurge, QueuePolicyPatch, QueueList,
+                 QueuePeek, CreateSubscription, DeleteSubscription, ListSubscriptions, PutFactory,
+                 GetFactories, GetRestockOrders>;
 
 struct ProductOutcome {
     Product product;
@@ -57,10 +156,59 @@ struct MovementOutcome {
 struct StoredResponse {
     int status = 0;
     std::string body;
+    std::string location;  // the Location header of a 201, replayed with it
 };
 
-using Outcome = std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused,
-                             MovementOutcome, StoredResponse>;
+struct OrderOutcome {
+    std::optional<RestockOrder> order;  // nullopt: no order needed now
+    bool created = false;
+    std::optional<Factory> factory;  // where it goes, if the factory is known
+    std::string note;                // why there is no order, for logs
+};
+
+struct MessagesOutcome {
+    std::vector<QueueMessage> messages;
+};
+
+struct QueueInfo {
+    QueuePolicy policy;
+    QueueCounts counts;
+};
+struct QueuesOutcome {
+    std::vector<QueueInfo> queues;
+};
+
+struct CountOutcome {
+    std::string label;  // what was counted: "redriven", "purged"
+    int64_t count = 0;
+};
+
+struct SubscriptionsOutcome {
+    std::vector<Subscription> subscriptions;
+    bool created = false;  // a single new one: its secret may be shown once
+};
+
+struct FactoriesOutcome {
+    std::vector<Factory> factories;
+    bool created = false;
+    bool single = false;  // asked for one by id
+};
+
+struct OrdersOutcome {
+    std::vector<RestockOrder> orders;
+    bool single = false;
+};
+
+// Done, nothing more to report (acks, settled messages, queued callbacks).
+struct Done {
+    std::string note;
+    int status = 200;  // 202 when the work continues asynchronously
+};
+
+using Outcome =
+    std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused, MovementOutcome,
+                 StoredResponse, OrderOutcome, MessagesOutcome, QueuesOutcome, CountOutcome,
+                 SubscriptionsOutcome, FactoriesOutcome, OrdersOutcome, Done>;
 
 struct IdempotencyTag {
     std::string principal;

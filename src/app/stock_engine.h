@@ -1,7 +1,9 @@
-// StockEngine: the single writer. It owns the authoritative product state in memory, applies
-// commands one after another (so checkout can never oversell, whatever the concurrency), and
-// commits them in groups: one transaction and one durable sync per batch. A command's `done`
-// runs only after its batch is durable, so every acknowledged write survives a crash.
+// StockEngine: the single writer. It owns the authoritative state in memory — products, restock
+// orders, queues, subscriptions, factories — applies commands one after another (so checkout
+// can never oversell, whatever the concurrency), and commits them in groups: one transaction
+// and one durable sync per batch. A command's `done` runs only after its batch is durable, so
+// every acknowledged write survives a crash. Events are written in the same transaction as the
+// change that raised them, and fanned out to subscribed queues in that same transaction.
 //
 // Thread-safety: submit() from any thread. Everything else runs on the engine's own thread.
 #pragma once
@@ -9,12 +11,16 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
 #include "app/commands.h"
+#include "app/queue_signals.h"
 #include "ports/clock.h"
 #include "ports/stock_store.h"
 
@@ -23,7 +29,14 @@ namespace restock {
 struct EngineOptions {
     std::size_t max_batch = 1024;     // submissions per group commit
     std::size_t max_queue = 100'000;  // beyond this, submit() answers unavailable at once
+    QueueSignals* signals = nullptr;  // told which queues got deliverable messages
 };
+
+// The queues of the restock loop, created on first start.
+inline constexpr const char* kRestockOrdersQueue = "restock-orders";
+inline constexpr const char* kAdControlQueue = "ad-control";
+inline constexpr const char* kStockReceiptsQueue = "stock-receipts";
+inline constexpr const char* kNotificationsQueue = "notifications";
 
 class StockEngine {
   public:
@@ -43,26 +56,66 @@ class StockEngine {
     };
     Stats stats() const;
 
-  private:
     class Batch;
+
+  private:
     StockEngine(StockStore& store, const Clock& clock, EngineOptions options,
                 std::unique_ptr<StockReader> reader, EngineSnapshot snapshot);
 
     void run();
     void process(std::deque<Submission>& submissions);
+    bool commit(Batch& batch);
+    void rollback(Batch& batch);
     Outcome execute(Submission& submission, Batch& batch);
     Outcome apply(const Command& command, Batch& batch);
+    void bootstrap(Batch& batch);
+
+    // Stock (engine_stock.cpp).
     Outcome apply(const NewProduct& request, Batch& batch);
     Outcome apply(const PatchProduct& request, Batch& batch);
     Outcome apply(const CheckoutRequest& request, Batch& batch);
     Outcome apply(const ReceiptRequest& request, Batch& batch);
     Outcome apply(const AdjustmentRequest& request, Batch& batch);
-
     Product* find(std::string_view sku);
+    Product* find_by_id(int64_t id);
     Movement& add_movement(Product& product, MovementKind kind, int64_t delta,
                            std::string reference, Batch& batch);
+    Result<MovementOutcome> book_receipt(Product& product, int64_t qty,
+                                         const std::string& reference, Batch& batch);
     void add_event_if(std::optional<EventType> type, const Product& product, std::string cause,
                       Batch& batch);
+    void add_order_event(EventType type, const Product& product, const RestockOrder& order,
+                         std::string cause, Batch& batch);
+    void publish(Event event, Batch& batch);
+
+    // The restock loop (engine_loop.cpp).
+    Outcome apply(const PlaceRestockOrder& request, Batch& batch);
+    Outcome apply(const CompleteDispatch& request, Batch& batch);
+    Outcome apply(const AcceptCallback& request, Batch& batch);
+    Outcome apply(const ReceiveShipment& request, Batch& batch);
+    RestockOrder* find_order(const std::string& id);
+    RestockOrder& touch_order(RestockOrder& order, Batch& batch);
+    void close_order(RestockOrder& order, OrderStatus status, Batch& batch);
+
+    // Queues, topics, factories (engine_queues.cpp).
+    Outcome apply(const QueueReceive& request, Batch& batch);
+    Outcome apply(const QueueAck& request, Batch& batch);
+    Outcome apply(const QueueFail& request, Batch& batch);
+    Outcome apply(const QueueRedrive& request, Batch& batch);
+    Outcome apply(const QueuePurge& request, Batch& batch);
+    Outcome apply(const QueuePolicyPatch& request, Batch& batch);
+    Outcome apply(const QueueList& request, Batch& batch);
+    Outcome apply(const QueuePeek& request, Batch& batch);
+    Outcome apply(const CreateSubscription& request, Batch& batch);
+    Outcome apply(const DeleteSubscription& request, Batch& batch);
+    Outcome apply(const ListSubscriptions& request, Batch& batch);
+    Outcome apply(const PutFactory& request, Batch& batch);
+    Outcome apply(const GetFactories& request, Batch& batch);
+    Outcome apply(const GetRestockOrders& request, Batch& batch);
+    // Fails a delivered message; a dead-lettered restock-orders message fails its order.
+    Result<FailOutcome> fail_message(int64_t id, int64_t receive_count, std::string error,
+                                     Batch& batch);
+    Status ack_message(int64_t id, int64_t receive_count);
 
     StockStore& store_;
     const Clock& clock_;
@@ -71,10 +124,19 @@ class StockEngine {
 
     // Engine-thread state.
     std::unordered_map<std::string, Product> products_;
+    std::unordered_map<int64_t, Product*> products_by_id_;
     int64_t last_product_id_ = 0;
     int64_t last_movement_id_ = 0;
     int64_t last_event_seq_ = 0;
     std::string database_id_;
+    std::map<std::string, RestockOrder> orders_;
+    std::unordered_map<int64_t, std::string> open_order_by_product_;
+    int64_t last_order_number_ = 0;
+    std::map<std::string, Factory> factories_;
+    std::map<std::string, Subscription> subscriptions_;
+    int64_t last_subscription_number_ = 0;
+    QueueBook queues_;
+    std::mt19937_64 random_{std::random_device{}()};
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -8,7 +8,15 @@
 
 namespace restock {
 
-enum class EventType { kStockLow = 1, kStockEmpty = 2, kStockRestored = 3 };
+enum class EventType {
+    kStockLow = 1,
+    kStockEmpty = 2,
+    kStockRestored = 3,
+    kRestockOrdered = 4,   // an order was created for the product
+    kRestockAccepted = 5,  // the factory accepted it (2xx)
+    kRestockReceived = 6,  // a shipment arrived
+    kRestockFailed = 7,    // delivery to the factory gave up (dead-lettered)
+};
 
 // The figures of the product at the moment the event was raised.
 struct StockFigures {
@@ -26,7 +34,9 @@ struct Event {
     EventType type = EventType::kStockLow;
     std::string sku;
     StockFigures figures;
-    std::string cause;  // what triggered it: "checkout", "refused-checkout", "receipt", ...
+    std::string cause;     // what triggered it: "checkout", "refused-checkout", "receipt", ...
+    std::string order_id;  // restock.* events: the order
+    int64_t qty = 0;       // restock.*: ordered or received quantity
     int64_t at_ms = 0;
 };
 

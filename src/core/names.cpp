@@ -59,12 +59,22 @@ std::string_view to_string(EventType type) {
             return "stock.empty";
         case EventType::kStockRestored:
             return "stock.restored";
+        case EventType::kRestockOrdered:
+            return "restock.ordered";
+        case EventType::kRestockAccepted:
+            return "restock.accepted";
+        case EventType::kRestockReceived:
+            return "restock.received";
+        case EventType::kRestockFailed:
+            return "restock.failed";
     }
     return "stock.low";
 }
 
 std::optional<EventType> parse_event_type(std::string_view text) {
-    for (auto t : {EventType::kStockLow, EventType::kStockEmpty, EventType::kStockRestored}) {
+    for (auto t : {EventType::kStockLow, EventType::kStockEmpty, EventType::kStockRestored,
+                   EventType::kRestockOrdered, EventType::kRestockAccepted,
+                   EventType::kRestockReceived, EventType::kRestockFailed}) {
         if (to_string(t) == text) return t;
     }
     return std::nullopt;

@@ -8,9 +8,11 @@
 #include "adapters/sqlite/sqlite_store.h"
 #include "app/api_keys.h"
 #include "app/authenticator.h"
+#include "factory_sim/factory_sim.h"
 #include "main/composition_root.h"
 #include "main/config.h"
-#include "main/demo_seed.h"
+#include "main/demo.h"
+#include "main/queues_cli.h"
 #include "support/system_clock.h"
 #include "support/time_format.h"
 
@@ -24,11 +26,15 @@ commands:
             --data-dir DIR (./data)  --listen HOST:PORT (127.0.0.1:8080)  --public-url URL
             --ads-url URL  --config FILE  --io-threads N  --max-batch N  --body-limit-bytes N
             --no-access-log
-  demo      serve with demo products and freshly printed admin and storefront keys
-            (same options as serve)
+  demo      serve + a factory simulator (separate process) + storefront traffic, with demo
+            products and freshly printed admin and storefront keys (same options as serve)
   keys      create --data-dir DIR --role admin|storefront|factory --name NAME
             list   --data-dir DIR
             revoke --data-dir DIR --name NAME
+  queues    list | peek NAME | redrive NAME | purge NAME   [--url URL] [--key ADMIN_KEY]
+            (talks to the running server; RESTOCK_URL and RESTOCK_KEY work too)
+  factory-sim --listen HOST:PORT [--delay-ms N] [--fail-rate F] [--hang-rate F] [--hang-ms N]
+            an imitation of the legacy factory API, for the demo and the tests
   version   print the version
 
 Settings may also come from restock.toml (--config) and RESTOCK_* environment variables,
@@ -133,17 +139,34 @@ int run_cli(const std::vector<std::string>& args) {
         return 0;
     }
     if (command == "keys") return run_keys(args);
+    if (command == "queues") {
+        return run_queues_cli(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (command == "factory-sim") {
+        return run_factory_sim(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
     if (command == "serve" || command == "demo") {
         std::vector<std::string> rest;
         auto config = load_config(std::vector<std::string>(args.begin() + 1, args.end()), &rest);
         if (!config) return usage_error(config.error().message);
         if (!rest.empty()) return usage_error("unexpected argument '" + rest.front() + "'");
         if (command == "serve") return run_server(config.value());
-        const Config demo_config = config.value();
-        return run_server(demo_config, [&demo_config](StockEngine& engine, KeyStore& keys) {
+        // The demo runs before the server's signal mask is set: the simulator child starts
+        // with default signal handling.
+        auto demo = Demo::start(config.value(), DemoOptions{});
+        if (!demo) {
+            std::cerr << "restock: cannot start the demo: " << demo.error().message << "\n";
+            return 1;
+        }
+        ServerHooks hooks;
+        hooks.on_start = [&](StockEngine& engine, KeyStore& keys) {
             SystemClock clock;
-            return seed_demo(engine, keys, clock, demo_config);
-        });
+            return demo.value()->seed(engine, keys, clock);
+        };
+        hooks.on_listening = [&](uint16_t port) { demo.value()->on_listening(port); };
+        const int code = run_server(config.value(), hooks);
+        demo.value().reset();
+        return code;
     }
     return usage_error("unknown command '" + command + "'");
 }

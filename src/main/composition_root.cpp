@@ -9,11 +9,18 @@
 #include <iostream>
 #include <thread>
 
+#include "adapters/curl/curl_http_client.h"
+#include "adapters/curl/curl_mailer.h"
 #include "adapters/http/access_log.h"
 #include "adapters/http/handlers.h"
 #include "adapters/http/server.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "app/authenticator.h"
+#include "app/functions/ad_control.h"
+#include "app/functions/function_runner.h"
+#include "app/functions/notifier.h"
+#include "app/functions/order_dispatch.h"
+#include "app/functions/stock_increase.h"
 #include "app/reader_pool.h"
 #include "support/system_clock.h"
 
@@ -21,6 +28,8 @@ namespace restock {
 namespace {
 
 constexpr auto kExpiryInterval = std::chrono::minutes(10);
+constexpr int64_t kFunctionTimeoutMs = 10'000;
+constexpr int64_t kMailTimeoutMs = 10'000;
 
 // Blocks SIGINT/SIGTERM in every thread and waits for them on one, so no other thread is
 // interrupted and shutdown is an ordinary function call.
@@ -78,7 +87,7 @@ int fail(const std::string& what, const Error& error) {
 
 }  // namespace
 
-int run_server(const Config& config, const StartupHook& on_start) {
+int run_server(const Config& config, const ServerHooks& hooks) {
     SignalWaiter signals;  // before any thread starts, so all inherit the mask
 
     std::error_code ec;
@@ -91,22 +100,57 @@ int run_server(const Config& config, const StartupHook& on_start) {
     auto store = sqlite::SqliteStore::open(config.data_dir + "/restock.db");
     if (!store) return fail("cannot open the store", store.error());
 
+    auto callback_secret = store.value()->callback_secret();
+    if (!callback_secret) return fail("cannot read the callback secret", callback_secret.error());
+
     SystemClock clock;
+    QueueSignals queue_signals;
     EngineOptions engine_options;
     engine_options.max_batch = static_cast<std::size_t>(config.max_batch);
+    engine_options.signals = &queue_signals;
     auto engine = StockEngine::start(*store.value(), clock, engine_options);
     if (!engine) return fail("cannot start the stock engine", engine.error());
 
-    if (on_start) {
-        if (auto s = on_start(*engine.value(), *store.value()); !s) {
+    if (hooks.on_start) {
+        if (auto s = hooks.on_start(*engine.value(), *store.value()); !s) {
             return fail("start-up failed", s.error());
         }
     }
 
     ReaderPool readers(*store.value());
     Authenticator authenticator(readers, clock);
-    http::Api api(*engine.value(), readers, authenticator);
+    http::Api api(*engine.value(), readers, authenticator, callback_secret.value());
     http::AccessLog log(config.access_log ? stdout : nullptr);
+    http::AccessLog operations(stdout);  // the loop's own lines, even with the access log off
+    const LogSink sink = [&operations](std::string_view level, const std::string& message) {
+        operations.event(level, message);
+    };
+
+    // The restock loop's functions, each on its queue.
+    curl::CurlHttpClient outbound;
+    std::unique_ptr<curl::CurlMailer> mailer;
+    if (!config.smtp_url.empty()) {
+        mailer = std::make_unique<curl::CurlMailer>(config.smtp_url, kMailTimeoutMs);
+    }
+    std::vector<std::unique_ptr<FunctionRunner>> functions;
+    auto function = [&](const char* name, const char* queue, Handler handler) {
+        functions.push_back(std::make_unique<FunctionRunner>(
+            *engine.value(), queue_signals,
+            FunctionSpec{name, queue, config.function_concurrency, kFunctionTimeoutMs},
+            std::move(handler), sink));
+    };
+    function("order-dispatch", kRestockOrdersQueue,
+             make_order_dispatch(*engine.value(), outbound,
+                                 OrderDispatchConfig{config.public_url, callback_secret.value(),
+                                                     "restock", kFunctionTimeoutMs},
+                                 sink));
+    function("stock-increase", kStockReceiptsQueue, make_stock_increase(*engine.value()));
+    function("ad-control", kAdControlQueue,
+             make_ad_control(readers, outbound, AdControlConfig{config.ads_url, kFunctionTimeoutMs},
+                             sink));
+    function("notifier", kNotificationsQueue,
+             make_notifier(*engine.value(), outbound, mailer.get(), clock,
+                           NotifierConfig{config.mail_from, kFunctionTimeoutMs}, sink));
     IdempotencyExpiry expiry(*store.value(), clock,
                              config.idempotency_retention_hours * 3600 * 1000);
 
@@ -124,6 +168,7 @@ int run_server(const Config& config, const StartupHook& on_start) {
         config.host().c_str(), static_cast<unsigned>(server.value()->port()),
         config.data_dir.c_str());
     std::fflush(stdout);
+    if (hooks.on_listening) hooks.on_listening(server.value()->port());
 
     std::thread waiter([&] {
         signals.wait();
@@ -131,8 +176,10 @@ int run_server(const Config& config, const StartupHook& on_start) {
     });
     server.value()->wait();
     waiter.join();
-    // Order matters: no new requests, then drain the engine (every accepted command commits),
-    // then tear down the server's remaining sockets.
+    // Order matters: no new requests, no new function invocations, then drain the engine (every
+    // accepted command commits), then tear down the server's remaining sockets.
+    queue_signals.close();
+    functions.clear();
     engine.value().reset();
     server.value().reset();
     log.event("info", "stopped");

@@ -10,10 +10,14 @@
 
 namespace restock {
 
-// Runs at start-up, after the engine is ready and before the server accepts traffic.
-using StartupHook = std::function<Status(StockEngine& engine, KeyStore& keys)>;
+struct ServerHooks {
+    // After the engine is ready, before the server accepts traffic.
+    std::function<Status(StockEngine& engine, KeyStore& keys)> on_start;
+    // Once the server listens, with its port.
+    std::function<void(uint16_t port)> on_listening;
+};
 
 // Serves until SIGINT/SIGTERM. Returns the process exit code.
-int run_server(const Config& config, const StartupHook& on_start = {});
+int run_server(const Config& config, const ServerHooks& hooks = {});
 
 }  // namespace restock

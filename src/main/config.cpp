@@ -47,6 +47,14 @@ Status apply(Config& config, const std::string& key, const std::string& value) {
         config.public_url = value;
     } else if (key == "ads_url") {
         config.ads_url = value;
+    } else if (key == "smtp_url") {
+        config.smtp_url = value;
+    } else if (key == "mail_from") {
+        config.mail_from = value;
+    } else if (key == "function_concurrency") {
+        int64_t workers = 0;
+        if (auto s = integer(workers, 1, 64); !s) return s;
+        config.function_concurrency = static_cast<int>(workers);
     } else if (key == "io_threads") {
         int64_t threads = 0;
         if (auto s = integer(threads, 1, 64); !s) return s;

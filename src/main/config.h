@@ -15,7 +15,10 @@ struct Config {
     std::string data_dir = "./data";
     std::string listen = "127.0.0.1:8080";
     std::string public_url;  // default: http://<listen>
-    std::string ads_url;     // the Ads API (used by the restock loop)
+    std::string ads_url;     // the Ads API; empty: ads are not managed
+    std::string smtp_url;    // e.g. smtp://127.0.0.1:25; empty: email subscriptions fail clearly
+    std::string mail_from = "restock@localhost";
+    int function_concurrency = 2;  // worker threads per function
     int io_threads = 2;
     int64_t body_limit_bytes = 64 * 1024;
     int64_t max_batch = 1024;

@@ -9,6 +9,9 @@
 #include "core/event.h"
 #include "core/movement.h"
 #include "core/product.h"
+#include "core/queue_book.h"
+#include "core/restock_order.h"
+#include "core/subscription.h"
 
 namespace restock {
 
@@ -19,6 +22,7 @@ struct IdempotencyRecord {
     std::string fingerprint;  // hash of method, path and body
     int status = 0;
     std::string body;
+    std::string location;  // Location header of the first response, if any
     int64_t at_ms = 0;
 };
 
@@ -46,17 +50,17 @@ struct WriteBatch {
     std::vector<Event> events;
     std::vector<IdempotencyRecord> idempotency;
     std::vector<ReceiptRecord> receipts;
+    std::vector<RestockOrder> orders;  // full state of every order created or changed
+    std::vector<Factory> factories;
+    std::vector<Subscription> subscriptions;
+    std::vector<std::string> deleted_subscriptions;
+    QueueChanges queues;
 
     bool empty() const {
         return products.empty() && movements.empty() && events.empty() && idempotency.empty() &&
-               receipts.empty();
-    }
-    void clear() {
-        products.clear();
-        movements.clear();
-        events.clear();
-        idempotency.clear();
-        receipts.clear();
+               receipts.empty() && orders.empty() && factories.empty() && subscriptions.empty() &&
+               deleted_subscriptions.empty() && queues.upserted.empty() && queues.deleted.empty() &&
+               queues.policies.empty();
     }
 };
 
@@ -66,6 +70,12 @@ struct EngineSnapshot {
     int64_t last_movement_id = 0;
     int64_t last_event_seq = 0;
     std::string database_id;  // random, fixed at creation; makes event ids globally unique
+    std::vector<RestockOrder> orders;
+    std::vector<Factory> factories;
+    std::vector<Subscription> subscriptions;
+    std::vector<QueuePolicy> queue_policies;
+    std::vector<QueueMessage> queue_messages;
+    int64_t last_message_id = 0;
 };
 
 }  // namespace restock

@@ -6,6 +6,7 @@
 #include "adapters/http/problem.h"
 #include "adapters/http/request_mapping.h"
 #include "adapters/http/router.h"
+#include "app/callback_token.h"
 #include "core/limits.h"
 #include "support/crypto.h"
 
@@ -15,10 +16,17 @@ struct Api::Context {
     HttpRequest request;
     RouteMatch route;
     Principal principal;
+    std::map<std::string, std::string> params;  // the query, parsed and checked
 
     Reply problem(ErrorCode code, std::string_view slug, std::string message) const {
         return problem_reply(make_error(code, std::string(slug), std::move(message)), request.path,
                              request.request_id);
+    }
+    // A problem whose status is not the one its ErrorCode maps to (401, 403, 405, 415, ...).
+    Reply problem(int status, std::string_view slug, const std::string& detail) const {
+        return Reply{status, std::string(kProblemContentType),
+                     problem_body(status, slug, detail, request.path, request.request_id), "",
+                     false};
     }
     Reply problem(const Error& error) const {
         return problem_reply(error, request.path, request.request_id);
@@ -37,6 +45,7 @@ struct RouteAccess {
 RouteAccess access_for(RouteId id) {
     switch (id) {
         case RouteId::kHealth:
+        case RouteId::kFactoryCallback:  // authenticated by the token in its URL
             return {true, Role::kAdmin};
         case RouteId::kGetProduct:
         case RouteId::kListProducts:
@@ -56,6 +65,43 @@ bool has_body(RouteId id) {
         case RouteId::kCheckout:
         case RouteId::kReceipt:
         case RouteId::kAdjustment:
+        case RouteId::kCreateFactory:
+        case RouteId::kPatchQueue:
+        case RouteId::kCreateSubscription:
+        case RouteId::kFactoryCallback:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// The query parameters a route understands; any other is a 400, never silently ignored.
+std::vector<std::string_view> query_names(RouteId id) {
+    switch (id) {
+        case RouteId::kListProducts:
+            return {"status", "limit", "cursor"};
+        case RouteId::kMovements:
+        case RouteId::kListOrders:
+            return {"limit", "cursor"};
+        case RouteId::kEvents:
+            return {"after", "limit"};
+        case RouteId::kPeekQueue:
+            return {"limit"};
+        case RouteId::kFactoryCallback:
+            return {"token"};
+        default:
+            return {};
+    }
+}
+
+// Routes whose first path parameter is a SKU.
+bool takes_sku(RouteId id) {
+    switch (id) {
+        case RouteId::kGetProduct:
+        case RouteId::kPatchProduct:
+        case RouteId::kReceipt:
+        case RouteId::kAdjustment:
+        case RouteId::kMovements:
             return true;
         default:
             return false;
@@ -77,7 +123,7 @@ Error invalid_query(std::string message) {
 
 // Parses "a=1&b=2" into names -> values; unknown or repeated names are errors.
 Result<std::map<std::string, std::string>> parse_query(
-    std::string_view query, std::initializer_list<std::string_view> allowed) {
+    std::string_view query, const std::vector<std::string_view>& allowed) {
     std::map<std::string, std::string> out;
     std::size_t start = 0;
     while (start < query.size()) {
@@ -94,6 +140,7 @@ Result<std::map<std::string, std::string>> parse_query(
         bool known = false;
         for (auto a : allowed) known = known || a == *name;
         if (!known) {
+            if (allowed.size() == 0) return invalid_query("this route takes no query parameters");
             std::string list;
             for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
             return invalid_query("unknown query parameter '" + *name + "'" +
@@ -137,7 +184,7 @@ void Api::count(int status) {
 }
 
 void Api::handle(HttpRequest request, Respond respond, Defer defer) {
-    Context context{std::move(request), RouteMatch{RouteId::kHealth, ""}, Principal{}};
+    Context context{std::move(request), RouteMatch{RouteId::kHealth, "", ""}, Principal{}, {}};
     const std::string& path = context.request.path;
     Routing routing = route(context.request.method, path);
     if (std::holds_alternative<NoRoute>(routing)) {
@@ -147,18 +194,10 @@ void Api::handle(HttpRequest request, Respond respond, Defer defer) {
         return;
     }
     if (auto* not_allowed = std::get_if<MethodNotAllowed>(&routing)) {
-        Exchange exchange{
-            problem_reply(make_error(ErrorCode::kInvalidArgument, "method-not-allowed",
-                                     context.request.method + " is not allowed on " + path +
-                                         "; allowed: " + not_allowed->allow),
-                          path, context.request.request_id),
-            "", not_allowed->allow};
-        exchange.reply.status = 405;
-        exchange.reply.body = problem_body(405, "method-not-allowed",
-                                           context.request.method + " is not allowed on " + path +
-                                               "; allowed: " + not_allowed->allow,
-                                           path, context.request.request_id);
-        respond(std::move(exchange));
+        respond(Exchange{context.problem(405, "method-not-allowed",
+                                         context.request.method + " is not allowed on " + path +
+                                             "; allowed: " + not_allowed->allow),
+                         "", not_allowed->allow});
         return;
     }
     context.route = std::get<RouteMatch>(std::move(routing));
@@ -168,24 +207,19 @@ void Api::handle(HttpRequest request, Respond respond, Defer defer) {
         constexpr std::string_view kBearer = "Bearer ";
         const std::string& header = context.request.authorization;
         if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
-            Reply reply = context.problem(ErrorCode::kInvalidArgument, "unauthorized",
-                                          "send 'Authorization: Bearer <key>'");
-            reply.status = 401;
-            reply.body = problem_body(401, "unauthorized", "send 'Authorization: Bearer <key>'",
-                                      path, context.request.request_id);
-            respond(Exchange{std::move(reply), "", ""});
+            respond(
+                Exchange{context.problem(401, "unauthorized", "send 'Authorization: Bearer <key>'"),
+                         "", ""});
             return;
         }
         auto principal =
             authenticator_.authenticate(std::string_view(header).substr(kBearer.size()));
         if (!principal) {
             const bool down = principal.error().code == ErrorCode::kUnavailable;
-            const int status = down ? 503 : 401;
-            Reply reply{status, std::string(kProblemContentType),
-                        problem_body(status, down ? "unavailable" : "unauthorized",
-                                     principal.error().message, path, context.request.request_id),
-                        "", false};
-            respond(Exchange{std::move(reply), "", ""});
+            respond(
+                Exchange{context.problem(down ? 503 : 401, down ? "unavailable" : "unauthorized",
+                                         principal.error().message),
+                         "", ""});
             return;
         }
         context.principal = std::move(principal.value());
@@ -193,10 +227,8 @@ void Api::handle(HttpRequest request, Respond respond, Defer defer) {
             const std::string detail = "a " + std::string(to_string(context.principal.role)) +
                                        " key may not do this; it needs the " +
                                        std::string(to_string(access.role)) + " role";
-            Reply reply{403, std::string(kProblemContentType),
-                        problem_body(403, "forbidden", detail, path, context.request.request_id),
-                        "", false};
-            respond(Exchange{std::move(reply), context.principal.name, ""});
+            respond(
+                Exchange{context.problem(403, "forbidden", detail), context.principal.name, ""});
             return;
         }
     }
@@ -208,24 +240,22 @@ void Api::dispatch(Context& context, Respond respond, Defer defer) {
     const std::string principal = context.principal.name;
     auto reply_now = [&](Reply reply) { respond(Exchange{std::move(reply), principal, ""}); };
 
-    if (has_body(id) &&
+    // Legacy factories send their callback with whatever Content-Type they like.
+    if (has_body(id) && id != RouteId::kFactoryCallback &&
         !is_json_media_type(context.request.content_type, id == RouteId::kPatchProduct)) {
-        Reply reply{415, std::string(kProblemContentType),
-                    problem_body(415, "unsupported-media-type",
-                                 "send the body as Content-Type: application/json",
-                                 context.request.path, context.request.request_id),
-                    "", false};
-        reply_now(std::move(reply));
+        reply_now(context.problem(415, "unsupported-media-type",
+                                  "send the body as Content-Type: application/json"));
         return;
     }
-    if (!has_body(id) && !context.request.query.empty() && id != RouteId::kListProducts &&
-        id != RouteId::kMovements && id != RouteId::kEvents) {
-        reply_now(context.problem(invalid_query("this route takes no query parameters")));
+    auto params = parse_query(context.request.query, query_names(id));
+    if (!params) {
+        reply_now(context.problem(params.error()));
         return;
     }
-    if (!context.route.sku.empty() && !is_valid_sku(context.route.sku)) {
+    context.params = std::move(params.value());
+    if (takes_sku(id) && !is_valid_sku(context.route.param)) {
         reply_now(context.problem(ErrorCode::kInvalidArgument, "invalid-request",
-                                  "'" + context.route.sku + "' is not a valid sku"));
+                                  "'" + context.route.param + "' is not a valid sku"));
         return;
     }
 
@@ -236,6 +266,11 @@ void Api::dispatch(Context& context, Respond respond, Defer defer) {
         }
         submit(context, Command(std::move(parsed.value())), std::move(respond), std::move(defer));
     };
+    auto submit_now = [&](Command command) {
+        submit(context, std::move(command), std::move(respond), std::move(defer));
+    };
+    const std::string& param = context.route.param;
+    const std::string& body = context.request.body;
 
     switch (id) {
         case RouteId::kHealth:
@@ -251,20 +286,87 @@ void Api::dispatch(Context& context, Respond respond, Defer defer) {
         case RouteId::kEvents:
             return reply_now(list_events(context));
         case RouteId::kCreateProduct:
-            return then_submit(parse_new_product(context.request.body));
+            return then_submit(parse_new_product(body));
         case RouteId::kPatchProduct: {
-            auto patch = parse_product_patch(context.request.body);
+            auto patch = parse_product_patch(body);
             if (!patch) return then_submit(Result<PatchProduct>(patch.error()));
-            return then_submit(
-                Result<PatchProduct>(PatchProduct{context.route.sku, std::move(patch.value())}));
+            return then_submit(Result<PatchProduct>(PatchProduct{param, std::move(patch.value())}));
         }
         case RouteId::kCheckout:
-            return then_submit(parse_checkout(context.request.body));
+            return then_submit(parse_checkout(body));
         case RouteId::kReceipt:
-            return then_submit(parse_receipt(context.route.sku, context.request.body));
+            return then_submit(parse_receipt(param, body));
         case RouteId::kAdjustment:
-            return then_submit(parse_adjustment(context.route.sku, context.request.body));
+            return then_submit(parse_adjustment(param, body));
+        case RouteId::kCreateFactory: {
+            auto factory = parse_factory(body);
+            if (!factory) return then_submit(Result<PutFactory>(factory.error()));
+            return submit_now(PutFactory{std::move(factory.value())});
+        }
+        case RouteId::kListFactories:
+            return submit_now(GetFactories{});
+        case RouteId::kGetFactory:
+            return submit_now(GetFactories{param});
+        case RouteId::kListOrders: {
+            auto limit = page_limit(context.params);
+            if (!limit) return reply_now(context.problem(limit.error()));
+            GetRestockOrders request;
+            request.limit = static_cast<std::size_t>(*limit);
+            if (auto it = context.params.find("cursor"); it != context.params.end()) {
+                request.after_id = it->second;
+                if (request.after_id.rfind("ro_", 0) != 0 || request.after_id.size() < 4 ||
+                    request.after_id.find_first_not_of("0123456789", 3) != std::string::npos) {
+                    return reply_now(context.problem(invalid_query("'cursor' is not valid")));
+                }
+            }
+            return submit_now(std::move(request));
+        }
+        case RouteId::kGetOrder:
+            return submit_now(GetRestockOrders{param, 1, ""});
+        case RouteId::kFactoryCallback:
+            return factory_callback(context, std::move(respond), std::move(defer));
+        case RouteId::kListQueues:
+            return submit_now(QueueList{});
+        case RouteId::kPatchQueue:
+            return then_submit(parse_queue_patch(param, body));
+        case RouteId::kPeekQueue: {
+            auto limit = page_limit(context.params);
+            if (!limit) return reply_now(context.problem(limit.error()));
+            return submit_now(QueuePeek{param, static_cast<std::size_t>(*limit)});
+        }
+        case RouteId::kRedriveQueue:
+            return submit_now(QueueRedrive{param});
+        case RouteId::kPurgeQueue:
+            return submit_now(QueuePurge{param});
+        case RouteId::kListTopics:
+            return reply_now(json_reply("{\"items\":[{\"name\":\"stock-events\"}]}"));
+        case RouteId::kListSubscriptions:
+            return submit_now(ListSubscriptions{param});
+        case RouteId::kCreateSubscription: {
+            auto subscription = parse_subscription(param, body);
+            if (!subscription) return then_submit(Result<CreateSubscription>(subscription.error()));
+            return submit_now(CreateSubscription{std::move(subscription.value())});
+        }
+        case RouteId::kDeleteSubscription:
+            return submit_now(DeleteSubscription{param, context.route.second});
     }
+}
+
+void Api::factory_callback(Context& context, Respond respond, Defer defer) {
+    // The token proves the caller is the factory this order went to. A wrong token is
+    // refused the same way whether the order exists or not.
+    auto token = context.params.find("token");
+    if (token == context.params.end() ||
+        !verify_callback_token(callback_secret_, context.route.param, token->second)) {
+        respond(Exchange{context.problem(403, "forbidden", "invalid callback token"), "", ""});
+        return;
+    }
+    auto callback = parse_factory_callback(context.route.param, context.request.body);
+    if (!callback) {
+        respond(Exchange{context.problem(callback.error()), "", ""});
+        return;
+    }
+    submit(context, Command(std::move(callback.value())), std::move(respond), std::move(defer));
 }
 
 void Api::submit(Context& context, Command command, Respond respond, Defer defer) {
@@ -288,7 +390,7 @@ void Api::submit(Context& context, Command command, Respond respond, Defer defer
             sha256_hex(context.request.method + " " + instance + "\n" + context.request.body)};
         submission.render = [instance, request_id](const Outcome& outcome) {
             Reply reply = reply_for(outcome, instance, request_id);
-            return StoredResponse{reply.status, std::move(reply.body)};
+            return StoredResponse{reply.status, std::move(reply.body), std::move(reply.location)};
         };
     }
     submission.done = [respond = std::move(respond), defer = std::move(defer), instance, request_id,
@@ -327,19 +429,18 @@ Reply Api::metrics() {
 Reply Api::get_product(Context& context) {
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
-    auto product = reader.value()->product(context.route.sku);
+    auto product = reader.value()->product(context.route.param);
     if (!product) return context.problem(product.error());
     if (!product.value()) {
         return context.problem(ErrorCode::kNotFound, "product-not-found",
-                               "no product with sku '" + context.route.sku + "'");
+                               "no product with sku '" + context.route.param + "'");
     }
     return json_reply(product_json(*product.value()));
 }
 
 Reply Api::list_products(Context& context) {
-    auto params = parse_query(context.request.query, {"status", "limit", "cursor"});
-    if (!params) return context.problem(params.error());
-    auto limit = page_limit(params.value());
+    const auto* params = &context.params;
+    auto limit = page_limit(*params);
     if (!limit) return context.problem(limit.error());
     std::optional<ProductStatus> status;
     if (auto it = params->find("status"); it != params->end()) {
@@ -376,19 +477,18 @@ Reply Api::list_products(Context& context) {
 }
 
 Reply Api::list_movements(Context& context) {
-    auto params = parse_query(context.request.query, {"limit", "cursor"});
-    if (!params) return context.problem(params.error());
-    auto limit = page_limit(params.value());
+    const auto& params = context.params;
+    auto limit = page_limit(params);
     if (!limit) return context.problem(limit.error());
-    auto cursor = integer_param(params.value(), "cursor", 0, 1, INT64_MAX);
+    auto cursor = integer_param(params, "cursor", 0, 1, INT64_MAX);
     if (!cursor) return context.problem(cursor.error());
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
-    auto product = reader.value()->product(context.route.sku);
+    auto product = reader.value()->product(context.route.param);
     if (!product) return context.problem(product.error());
     if (!product.value()) {
         return context.problem(ErrorCode::kNotFound, "product-not-found",
-                               "no product with sku '" + context.route.sku + "'");
+                               "no product with sku '" + context.route.param + "'");
     }
     auto movements =
         reader.value()->movements(*product.value(), *cursor, static_cast<std::size_t>(*limit));
@@ -396,7 +496,7 @@ Reply Api::list_movements(Context& context) {
     std::string body;
     json::Writer w(body);
     w.begin_object().key("items").begin_array();
-    for (const auto& movement : movements.value()) write_movement(w, movement, context.route.sku);
+    for (const auto& movement : movements.value()) write_movement(w, movement, context.route.param);
     w.end_array().key("next_cursor");
     if (movements->size() == static_cast<std::size_t>(*limit) && movements->back().prev_id != 0) {
         w.value(std::to_string(movements->back().id));
@@ -408,11 +508,10 @@ Reply Api::list_movements(Context& context) {
 }
 
 Reply Api::list_events(Context& context) {
-    auto params = parse_query(context.request.query, {"after", "limit"});
-    if (!params) return context.problem(params.error());
-    auto limit = page_limit(params.value());
+    const auto& params = context.params;
+    auto limit = page_limit(params);
     if (!limit) return context.problem(limit.error());
-    auto after = integer_param(params.value(), "after", 0, 0, INT64_MAX);
+    auto after = integer_param(params, "after", 0, 0, INT64_MAX);
     if (!after) return context.problem(after.error());
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());

@@ -37,8 +37,13 @@ using Defer = std::function<void(std::function<void()>)>;
 
 class Api {
   public:
-    Api(StockEngine& engine, ReaderPool& readers, Authenticator& authenticator)
-        : engine_(engine), readers_(readers), authenticator_(authenticator) {}
+    // `callback_secret` checks the tokens in factory callback URLs.
+    Api(StockEngine& engine, ReaderPool& readers, Authenticator& authenticator,
+        std::string callback_secret)
+        : engine_(engine),
+          readers_(readers),
+          authenticator_(authenticator),
+          callback_secret_(std::move(callback_secret)) {}
 
     void handle(HttpRequest request, Respond respond, Defer defer);
 
@@ -49,6 +54,7 @@ class Api {
     struct Context;
     void dispatch(Context& context, Respond respond, Defer defer);
     void submit(Context& context, Command command, Respond respond, Defer defer);
+    void factory_callback(Context& context, Respond respond, Defer defer);
 
     Reply health();
     Reply metrics();
@@ -60,6 +66,7 @@ class Api {
     StockEngine& engine_;
     ReaderPool& readers_;
     Authenticator& authenticator_;
+    const std::string callback_secret_;
     std::atomic<uint64_t> responses_[6] = {};  // 1xx..5xx, [0] unused
 };
 

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "core/limits.h"
 #include "json/json.h"
 
 namespace restock::http {
@@ -211,6 +212,109 @@ Result<AdjustmentRequest> parse_adjustment(std::string_view sku, std::string_vie
     RESTOCK_ASSIGN(r.delta, in.integer("delta"));
     RESTOCK_ASSIGN(r.reason, in.string("reason"));
     return validated(std::move(r));
+}
+
+Result<Factory> parse_factory(std::string_view body) {
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only({"id", "url", "format", "timeout_ms"}); !s) return s.error();
+    Factory f;
+    RESTOCK_ASSIGN(f.id, in.string("id"));
+    RESTOCK_ASSIGN(f.url, in.string("url"));
+    if (in.has("format")) RESTOCK_ASSIGN(f.format, in.string("format"));
+    if (in.has("timeout_ms")) RESTOCK_ASSIGN(f.timeout_ms, in.integer("timeout_ms"));
+    if (auto valid = validate_factory(f); !valid) return valid.error();
+    return f;
+}
+
+Result<Subscription> parse_subscription(std::string_view topic, std::string_view body) {
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only({"protocol", "endpoint", "filter"}); !s) return s.error();
+    Subscription sub;
+    sub.topic = std::string(topic);
+    std::string protocol;
+    RESTOCK_ASSIGN(protocol, in.string("protocol"));
+    auto known = parse_protocol(protocol);
+    if (!known) return invalid("'protocol' must be queue, webhook or email");
+    sub.protocol = *known;
+    RESTOCK_ASSIGN(sub.endpoint, in.string("endpoint"));
+    if (const Value* filter = parsed->find("filter"); filter != nullptr && !filter->is_null()) {
+        if (filter->kind() != Value::Kind::kObject) return invalid("'filter' must be an object");
+        ObjectReader f(*filter, "filter");
+        if (auto s = f.only({"type"}); !s) return s.error();
+        const std::vector<Value>* types = nullptr;
+        RESTOCK_ASSIGN(types, f.array("type"));
+        for (const Value& type : *types) {
+            if (type.kind() != Value::Kind::kString)
+                return invalid("'filter.type' must be an array of strings");
+            sub.event_types.push_back(type.as_string());
+        }
+    }
+    if (auto valid = validate_subscription(sub); !valid) return valid.error();
+    return sub;
+}
+
+Result<QueuePolicyPatch> parse_queue_patch(std::string_view queue, std::string_view body) {
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only(
+            {"max_receive_count", "visibility_timeout_s", "backoff_base_ms", "backoff_max_ms"});
+        !s) {
+        return s.error();
+    }
+    QueuePolicyPatch patch;
+    patch.queue = std::string(queue);
+    if (in.has("max_receive_count"))
+        RESTOCK_ASSIGN(patch.max_receive_count, in.integer("max_receive_count"));
+    if (in.has("visibility_timeout_s")) {
+        int64_t seconds = 0;
+        RESTOCK_ASSIGN(seconds, in.integer("visibility_timeout_s"));
+        if (seconds < 1 || seconds > 12 * 3600)
+            return invalid("'visibility_timeout_s' must be between 1 and 43200");
+        patch.visibility_timeout_ms = seconds * 1000;
+    }
+    if (in.has("backoff_base_ms"))
+        RESTOCK_ASSIGN(patch.backoff_base_ms, in.integer("backoff_base_ms"));
+    if (in.has("backoff_max_ms"))
+        RESTOCK_ASSIGN(patch.backoff_max_ms, in.integer("backoff_max_ms"));
+    if (!patch.max_receive_count && !patch.visibility_timeout_ms && !patch.backoff_base_ms &&
+        !patch.backoff_max_ms) {
+        return invalid("the patch changes nothing: name at least one setting");
+    }
+    return patch;
+}
+
+Result<AcceptCallback> parse_factory_callback(std::string_view order_id, std::string_view body) {
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only({"MessageAttributeProductId", "MessageAttributeProductCnt",
+                          "MessageAttributeShipmentId"});
+        !s) {
+        return s.error();
+    }
+    AcceptCallback callback;
+    callback.order_id = std::string(order_id);
+    RESTOCK_ASSIGN(callback.sku, in.string("MessageAttributeProductId"));
+    RESTOCK_ASSIGN(callback.qty, in.integer("MessageAttributeProductCnt"));
+    if (!is_valid_sku(callback.sku))
+        return invalid("'MessageAttributeProductId' is not a valid sku");
+    if (callback.qty < 1 || callback.qty > limits::kMaxQuantity)
+        return invalid("'MessageAttributeProductCnt' must be between 1 and 1000000000");
+    if (in.has("MessageAttributeShipmentId")) {
+        RESTOCK_ASSIGN(callback.shipment, in.string("MessageAttributeShipmentId"));
+        if (!is_valid_token(callback.shipment, limits::kMaxIdLength))
+            return invalid(
+                "'MessageAttributeShipmentId' must be 1 to 64 printable ASCII characters");
+        callback.shipment = "id-" + callback.shipment;
+    } else {
+        callback.shipment = "qty-" + std::to_string(callback.qty);
+    }
+    return callback;
 }
 
 }  // namespace restock::http

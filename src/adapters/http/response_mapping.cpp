@@ -69,36 +69,115 @@ void write_movement(json::Writer& w, const Movement& m, std::string_view sku) {
         .end_object();
 }
 
-void write_event(json::Writer& w, const Event& e) {
+void write_order(json::Writer& w, const RestockOrder& o) {
     w.begin_object()
-        .key("seq")
-        .value(e.seq)
         .key("id")
-        .value(e.id)
-        .key("type")
-        .value(to_string(e.type))
+        .value(o.id)
         .key("sku")
-        .value(e.sku)
-        .key("cause")
-        .value(e.cause)
-        .key("data")
-        .begin_object()
-        .key("on_hand")
-        .value(e.figures.on_hand)
-        .key("reserved")
-        .value(e.figures.reserved)
-        .key("available")
-        .value(e.figures.available)
-        .key("on_order")
-        .value(e.figures.on_order)
-        .key("position")
-        .value(e.figures.position)
-        .key("reorder_point")
-        .value(e.figures.reorder_point)
-        .end_object()
-        .key("at")
-        .value(format_rfc3339(e.at_ms))
+        .value(o.sku)
+        .key("qty")
+        .value(o.qty)
+        .key("factory_id")
+        .value(o.factory_id)
+        .key("status")
+        .value(to_string(o.status))
+        .key("attempts")
+        .value(o.attempts)
+        .key("received_qty")
+        .value(o.received_qty)
+        .key("last_error")
+        .value(o.last_error)
+        .key("trigger_event_id")
+        .value(o.trigger_event_id)
+        .key("created_at")
+        .value(format_rfc3339(o.created_at_ms))
+        .key("updated_at")
+        .value(format_rfc3339(o.updated_at_ms))
         .end_object();
+}
+
+void write_factory(json::Writer& w, const Factory& f) {
+    w.begin_object()
+        .key("id")
+        .value(f.id)
+        .key("url")
+        .value(f.url)
+        .key("format")
+        .value(f.format)
+        .key("timeout_ms")
+        .value(f.timeout_ms)
+        .key("created_at")
+        .value(format_rfc3339(f.created_at_ms))
+        .end_object();
+}
+
+void write_subscription(json::Writer& w, const Subscription& s, bool with_secret) {
+    w.begin_object()
+        .key("id")
+        .value(s.id)
+        .key("topic")
+        .value(s.topic)
+        .key("protocol")
+        .value(to_string(s.protocol))
+        .key("endpoint")
+        .value(s.endpoint);
+    w.key("filter").begin_object().key("type").begin_array();
+    for (const auto& type : s.event_types) w.value(type);
+    w.end_array().end_object();
+    if (with_secret && !s.secret.empty()) w.key("secret").value(s.secret);
+    w.key("created_at").value(format_rfc3339(s.created_at_ms)).end_object();
+}
+
+void write_queue(json::Writer& w, const QueueInfo& q) {
+    w.begin_object()
+        .key("name")
+        .value(q.policy.name)
+        .key("visible")
+        .value(q.counts.visible)
+        .key("in_flight")
+        .value(q.counts.in_flight)
+        .key("delayed")
+        .value(q.counts.delayed);
+    w.key("dlq");
+    if (q.policy.dlq.empty()) {
+        w.null();
+    } else {
+        w.value(q.policy.dlq);
+    }
+    w.key("max_receive_count")
+        .value(q.policy.max_receive_count)
+        .key("visibility_timeout_s")
+        .value(q.policy.visibility_timeout_ms / 1000)
+        .key("backoff_base_ms")
+        .value(q.policy.backoff_base_ms)
+        .key("backoff_max_ms")
+        .value(q.policy.backoff_max_ms)
+        .end_object();
+}
+
+void write_message(json::Writer& w, const QueueMessage& m) {
+    w.begin_object()
+        .key("id")
+        .value(m.id)
+        .key("queue")
+        .value(m.queue)
+        .key("body")
+        .raw(m.body)  // always JSON the engine wrote
+        .key("receive_count")
+        .value(m.receive_count)
+        .key("last_error")
+        .value(m.last_error)
+        .key("in_flight")
+        .value(m.in_flight)
+        .key("visible_at")
+        .value(format_rfc3339(m.visible_at_ms));
+    w.key("source_queue");
+    if (m.source_queue.empty()) {
+        w.null();
+    } else {
+        w.value(m.source_queue);
+    }
+    w.key("created_at").value(format_rfc3339(m.created_at_ms)).end_object();
 }
 
 std::string product_json(const Product& product) {
@@ -119,6 +198,7 @@ namespace {
 struct OutcomeReplier {
     std::string_view instance;
     std::string_view request_id;
+    bool single_queue = false;
 
     Reply operator()(const Error& error) const {
         return problem_reply(error, instance, request_id);
@@ -186,19 +266,113 @@ struct OutcomeReplier {
         return Reply{o.replayed ? 200 : 201, "application/json", std::move(body), "", false};
     }
 
+    Reply operator()(const OrderOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        if (o.order) {
+            write_order(w, *o.order);
+        } else {
+            w.begin_object().key("order").null().key("note").value(o.note).end_object();
+        }
+        return json(200, std::move(body));
+    }
+
+    Reply operator()(const MessagesOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        w.begin_object().key("items").begin_array();
+        for (const auto& message : o.messages) write_message(w, message);
+        w.end_array().end_object();
+        return json(200, std::move(body));
+    }
+
+    Reply operator()(const QueuesOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        if (o.queues.size() == 1 && single_queue) {
+            write_queue(w, o.queues.front());
+        } else {
+            w.begin_object().key("items").begin_array();
+            for (const auto& queue : o.queues) write_queue(w, queue);
+            w.end_array().end_object();
+        }
+        return json(200, std::move(body));
+    }
+
+    Reply operator()(const CountOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        w.begin_object().key(o.label).value(o.count).end_object();
+        return json(200, std::move(body));
+    }
+
+    Reply operator()(const SubscriptionsOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        if (o.created) {
+            write_subscription(w, o.subscriptions.front(), /*with_secret=*/true);
+            return json(201, std::move(body));
+        }
+        w.begin_object().key("items").begin_array();
+        for (const auto& s : o.subscriptions) write_subscription(w, s, false);
+        w.end_array().end_object();
+        return json(200, std::move(body));
+    }
+
+    Reply operator()(const FactoriesOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        if (o.single) {
+            write_factory(w, o.factories.front());
+            Reply reply = json(o.created ? 201 : 200, std::move(body));
+            if (o.created) reply.location = "/v1/factories/" + o.factories.front().id;
+            return reply;
+        }
+        w.begin_object().key("items").begin_array();
+        for (const auto& f : o.factories) write_factory(w, f);
+        w.end_array().end_object();
+        return json(200, std::move(body));
+    }
+
+    Reply operator()(const OrdersOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        if (o.single) {
+            write_order(w, o.orders.front());
+            return json(200, std::move(body));
+        }
+        w.begin_object().key("items").begin_array();
+        for (const auto& order : o.orders) write_order(w, order);
+        w.end_array().end_object();
+        return json(200, std::move(body));
+    }
+
+    Reply operator()(const Done& o) const {
+        std::string body;
+        json::Writer w(body);
+        w.begin_object().key("status").value(o.note).end_object();
+        return json(o.status, std::move(body));
+    }
+
+    static Reply json(int status, std::string body) {
+        return Reply{status, "application/json", std::move(body), "", false};
+    }
+
     Reply operator()(const StoredResponse& o) const {
         const bool problem = o.status >= 400;
         return Reply{
             o.status,
             std::string(problem ? kProblemContentType : std::string_view("application/json")),
-            o.body, "", true};
+            o.body, o.location, true};
     }
 };
 
 }  // namespace
 
 Reply reply_for(const Outcome& outcome, std::string_view instance, std::string_view request_id) {
-    return std::visit(OutcomeReplier{instance, request_id}, outcome);
+    // A PATCH of one queue answers with that queue alone.
+    const bool single_queue = instance.rfind("/v1/queues/", 0) == 0;
+    return std::visit(OutcomeReplier{instance, request_id, single_queue}, outcome);
 }
 
 }  // namespace restock::http

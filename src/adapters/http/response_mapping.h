@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/event_json.h"
 #include "core/event.h"
 #include "core/movement.h"
 #include "core/product.h"
@@ -23,9 +24,14 @@ struct Reply {
 
 void write_product(json::Writer& w, const Product& product);
 void write_movement(json::Writer& w, const Movement& movement, std::string_view sku);
-void write_event(json::Writer& w, const Event& event);
 
 std::string product_json(const Product& product);
+void write_order(json::Writer& w, const RestockOrder& order);
+void write_factory(json::Writer& w, const Factory& factory);
+// The secret is written only when `with_secret` (once, in the answer that created it).
+void write_subscription(json::Writer& w, const Subscription& subscription, bool with_secret);
+void write_queue(json::Writer& w, const QueueInfo& queue);
+void write_message(json::Writer& w, const QueueMessage& message);
 
 // What the client gets for an engine outcome. `instance` and `request_id` go into problems.
 Reply reply_for(const Outcome& outcome, std::string_view instance, std::string_view request_id);

@@ -8,22 +8,37 @@ namespace {
 
 struct RouteSpec {
     std::string_view method;
-    std::string_view pattern;  // segments; "{sku}" captures one
+    std::string_view pattern;  // segments; "{}" captures one
     RouteId id;
 };
 
-constexpr std::array<RouteSpec, 11> kRoutes{{
+constexpr std::array<RouteSpec, 27> kRoutes{{
     {"GET", "/healthz", RouteId::kHealth},
     {"GET", "/metrics", RouteId::kMetrics},
     {"POST", "/v1/products", RouteId::kCreateProduct},
     {"GET", "/v1/products", RouteId::kListProducts},
-    {"GET", "/v1/products/{sku}", RouteId::kGetProduct},
-    {"PATCH", "/v1/products/{sku}", RouteId::kPatchProduct},
+    {"GET", "/v1/products/{}", RouteId::kGetProduct},
+    {"PATCH", "/v1/products/{}", RouteId::kPatchProduct},
     {"POST", "/v1/checkout", RouteId::kCheckout},
-    {"POST", "/v1/stock/{sku}/receipts", RouteId::kReceipt},
-    {"POST", "/v1/stock/{sku}/adjustments", RouteId::kAdjustment},
-    {"GET", "/v1/stock/{sku}/movements", RouteId::kMovements},
+    {"POST", "/v1/stock/{}/receipts", RouteId::kReceipt},
+    {"POST", "/v1/stock/{}/adjustments", RouteId::kAdjustment},
+    {"GET", "/v1/stock/{}/movements", RouteId::kMovements},
     {"GET", "/v1/events", RouteId::kEvents},
+    {"POST", "/v1/factories", RouteId::kCreateFactory},
+    {"GET", "/v1/factories", RouteId::kListFactories},
+    {"GET", "/v1/factories/{}", RouteId::kGetFactory},
+    {"GET", "/v1/restock-orders", RouteId::kListOrders},
+    {"GET", "/v1/restock-orders/{}", RouteId::kGetOrder},
+    {"POST", "/v1/factory/callbacks/{}", RouteId::kFactoryCallback},
+    {"GET", "/v1/queues", RouteId::kListQueues},
+    {"PATCH", "/v1/queues/{}", RouteId::kPatchQueue},
+    {"GET", "/v1/queues/{}/messages", RouteId::kPeekQueue},
+    {"DELETE", "/v1/queues/{}/messages", RouteId::kPurgeQueue},
+    {"POST", "/v1/queues/{}/redrive", RouteId::kRedriveQueue},
+    {"GET", "/v1/topics", RouteId::kListTopics},
+    {"GET", "/v1/topics/{}/subscriptions", RouteId::kListSubscriptions},
+    {"POST", "/v1/topics/{}/subscriptions", RouteId::kCreateSubscription},
+    {"DELETE", "/v1/topics/{}/subscriptions/{}", RouteId::kDeleteSubscription},
 }};
 
 std::vector<std::string_view> segments(std::string_view path) {
@@ -38,17 +53,18 @@ std::vector<std::string_view> segments(std::string_view path) {
     return out;
 }
 
-// Matches a pattern; on success fills the captured sku.
+// Matches a pattern; on success fills the captured parameters ("{}" segments) in order.
 bool matches(std::string_view pattern, const std::vector<std::string_view>& parts,
-             std::string& sku) {
+             RouteMatch& match) {
     const auto want = segments(pattern);
     if (want.size() != parts.size()) return false;
+    int captured = 0;
     for (std::size_t i = 0; i < want.size(); ++i) {
-        if (want[i] == "{sku}") {
+        if (want[i] == "{}") {
             if (parts[i].empty()) return false;
             auto decoded = percent_decode(parts[i], false);
             if (!decoded) return false;
-            sku = std::move(*decoded);
+            (captured++ == 0 ? match.param : match.second) = std::move(*decoded);
         } else if (want[i] != parts[i]) {
             return false;
         }
@@ -91,9 +107,9 @@ Routing route(std::string_view method, std::string_view path) {
     const auto parts = segments(path);
     std::string allow;
     for (const auto& spec : kRoutes) {
-        std::string sku;
-        if (!matches(spec.pattern, parts, sku)) continue;
-        if (spec.method == method) return RouteMatch{spec.id, std::move(sku)};
+        RouteMatch match{spec.id, "", ""};
+        if (!matches(spec.pattern, parts, match)) continue;
+        if (spec.method == method) return match;
         if (!allow.empty()) allow += ", ";
         allow += spec.method;
     }

@@ -20,11 +20,27 @@ enum class RouteId {
     kAdjustment,
     kMovements,
     kEvents,
+    kCreateFactory,
+    kListFactories,
+    kGetFactory,
+    kListOrders,
+    kGetOrder,
+    kFactoryCallback,
+    kListQueues,
+    kPatchQueue,
+    kPeekQueue,
+    kRedriveQueue,
+    kPurgeQueue,
+    kListTopics,
+    kListSubscriptions,
+    kCreateSubscription,
+    kDeleteSubscription,
 };
 
 struct RouteMatch {
     RouteId id;
-    std::string sku;  // percent-decoded path parameter, where the route has one
+    std::string param;   // the first path parameter, percent-decoded (sku, id, queue, topic)
+    std::string second;  // the second one, where the route has two
 };
 
 struct NoRoute {};

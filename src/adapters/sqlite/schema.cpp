@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS events (
   position INTEGER NOT NULL,
   reorder_point INTEGER NOT NULL,
   cause TEXT NOT NULL,
+  order_id TEXT NOT NULL DEFAULT '',
+  qty INTEGER NOT NULL DEFAULT 0,
   at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
   fingerprint TEXT NOT NULL,
   status INTEGER NOT NULL,
   body TEXT NOT NULL,
+  location TEXT NOT NULL,
   at INTEGER NOT NULL,
   PRIMARY KEY (principal, key)
 ) WITHOUT ROWID;
@@ -70,6 +73,55 @@ CREATE TABLE IF NOT EXISTS receipts (
   movement_id INTEGER NOT NULL,
   PRIMARY KEY (product_id, reference)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS restock_orders (
+  id TEXT PRIMARY KEY,
+  product_id INTEGER NOT NULL,
+  sku TEXT NOT NULL,
+  qty INTEGER NOT NULL,
+  factory_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  received_qty INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  trigger_event_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS factories (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  format TEXT NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subscriptions (
+  id TEXT PRIMARY KEY,
+  topic TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queues (
+  name TEXT PRIMARY KEY,
+  dlq TEXT NOT NULL,
+  max_receive_count INTEGER NOT NULL,
+  visibility_timeout_ms INTEGER NOT NULL,
+  backoff_base_ms INTEGER NOT NULL,
+  backoff_max_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queue_messages (
+  id INTEGER PRIMARY KEY,
+  queue TEXT NOT NULL,
+  body TEXT NOT NULL,
+  receive_count INTEGER NOT NULL,
+  visible_at INTEGER NOT NULL,
+  in_flight INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  source_queue TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS api_keys (
   id INTEGER PRIMARY KEY,
   hash TEXT NOT NULL UNIQUE,
@@ -107,6 +159,8 @@ Status migrate(Connection& db) {
         std::to_string(kSchemaVersion) +
         "') ON CONFLICT(key) DO UPDATE SET value = excluded.value;"
         "INSERT INTO meta(key, value) VALUES ('database_id', lower(hex(randomblob(6)))) "
+        "ON CONFLICT(key) DO NOTHING;"
+        "INSERT INTO meta(key, value) VALUES ('callback_secret', hex(randomblob(32))) "
         "ON CONFLICT(key) DO NOTHING;";
     if (auto s = db.exec(set_version); !s) return fail(s.error());
     return db.exec("COMMIT");
@@ -156,8 +210,69 @@ Event read_event(const Statement& row) {
     e.figures = StockFigures{row.integer(4), row.integer(5), row.integer(6),
                              row.integer(7), row.integer(8), row.integer(9)};
     e.cause = row.text(10);
-    e.at_ms = row.integer(11);
+    e.order_id = row.text(11);
+    e.qty = row.integer(12);
+    e.at_ms = row.integer(13);
     return e;
+}
+
+RestockOrder read_order(const Statement& row) {
+    RestockOrder o;
+    o.id = row.text(0);
+    o.product_id = row.integer(1);
+    o.sku = row.text(2);
+    o.qty = row.integer(3);
+    o.factory_id = row.text(4);
+    o.status = parse_order_status(row.text(5)).value_or(OrderStatus::kFailed);
+    o.attempts = row.integer(6);
+    o.received_qty = row.integer(7);
+    o.last_error = row.text(8);
+    o.trigger_event_id = row.text(9);
+    o.created_at_ms = row.integer(10);
+    o.updated_at_ms = row.integer(11);
+    return o;
+}
+
+Factory read_factory(const Statement& row) {
+    return Factory{row.text(0), row.text(1), row.text(2), row.integer(3), row.integer(4)};
+}
+
+Subscription read_subscription(const Statement& row) {
+    Subscription s;
+    s.id = row.text(0);
+    s.topic = row.text(1);
+    s.protocol = parse_protocol(row.text(2)).value_or(Protocol::kQueue);
+    s.endpoint = row.text(3);
+    const std::string types = row.text(4);
+    std::size_t start = 0;
+    while (start < types.size()) {
+        std::size_t comma = types.find(',', start);
+        if (comma == std::string::npos) comma = types.size();
+        s.event_types.push_back(types.substr(start, comma - start));
+        start = comma + 1;
+    }
+    s.secret = row.text(5);
+    s.created_at_ms = row.integer(6);
+    return s;
+}
+
+QueuePolicy read_queue(const Statement& row) {
+    return QueuePolicy{row.text(0),    row.text(1),    row.integer(2),
+                       row.integer(3), row.integer(4), row.integer(5)};
+}
+
+QueueMessage read_message(const Statement& row) {
+    QueueMessage m;
+    m.id = row.integer(0);
+    m.queue = row.text(1);
+    m.body = row.text(2);
+    m.receive_count = row.integer(3);
+    m.visible_at_ms = row.integer(4);
+    m.in_flight = row.integer(5) != 0;
+    m.last_error = row.text(6);
+    m.source_queue = row.text(7);
+    m.created_at_ms = row.integer(8);
+    return m;
 }
 
 }  // namespace restock::sqlite

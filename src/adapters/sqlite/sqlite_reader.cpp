@@ -52,7 +52,7 @@ Status SqliteReader::prepare_all() {
         {&events_, "SELECT " + std::string(kEventColumns) +
                        " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"},
         {&idempotency_,
-         "SELECT principal, key, fingerprint, status, body, at FROM idempotency "
+         "SELECT principal, key, fingerprint, status, body, location, at FROM idempotency "
          "WHERE principal = ? AND key = ?"},
         {&receipt_,
          "SELECT product_id, reference, qty, movement_id FROM receipts "
@@ -132,9 +132,9 @@ Result<std::optional<IdempotencyRecord>> SqliteReader::idempotency(std::string_v
                                                                    std::string_view key) {
     idempotency_.bind(1, principal).bind(2, key);
     return first<IdempotencyRecord>(idempotency_, [](const Statement& row) {
-        return IdempotencyRecord{row.text(0), row.text(1),
-                                 row.text(2), static_cast<int>(row.integer(3)),
-                                 row.text(4), row.integer(5)};
+        return IdempotencyRecord{
+            row.text(0), row.text(1), row.text(2),   static_cast<int>(row.integer(3)),
+            row.text(4), row.text(5), row.integer(6)};
     });
 }
 

@@ -56,15 +56,35 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
              {&store->insert_movement_, movement_insert_sql(1)},
              {&store->insert_movements_wide_, movement_insert_sql(kMovementsPerInsert)},
              {&store->insert_event_, "INSERT INTO events(" + std::string(kEventColumns) +
+                                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+             {&store->upsert_order_, "INSERT OR REPLACE INTO restock_orders(" +
+                                         std::string(kOrderColumns) +
                                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
+             {&store->upsert_factory_, "INSERT OR REPLACE INTO factories(" +
+                                           std::string(kFactoryColumns) + ") VALUES (?,?,?,?,?)"},
+             {&store->upsert_subscription_, "INSERT OR REPLACE INTO subscriptions(" +
+                                                std::string(kSubscriptionColumns) +
+                                                ") VALUES (?,?,?,?,?,?,?)"},
+             {&store->delete_subscription_, "DELETE FROM subscriptions WHERE id = ?"},
+             {&store->upsert_queue_, "INSERT OR REPLACE INTO queues(" + std::string(kQueueColumns) +
+                                         ") VALUES (?,?,?,?,?,?)"},
+             {&store->upsert_message_, "INSERT OR REPLACE INTO queue_messages(" +
+                                           std::string(kMessageColumns) +
+                                           ") VALUES (?,?,?,?,?,?,?,?,?)"},
+             {&store->delete_message_, "DELETE FROM queue_messages WHERE id = ?"},
              {&store->insert_idempotency_,
-              "INSERT INTO idempotency(principal, key, fingerprint, status, body, at) "
-              "VALUES (?,?,?,?,?,?)"},
+              "INSERT INTO idempotency(principal, key, fingerprint, status, body, location, at) "
+              "VALUES (?,?,?,?,?,?,?)"},
              {&store->insert_receipt_,
               "INSERT INTO receipts(product_id, reference, qty, movement_id) VALUES (?,?,?,?)"},
          }) {
         if (auto s = prepare(*target, sql); !s) return s.error();
     }
+    // Checkpoints run on their own thread; the writer's commits never do one.
+    if (auto s = store->writer_->exec("PRAGMA wal_autocheckpoint=0"); !s) return s.error();
+    auto checkpointer = Checkpointer::start(path);
+    if (!checkpointer) return checkpointer.error();
+    store->checkpointer_ = std::move(checkpointer.value());
     return store;
 }
 
@@ -83,17 +103,74 @@ Result<EngineSnapshot> SqliteStore::load() {
         if (!row.value()) break;
         snapshot.products.push_back(read_product(products.value()));
     }
+    if (auto s = load_loop_state(snapshot); !s) return s.error();
     auto scalars = writer_->prepare(
         "SELECT (SELECT coalesce(max(id), 0) FROM movements), "
         "(SELECT coalesce(max(seq), 0) FROM events), "
-        "(SELECT value FROM meta WHERE key = 'database_id')");
+        "(SELECT value FROM meta WHERE key = 'database_id'), "
+        "(SELECT coalesce(max(id), 0) FROM queue_messages)");
     if (!scalars) return scalars.error();
     auto row = scalars->step();
     if (!row) return row.error();
     snapshot.last_movement_id = scalars->integer(0);
     snapshot.last_event_seq = scalars->integer(1);
     snapshot.database_id = scalars->text(2);
+    snapshot.last_message_id = scalars->integer(3);
     return snapshot;
+}
+
+namespace {
+
+template <typename T, typename Read>
+Status read_all(Connection& db, const std::string& sql, Read read, std::vector<T>& out) {
+    auto stmt = db.prepare(sql);
+    if (!stmt) return stmt.error();
+    while (true) {
+        auto row = stmt->step();
+        if (!row) return row.error();
+        if (!row.value()) return ok_status();
+        out.push_back(read(stmt.value()));
+    }
+}
+
+}  // namespace
+
+Status SqliteStore::load_loop_state(EngineSnapshot& snapshot) {
+    auto table = [](const char* columns, const char* name, const char* order) {
+        return "SELECT " + std::string(columns) + " FROM " + name + " ORDER BY " + order;
+    };
+    if (auto s = read_all(*writer_, table(kOrderColumns, "restock_orders", "created_at"),
+                          read_order, snapshot.orders);
+        !s) {
+        return s;
+    }
+    if (auto s = read_all(*writer_, table(kFactoryColumns, "factories", "id"), read_factory,
+                          snapshot.factories);
+        !s) {
+        return s;
+    }
+    if (auto s = read_all(*writer_, table(kSubscriptionColumns, "subscriptions", "created_at"),
+                          read_subscription, snapshot.subscriptions);
+        !s) {
+        return s;
+    }
+    if (auto s = read_all(*writer_, table(kQueueColumns, "queues", "name"), read_queue,
+                          snapshot.queue_policies);
+        !s) {
+        return s;
+    }
+    return read_all(*writer_, table(kMessageColumns, "queue_messages", "id"), read_message,
+                    snapshot.queue_messages);
+}
+
+Result<std::string> SqliteStore::callback_secret() {
+    std::lock_guard lock(writer_mutex_);
+    auto stmt = writer_->prepare("SELECT value FROM meta WHERE key = 'callback_secret'");
+    if (!stmt) return stmt.error();
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!row.value()) return make_error(ErrorCode::kInternal, "internal", "no callback secret");
+    return stmt->text(0);
 }
 
 Status SqliteStore::commit(const WriteBatch& batch) {
@@ -106,7 +183,11 @@ Status SqliteStore::commit(const WriteBatch& batch) {
     }
     // COMMIT syncs the WAL (synchronous=FULL): when it returns, the batch is durable.
     const Status committed = writer_->exec("COMMIT");
-    if (!committed) (void)writer_->exec("ROLLBACK");
+    if (!committed) {
+        (void)writer_->exec("ROLLBACK");
+        return committed;
+    }
+    checkpointer_->notify_commit();
     return committed;
 }
 
@@ -144,7 +225,9 @@ Status SqliteStore::write(const WriteBatch& batch) {
             .bind(9, e.figures.position)
             .bind(10, e.figures.reorder_point)
             .bind(11, std::string_view(e.cause))
-            .bind(12, e.at_ms);
+            .bind(12, std::string_view(e.order_id))
+            .bind(13, e.qty)
+            .bind(14, e.at_ms);
         if (auto s = insert_event_.run(); !s) return s;
     }
     for (const IdempotencyRecord& r : batch.idempotency) {
@@ -153,15 +236,85 @@ Status SqliteStore::write(const WriteBatch& batch) {
             .bind(3, std::string_view(r.fingerprint))
             .bind(4, static_cast<int64_t>(r.status))
             .bind(5, std::string_view(r.body))
-            .bind(6, r.at_ms);
+            .bind(6, std::string_view(r.location))
+            .bind(7, r.at_ms);
         if (auto s = insert_idempotency_.run(); !s) return s;
     }
+    if (auto s = write_loop_state(batch); !s) return s;
     for (const ReceiptRecord& r : batch.receipts) {
         insert_receipt_.bind(1, r.product_id)
             .bind(2, std::string_view(r.reference))
             .bind(3, r.qty)
             .bind(4, r.movement_id);
         if (auto s = insert_receipt_.run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Status SqliteStore::write_loop_state(const WriteBatch& batch) {
+    for (const RestockOrder& o : batch.orders) {
+        upsert_order_.bind(1, std::string_view(o.id))
+            .bind(2, o.product_id)
+            .bind(3, std::string_view(o.sku))
+            .bind(4, o.qty)
+            .bind(5, std::string_view(o.factory_id))
+            .bind(6, to_string(o.status))
+            .bind(7, o.attempts)
+            .bind(8, o.received_qty)
+            .bind(9, std::string_view(o.last_error))
+            .bind(10, std::string_view(o.trigger_event_id))
+            .bind(11, o.created_at_ms)
+            .bind(12, o.updated_at_ms);
+        if (auto s = upsert_order_.run(); !s) return s;
+    }
+    for (const Factory& f : batch.factories) {
+        upsert_factory_.bind(1, std::string_view(f.id))
+            .bind(2, std::string_view(f.url))
+            .bind(3, std::string_view(f.format))
+            .bind(4, f.timeout_ms)
+            .bind(5, f.created_at_ms);
+        if (auto s = upsert_factory_.run(); !s) return s;
+    }
+    for (const Subscription& sub : batch.subscriptions) {
+        std::string types;
+        for (const auto& type : sub.event_types) types += (types.empty() ? "" : ",") + type;
+        upsert_subscription_.bind(1, std::string_view(sub.id))
+            .bind(2, std::string_view(sub.topic))
+            .bind(3, to_string(sub.protocol))
+            .bind(4, std::string_view(sub.endpoint))
+            .bind(5, std::string_view(types))
+            .bind(6, std::string_view(sub.secret))
+            .bind(7, sub.created_at_ms);
+        if (auto s = upsert_subscription_.run(); !s) return s;
+    }
+    for (const std::string& id : batch.deleted_subscriptions) {
+        delete_subscription_.bind(1, std::string_view(id));
+        if (auto s = delete_subscription_.run(); !s) return s;
+    }
+    for (const QueuePolicy& q : batch.queues.policies) {
+        upsert_queue_.bind(1, std::string_view(q.name))
+            .bind(2, std::string_view(q.dlq))
+            .bind(3, q.max_receive_count)
+            .bind(4, q.visibility_timeout_ms)
+            .bind(5, q.backoff_base_ms)
+            .bind(6, q.backoff_max_ms);
+        if (auto s = upsert_queue_.run(); !s) return s;
+    }
+    for (const QueueMessage& m : batch.queues.upserted) {
+        upsert_message_.bind(1, m.id)
+            .bind(2, std::string_view(m.queue))
+            .bind(3, std::string_view(m.body))
+            .bind(4, m.receive_count)
+            .bind(5, m.visible_at_ms)
+            .bind(6, static_cast<int64_t>(m.in_flight ? 1 : 0))
+            .bind(7, std::string_view(m.last_error))
+            .bind(8, std::string_view(m.source_queue))
+            .bind(9, m.created_at_ms);
+        if (auto s = upsert_message_.run(); !s) return s;
+    }
+    for (int64_t id : batch.queues.deleted) {
+        delete_message_.bind(1, id);
+        if (auto s = delete_message_.run(); !s) return s;
     }
     return ok_status();
 }

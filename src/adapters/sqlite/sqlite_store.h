@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "adapters/sqlite/checkpointer.h"
 #include "adapters/sqlite/sqlite_db.h"
 #include "ports/stock_store.h"
 
@@ -24,6 +25,9 @@ class SqliteStore final : public StockStore, public KeyStore {
     Result<std::vector<ApiKeyRecord>> list_keys() override;
     Status revoke_key(std::string_view name, int64_t at_ms) override;
 
+    // The secret that signs factory callback tokens; random, fixed at creation.
+    Result<std::string> callback_secret();
+
     // Deletes idempotency records older than `before_ms`. Returns how many.
     Result<int64_t> expire_idempotency(int64_t before_ms);
 
@@ -31,6 +35,8 @@ class SqliteStore final : public StockStore, public KeyStore {
     SqliteStore(std::string path, std::unique_ptr<Connection> writer);
     Status write(const WriteBatch& batch);
     Status write_movements(const std::vector<Movement>& movements);
+    Status write_loop_state(const WriteBatch& batch);
+    Status load_loop_state(EngineSnapshot& snapshot);
 
     const std::string path_;
     std::mutex writer_mutex_;  // commit() is single-caller, key admin may come from elsewhere
@@ -41,6 +47,14 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement insert_event_;
     Statement insert_idempotency_;
     Statement insert_receipt_;
+    Statement upsert_order_;
+    Statement upsert_factory_;
+    Statement upsert_subscription_;
+    Statement delete_subscription_;
+    Statement upsert_queue_;
+    Statement upsert_message_;
+    Statement delete_message_;
+    std::unique_ptr<Checkpointer> checkpointer_;  // last: stops before the writer closes
 };
 
 }  // namespace restock::sqlite

@@ -1,0 +1,173 @@
+// The restock loop inside the engine: restock orders, the factory's answers and callbacks,
+// and shipments arriving. Every step commits with the queue message it settles.
+#include "app/engine_batch.h"
+#include "app/event_json.h"
+#include "app/stock_engine.h"
+#include "core/limits.h"
+
+namespace restock {
+namespace {
+
+Error order_not_found(const std::string& id) {
+    return make_error(ErrorCode::kNotFound, "order-not-found", "no restock order '" + id + "'");
+}
+
+}  // namespace
+
+RestockOrder* StockEngine::find_order(const std::string& id) {
+    auto it = orders_.find(id);
+    return it == orders_.end() ? nullptr : &it->second;
+}
+
+RestockOrder& StockEngine::touch_order(RestockOrder& order, Batch& batch) {
+    batch.orders.record(order.id, order);
+    return order;
+}
+
+void StockEngine::close_order(RestockOrder& order, OrderStatus status, Batch& batch) {
+    const bool was_open = is_open(order.status);
+    touch_order(order, batch);
+    order.status = status;
+    order.updated_at_ms = batch.now_ms;
+    if (!was_open) return;
+    auto open = open_order_by_product_.find(order.product_id);
+    if (open != open_order_by_product_.end() && open->second == order.id) {
+        batch.open_orders.record(order.product_id, open->second);
+        open_order_by_product_.erase(open);
+    }
+    if (Product* product = find_by_id(order.product_id)) {
+        batch.touch(*product, false);
+        const int64_t outstanding = std::max<int64_t>(0, order.qty - order.received_qty);
+        product->on_order = std::max<int64_t>(0, product->on_order - outstanding);
+        product->updated_at_ms = batch.now_ms;
+        if (status == OrderStatus::kFailed) {
+            add_order_event(EventType::kRestockFailed, *product, order, "dead-lettered", batch);
+        }
+    }
+}
+
+Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
+    Product* product = find(request.sku);
+    if (product == nullptr)
+        return OrderOutcome{std::nullopt, false, std::nullopt, "unknown product"};
+    RestockOrder* order = nullptr;
+    bool created = false;
+    if (auto open = open_order_by_product_.find(product->id);
+        open != open_order_by_product_.end()) {
+        order = find_order(open->second);
+    } else if (!needs_restock(*product)) {
+        return OrderOutcome{std::nullopt, false, std::nullopt,
+                            "not needed: position is above the reorder point"};
+    } else {
+        RestockOrder fresh;
+        fresh.id = "ro_" + std::to_string(++last_order_number_);
+        fresh.product_id = product->id;
+        fresh.sku = product->sku;
+        fresh.qty = restock_quantity(*product);
+        fresh.factory_id = product->settings.factory_id;
+        fresh.trigger_event_id = request.trigger_event_id;
+        fresh.created_at_ms = batch.now_ms;
+        fresh.updated_at_ms = batch.now_ms;
+        batch.orders.record(fresh.id, std::nullopt);
+        batch.open_orders.record(product->id, std::nullopt);
+        open_order_by_product_[product->id] = fresh.id;
+        auto [it, inserted] = orders_.emplace(fresh.id, std::move(fresh));
+        order = &it->second;
+        created = true;
+        batch.touch(*product, false);
+        product->on_order += order->qty;
+        product->updated_at_ms = batch.now_ms;
+        add_order_event(EventType::kRestockOrdered, *product, *order, "reorder-point", batch);
+    }
+    std::optional<Factory> factory;
+    if (auto it = factories_.find(order->factory_id); it != factories_.end()) factory = it->second;
+    return OrderOutcome{*order, created, std::move(factory), ""};
+}
+
+Outcome StockEngine::apply(const CompleteDispatch& request, Batch& batch) {
+    RestockOrder* order = find_order(request.order_id);
+    if (order == nullptr) return order_not_found(request.order_id);
+    touch_order(*order, batch);
+    order->attempts += 1;
+    order->updated_at_ms = batch.now_ms;
+    if (request.accepted) {
+        if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
+            order->status = OrderStatus::kAcknowledged;
+            order->last_error.clear();
+            if (const Product* product = find_by_id(order->product_id)) {
+                add_order_event(EventType::kRestockAccepted, *product, *order, "factory-2xx",
+                                batch);
+            }
+        }
+        const Status acked = ack_message(request.message_id, request.receive_count);
+        return Done{acked ? "accepted" : "accepted; " + acked.error().message};
+    }
+    if (order->status == OrderStatus::kPending) order->status = OrderStatus::kSent;
+    order->last_error = request.error;
+    auto failed = fail_message(request.message_id, request.receive_count, request.error, batch);
+    if (!failed) return failed.error();
+    return Done{failed->dead_lettered ? "dead-lettered to " + failed->queue : "will retry"};
+}
+
+Outcome StockEngine::apply(const AcceptCallback& request, Batch& batch) {
+    RestockOrder* order = find_order(request.order_id);
+    if (order == nullptr) return order_not_found(request.order_id);
+    if (order->sku != request.sku) {
+        return make_error(
+            ErrorCode::kUnprocessable, "sku-mismatch",
+            "order " + order->id + " is for '" + order->sku + "', not '" + request.sku + "'");
+    }
+    std::string body;
+    json::Writer w(body);
+    w.begin_object()
+        .key("order_id")
+        .value(order->id)
+        .key("sku")
+        .value(order->sku)
+        .key("qty")
+        .value(request.qty)
+        .key("shipment")
+        .value(request.shipment)
+        .end_object();
+    queues_.send(kStockReceiptsQueue, std::move(body), batch.now_ms);
+    return Done{"accepted", 202};
+}
+
+Outcome StockEngine::apply(const ReceiveShipment& request, Batch& batch) {
+    RestockOrder* order = find_order(request.order_id);
+    if (order == nullptr) return order_not_found(request.order_id);
+    Product* product = find_by_id(order->product_id);
+    if (product == nullptr) {
+        return make_error(ErrorCode::kInternal, "internal", "order without product");
+    }
+    const std::string reference = order->id + "/" + request.shipment;
+    auto booked = book_receipt(*product, request.qty, reference, batch);
+    if (!booked) return booked.error();
+    if (!booked->replayed) {
+        const bool was_open = is_open(order->status);
+        const int64_t outstanding = std::max<int64_t>(0, order->qty - order->received_qty);
+        touch_order(*order, batch);
+        order->received_qty += request.qty;
+        order->updated_at_ms = batch.now_ms;
+        if (was_open) {
+            product->on_order =
+                std::max<int64_t>(0, product->on_order - std::min(request.qty, outstanding));
+            if (order->received_qty >= order->qty) {
+                close_order(*order, OrderStatus::kReceived, batch);
+            } else {
+                order->status = OrderStatus::kAcknowledged;
+            }
+        } else if (order->received_qty >= order->qty) {
+            order->status = OrderStatus::kReceived;
+        }
+        add_order_event(EventType::kRestockReceived, *product, *order, "shipment", batch);
+        add_event_if(evaluate_signal(*product), *product, "receipt", batch);
+        booked->product = *product;
+    }
+    // The stock is booked exactly once whatever happens to the message: a stale receipt only
+    // means another delivery will find the shipment already booked.
+    (void)ack_message(request.message_id, request.receive_count);
+    return std::move(booked.value());
+}
+
+}  // namespace restock

@@ -1,0 +1,236 @@
+// Queue, topic and factory commands of the engine.
+#include <algorithm>
+
+#include "app/engine_batch.h"
+#include "app/event_json.h"
+#include "app/stock_engine.h"
+#include "support/crypto.h"
+
+namespace restock {
+namespace {
+
+constexpr std::size_t kWebhookSecretBytes = 24;
+
+Error queue_not_found(const std::string& name) {
+    return make_error(ErrorCode::kNotFound, "queue-not-found", "no queue named '" + name + "'");
+}
+
+Error invalid(std::string message) {
+    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
+}
+
+Status in_range(const char* name, const std::optional<int64_t>& value, int64_t low, int64_t high) {
+    if (value && (*value < low || *value > high)) {
+        return invalid(std::string(name) + " must be between " + std::to_string(low) + " and " +
+                       std::to_string(high));
+    }
+    return ok_status();
+}
+
+int64_t number_of(const std::string& id) { return std::stoll(id.substr(id.find('_') + 1)); }
+
+}  // namespace
+
+Status StockEngine::ack_message(int64_t id, int64_t receive_count) {
+    return queues_.ack(id, receive_count);
+}
+
+Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count, std::string error,
+                                              Batch& batch) {
+    const QueueMessage* message = queues_.get(id);
+    std::string queue = message ? message->queue : "";
+    std::string body = message ? message->body : "";
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    auto failed = queues_.fail(id, receive_count, std::move(error), batch.now_ms, jitter(random_));
+    if (!failed) return failed;
+    if (failed->dead_lettered && queue == kRestockOrdersQueue) {
+        // Delivery gave up: the product's open order failed, so a redrive places a new one.
+        if (auto ref = parse_event_ref(body)) {
+            if (const Product* product = find(ref->sku)) {
+                auto open = open_order_by_product_.find(product->id);
+                if (open != open_order_by_product_.end()) {
+                    if (RestockOrder* order = find_order(open->second)) {
+                        close_order(*order, OrderStatus::kFailed, batch);
+                    }
+                }
+            }
+        }
+    }
+    return failed;
+}
+
+Outcome StockEngine::apply(const QueueReceive& request, Batch& batch) {
+    if (queues_.policy(request.queue) == nullptr) return queue_not_found(request.queue);
+    return MessagesOutcome{queues_.receive(request.queue, request.max, batch.now_ms)};
+}
+
+Outcome StockEngine::apply(const QueueAck& request, Batch&) {
+    if (auto s = ack_message(request.id, request.receive_count); !s) return s.error();
+    return Done{"acknowledged"};
+}
+
+Outcome StockEngine::apply(const QueueFail& request, Batch& batch) {
+    auto failed = fail_message(request.id, request.receive_count, request.error, batch);
+    if (!failed) return failed.error();
+    return Done{failed->dead_lettered ? "dead-lettered to " + failed->queue : "will retry"};
+}
+
+Outcome StockEngine::apply(const QueueRedrive& request, Batch& batch) {
+    const QueuePolicy* policy = queues_.policy(request.queue);
+    if (policy == nullptr) return queue_not_found(request.queue);
+    if (!policy->dlq.empty()) {
+        return make_error(ErrorCode::kConflict, "not-a-dlq",
+                          "'" + request.queue +
+                              "' is not a dead-letter queue; redrive moves a "
+                              "DLQ's messages back to their source queues");
+    }
+    auto moved = queues_.redrive(request.queue, batch.now_ms);
+    if (!moved) return moved.error();
+    return CountOutcome{"redriven", moved.value()};
+}
+
+Outcome StockEngine::apply(const QueuePurge& request, Batch&) {
+    auto purged = queues_.purge(request.queue);
+    if (!purged) return purged.error();
+    return CountOutcome{"purged", purged.value()};
+}
+
+Outcome StockEngine::apply(const QueuePolicyPatch& request, Batch&) {
+    const QueuePolicy* current = queues_.policy(request.queue);
+    if (current == nullptr) return queue_not_found(request.queue);
+    if (auto s = in_range("max_receive_count", request.max_receive_count, 1, 1000); !s)
+        return s.error();
+    if (auto s =
+            in_range("visibility_timeout_s", request.visibility_timeout_ms, 1000, 12 * 3600 * 1000);
+        !s) {
+        return s.error();
+    }
+    if (auto s = in_range("backoff_base_ms", request.backoff_base_ms, 1, 3600 * 1000); !s)
+        return s.error();
+    if (auto s = in_range("backoff_max_ms", request.backoff_max_ms, 1, 24 * 3600 * 1000); !s)
+        return s.error();
+    QueuePolicy policy = *current;
+    if (request.max_receive_count) policy.max_receive_count = *request.max_receive_count;
+    if (request.visibility_timeout_ms)
+        policy.visibility_timeout_ms = *request.visibility_timeout_ms;
+    if (request.backoff_base_ms) policy.backoff_base_ms = *request.backoff_base_ms;
+    if (request.backoff_max_ms) policy.backoff_max_ms = *request.backoff_max_ms;
+    if (policy.backoff_max_ms < policy.backoff_base_ms) {
+        return invalid("backoff_max_ms must be at least backoff_base_ms");
+    }
+    if (auto s = queues_.set_policy(policy); !s) return s.error();
+    QueueInfo info{policy, queues_.counts(policy.name, clock_.now_ms())};
+    return QueuesOutcome{{std::move(info)}};
+}
+
+Outcome StockEngine::apply(const QueueList&, Batch& batch) {
+    QueuesOutcome outcome;
+    for (const auto& policy : queues_.policies()) {
+        outcome.queues.push_back(QueueInfo{policy, queues_.counts(policy.name, batch.now_ms)});
+    }
+    return outcome;
+}
+
+Outcome StockEngine::apply(const QueuePeek& request, Batch&) {
+    if (queues_.policy(request.queue) == nullptr) return queue_not_found(request.queue);
+    return MessagesOutcome{queues_.peek(request.queue, request.limit)};
+}
+
+Outcome StockEngine::apply(const CreateSubscription& request, Batch& batch) {
+    Subscription subscription = request.subscription;
+    if (subscription.topic != kStockEventsTopic) {
+        return make_error(ErrorCode::kNotFound, "topic-not-found",
+                          "no topic named '" + subscription.topic + "'");
+    }
+    if (auto s = validate_subscription(subscription); !s) return s.error();
+    if (subscription.protocol == Protocol::kQueue &&
+        queues_.policy(subscription.endpoint) == nullptr) {
+        return make_error(ErrorCode::kUnprocessable, "queue-not-found",
+                          "no queue named '" + subscription.endpoint + "'");
+    }
+    subscription.id = "sub_" + std::to_string(++last_subscription_number_);
+    subscription.created_at_ms = batch.now_ms;
+    if (subscription.protocol == Protocol::kWebhook) {
+        subscription.secret = "whsec_" + base64_encode(random_bytes(kWebhookSecretBytes));
+    }
+    batch.subscriptions.record(subscription.id, std::nullopt);
+    auto [it, inserted] = subscriptions_.emplace(subscription.id, std::move(subscription));
+    return SubscriptionsOutcome{{it->second}, /*created=*/true};
+}
+
+Outcome StockEngine::apply(const DeleteSubscription& request, Batch& batch) {
+    auto it = subscriptions_.find(request.id);
+    if (it == subscriptions_.end() || it->second.topic != request.topic) {
+        return make_error(ErrorCode::kNotFound, "subscription-not-found",
+                          "no subscription '" + request.id + "' on topic '" + request.topic + "'");
+    }
+    batch.subscriptions.record(it->first, it->second);
+    subscriptions_.erase(it);
+    return Done{"deleted"};
+}
+
+Outcome StockEngine::apply(const ListSubscriptions& request, Batch&) {
+    if (request.topic != kStockEventsTopic) {
+        return make_error(ErrorCode::kNotFound, "topic-not-found",
+                          "no topic named '" + request.topic + "'");
+    }
+    SubscriptionsOutcome outcome;
+    for (const auto& [id, subscription] : subscriptions_) {
+        if (subscription.topic == request.topic) outcome.subscriptions.push_back(subscription);
+    }
+    std::sort(outcome.subscriptions.begin(), outcome.subscriptions.end(),
+              [](const auto& a, const auto& b) { return number_of(a.id) < number_of(b.id); });
+    return outcome;
+}
+
+Outcome StockEngine::apply(const PutFactory& request, Batch& batch) {
+    Factory factory = request.factory;
+    if (auto s = validate_factory(factory); !s) return s.error();
+    auto existing = factories_.find(factory.id);
+    const bool created = existing == factories_.end();
+    batch.factories.record(factory.id,
+                           created ? std::nullopt : std::optional<Factory>(existing->second));
+    factory.created_at_ms = created ? batch.now_ms : existing->second.created_at_ms;
+    factories_.insert_or_assign(factory.id, factory);
+    return FactoriesOutcome{{factory}, created, true};
+}
+
+Outcome StockEngine::apply(const GetFactories& request, Batch&) {
+    FactoriesOutcome outcome;
+    if (!request.id.empty()) {
+        auto it = factories_.find(request.id);
+        if (it == factories_.end()) {
+            return make_error(ErrorCode::kNotFound, "factory-not-found",
+                              "no factory '" + request.id + "'");
+        }
+        outcome.factories.push_back(it->second);
+        outcome.single = true;
+        return outcome;
+    }
+    for (const auto& [id, factory] : factories_) outcome.factories.push_back(factory);
+    return outcome;
+}
+
+Outcome StockEngine::apply(const GetRestockOrders& request, Batch&) {
+    OrdersOutcome outcome;
+    if (!request.id.empty()) {
+        RestockOrder* order = find_order(request.id);
+        if (order == nullptr) {
+            return make_error(ErrorCode::kNotFound, "order-not-found",
+                              "no restock order '" + request.id + "'");
+        }
+        outcome.orders.push_back(*order);
+        outcome.single = true;
+        return outcome;
+    }
+    const int64_t below = request.after_id.empty() ? INT64_MAX : number_of(request.after_id);
+    for (const auto& [id, order] : orders_) {
+        if (number_of(id) < below) outcome.orders.push_back(order);
+    }
+    std::sort(outcome.orders.begin(), outcome.orders.end(),
+              [](const auto& a, const auto& b) { return number_of(a.id) > number_of(b.id); });
+    if (outcome.orders.size() > request.limit) outcome.orders.resize(request.limit);
+    return outcome;
+}
+
+}  // namespace restock

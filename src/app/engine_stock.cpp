@@ -1,0 +1,235 @@
+// The stock commands of the engine: products, checkout, receipts, adjustments, and the
+// events they raise (with their fan-out to subscribed queues).
+#include "app/engine_batch.h"
+#include "app/event_json.h"
+#include "app/stock_engine.h"
+
+namespace restock {
+namespace {
+
+Error not_found(std::string_view sku) {
+    return make_error(ErrorCode::kNotFound, "product-not-found",
+                      "no product with sku '" + std::string(sku) + "'");
+}
+
+}  // namespace
+
+Product* StockEngine::find(std::string_view sku) {
+    auto it = products_.find(std::string(sku));
+    return it == products_.end() ? nullptr : &it->second;
+}
+
+Product* StockEngine::find_by_id(int64_t id) {
+    auto it = products_by_id_.find(id);
+    return it == products_by_id_.end() ? nullptr : it->second;
+}
+
+Movement& StockEngine::add_movement(Product& product, MovementKind kind, int64_t delta,
+                                    std::string reference, Batch& batch) {
+    product.on_hand += delta;
+    product.updated_at_ms = batch.now_ms;
+    Movement movement;
+    movement.id = ++last_movement_id_;
+    movement.product_id = product.id;
+    movement.prev_id = product.last_movement_id;
+    movement.kind = kind;
+    movement.delta = delta;
+    movement.on_hand_after = product.on_hand;
+    movement.reference = std::move(reference);
+    movement.at_ms = batch.now_ms;
+    product.last_movement_id = movement.id;
+    batch.writes.movements.push_back(std::move(movement));
+    return batch.writes.movements.back();
+}
+
+void StockEngine::add_event_if(std::optional<EventType> type, const Product& product,
+                               std::string cause, Batch& batch) {
+    if (!type) return;
+    Event event;
+    event.type = *type;
+    event.sku = product.sku;
+    event.figures = figures_of(product);
+    event.cause = std::move(cause);
+    publish(std::move(event), batch);
+}
+
+void StockEngine::add_order_event(EventType type, const Product& product, const RestockOrder& order,
+                                  std::string cause, Batch& batch) {
+    Event event;
+    event.type = type;
+    event.sku = product.sku;
+    event.figures = figures_of(product);
+    event.cause = std::move(cause);
+    event.order_id = order.id;
+    event.qty = type == EventType::kRestockReceived ? order.received_qty : order.qty;
+    publish(std::move(event), batch);
+}
+
+void StockEngine::publish(Event event, Batch& batch) {
+    event.seq = ++last_event_seq_;
+    event.id = "evt_" + database_id_ + "_" + std::to_string(event.seq);
+    event.at_ms = batch.now_ms;
+    const std::string_view type = to_string(event.type);
+    std::string body;
+    for (const auto& [id, subscription] : subscriptions_) {
+        if (!matches(subscription, type)) continue;
+        if (body.empty()) body = event_json(event);
+        if (subscription.protocol == Protocol::kQueue) {
+            if (queues_.policy(subscription.endpoint) != nullptr) {
+                queues_.send(subscription.endpoint, body, batch.now_ms);
+            }
+        } else {
+            std::string envelope;
+            json::Writer w(envelope);
+            w.begin_object().key("subscription_id").value(id).key("event").raw(body).end_object();
+            queues_.send(kNotificationsQueue, std::move(envelope), batch.now_ms);
+        }
+    }
+    batch.writes.events.push_back(std::move(event));
+}
+
+Outcome StockEngine::apply(const NewProduct& request, Batch& batch) {
+    if (find(request.sku) != nullptr) {
+        return make_error(ErrorCode::kAlreadyExists, "product-exists",
+                          "a product with sku '" + request.sku + "' already exists");
+    }
+    Product product;
+    product.id = ++last_product_id_;
+    product.sku = request.sku;
+    product.name = request.name;
+    product.settings = request.settings;
+    product.created_at_ms = batch.now_ms;
+    product.updated_at_ms = batch.now_ms;
+    auto [it, inserted] = products_.emplace(product.sku, std::move(product));
+    Product& created = it->second;
+    products_by_id_[created.id] = &created;
+    batch.touch(created, /*created=*/true);
+    if (request.on_hand > 0) {
+        add_movement(created, MovementKind::kInitial, request.on_hand, "initial stock", batch);
+    }
+    add_event_if(evaluate_signal(created), created, "created", batch);
+    return ProductOutcome{created, /*created=*/true};
+}
+
+Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
+    Product* product = find(request.sku);
+    if (product == nullptr) return not_found(request.sku);
+    const ReorderSettings settings = restock::apply(request.patch, product->settings);
+    const Status valid = validate_settings(settings);
+    if (!valid) return valid.error();
+    batch.touch(*product, false);
+    product->settings = settings;
+    if (request.patch.name) product->name = *request.patch.name;
+    product->updated_at_ms = batch.now_ms;
+    add_event_if(evaluate_signal(*product), *product, "settings-changed", batch);
+    return ProductOutcome{*product, false};
+}
+
+Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
+    std::vector<Product*> products;
+    products.reserve(request.lines.size());
+    std::vector<std::string> unknown;
+    for (const auto& line : request.lines) {
+        Product* product = find(line.sku);
+        if (product == nullptr) unknown.push_back(line.sku);
+        products.push_back(product);
+    }
+    if (!unknown.empty()) {
+        std::string list;
+        for (const auto& sku : unknown) list += (list.empty() ? "'" : ", '") + sku + "'";
+        return make_error(ErrorCode::kUnprocessable, "unknown-sku",
+                          "no product with sku " + list + "; nothing was taken");
+    }
+    std::vector<const Product*> view(products.begin(), products.end());
+    std::vector<Shortfall> shortfalls = find_shortfalls(request.lines, view);
+    if (!shortfalls.empty()) {
+        for (std::size_t i = 0; i < request.lines.size(); ++i) {
+            if (request.lines[i].qty <= products[i]->available()) continue;
+            if (products[i]->signal == StockSignal::kEmpty) continue;  // already said
+            batch.touch(*products[i], false);  // the signal lives on the product row
+            add_event_if(signal_refusal(*products[i]), *products[i], "refused-checkout", batch);
+        }
+        return CheckoutRefused{request.order_id, std::move(shortfalls)};
+    }
+    CheckoutOutcome outcome{request.order_id, {}, batch.now_ms};
+    outcome.lines.reserve(request.lines.size());
+    for (std::size_t i = 0; i < request.lines.size(); ++i) {
+        Product& product = *products[i];
+        batch.touch(product, false);
+        const Movement& movement = add_movement(product, MovementKind::kCheckout,
+                                                -request.lines[i].qty, request.order_id, batch);
+        outcome.lines.push_back(CheckoutLineOutcome{product.sku, request.lines[i].qty, movement.id,
+                                                    product.available()});
+        add_event_if(evaluate_signal(product), product, "checkout", batch);
+    }
+    return outcome;
+}
+
+Result<MovementOutcome> StockEngine::book_receipt(Product& product, int64_t qty,
+                                                  const std::string& reference, Batch& batch) {
+    std::optional<ReceiptRecord> booked;
+    if (const auto* in_batch = batch.find_receipt(product.id, reference)) {
+        booked = *in_batch;
+    } else {
+        auto stored = reader_->receipt(product.id, reference);
+        if (!stored) {
+            return make_error(ErrorCode::kUnavailable, "unavailable",
+                              "cannot read receipts: " + stored.error().message);
+        }
+        booked = std::move(stored.value());
+    }
+    if (booked) {
+        if (booked->qty != qty) {
+            return make_error(ErrorCode::kConflict, "duplicate-reference",
+                              "reference '" + reference + "' was already received with qty " +
+                                  std::to_string(booked->qty));
+        }
+        std::optional<Movement> movement;
+        if (const auto* in_batch = batch.find_movement(booked->movement_id)) {
+            movement = *in_batch;
+        } else {
+            auto stored = reader_->movement(booked->movement_id);
+            if (!stored || !stored.value()) {
+                return make_error(ErrorCode::kUnavailable, "unavailable",
+                                  "cannot read the booked receipt");
+            }
+            movement = std::move(stored.value());
+        }
+        return MovementOutcome{std::move(*movement), product, /*replayed=*/true};
+    }
+
+    const Status allowed = check_receipt(product, qty);
+    if (!allowed) return allowed.error();
+    batch.touch(product, false);
+    const Movement& movement = add_movement(product, MovementKind::kReceipt, qty, reference, batch);
+    batch.writes.receipts.push_back(ReceiptRecord{product.id, reference, qty, movement.id});
+    return MovementOutcome{movement, product, false};
+}
+
+Outcome StockEngine::apply(const ReceiptRequest& request, Batch& batch) {
+    Product* product = find(request.sku);
+    if (product == nullptr) return not_found(request.sku);
+    auto booked = book_receipt(*product, request.qty, request.reference, batch);
+    if (!booked) return booked.error();
+    if (!booked->replayed) {
+        add_event_if(evaluate_signal(*product), *product, "receipt", batch);
+        booked->product = *product;
+    }
+    return std::move(booked.value());
+}
+
+Outcome StockEngine::apply(const AdjustmentRequest& request, Batch& batch) {
+    Product* product = find(request.sku);
+    if (product == nullptr) return not_found(request.sku);
+    const Status allowed = check_adjustment(*product, request.delta);
+    if (!allowed) return allowed.error();
+    batch.touch(*product, false);
+    const Movement& movement =
+        add_movement(*product, MovementKind::kAdjustment, request.delta, request.reason, batch);
+    MovementOutcome outcome{movement, *product, false};
+    add_event_if(evaluate_signal(*product), *product, "adjustment", batch);
+    outcome.product = *product;
+    return outcome;
+}
+
+}  // namespace restock

@@ -1,0 +1,67 @@
+#include "app/event_json.h"
+
+#include "support/time_format.h"
+
+namespace restock {
+
+void write_event(json::Writer& w, const Event& e) {
+    w.begin_object()
+        .key("seq")
+        .value(e.seq)
+        .key("id")
+        .value(e.id)
+        .key("type")
+        .value(to_string(e.type))
+        .key("sku")
+        .value(e.sku)
+        .key("cause")
+        .value(e.cause);
+    if (!e.order_id.empty()) w.key("order_id").value(e.order_id).key("qty").value(e.qty);
+    w.key("data")
+        .begin_object()
+        .key("on_hand")
+        .value(e.figures.on_hand)
+        .key("reserved")
+        .value(e.figures.reserved)
+        .key("available")
+        .value(e.figures.available)
+        .key("on_order")
+        .value(e.figures.on_order)
+        .key("position")
+        .value(e.figures.position)
+        .key("reorder_point")
+        .value(e.figures.reorder_point)
+        .end_object()
+        .key("at")
+        .value(format_rfc3339(e.at_ms))
+        .end_object();
+}
+
+std::string event_json(const Event& event) {
+    std::string body;
+    json::Writer w(body);
+    write_event(w, event);
+    return body;
+}
+
+Result<EventRef> parse_event_ref(const std::string& body) {
+    auto parsed = json::parse(body);
+    if (!parsed) return parsed.error();
+    const json::Value& v = parsed.value();
+    if (v.kind() != json::Value::Kind::kObject) {
+        return make_error(ErrorCode::kInvalidArgument, "invalid-message", "event is not an object");
+    }
+    EventRef ref;
+    for (auto [field, target] :
+         {std::pair{"id", &ref.id}, std::pair{"type", &ref.type}, std::pair{"sku", &ref.sku}}) {
+        const json::Value* value = v.find(field);
+        if (value == nullptr || value->kind() != json::Value::Kind::kString) {
+            return make_error(ErrorCode::kInvalidArgument, "invalid-message",
+                              std::string("event lacks '") + field + "'");
+        }
+        *target = value->as_string();
+    }
+    return ref;
+}
+
+}  // namespace restock

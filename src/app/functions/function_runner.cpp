@@ -1,0 +1,79 @@
+#include "app/functions/function_runner.h"
+
+#include <chrono>
+
+#include "app/engine_client.h"
+
+namespace restock {
+namespace {
+// Upper bound on a worker's sleep: delayed (backoff) messages become visible without a signal.
+constexpr auto kIdleWait = std::chrono::milliseconds(100);
+}  // namespace
+
+FunctionRunner::FunctionRunner(StockEngine& engine, QueueSignals& signals, FunctionSpec spec,
+                               Handler handler, LogSink log)
+    : engine_(engine),
+      signals_(signals),
+      spec_(std::move(spec)),
+      handler_(std::move(handler)),
+      log_(std::move(log)) {
+    for (int i = 0; i < std::max(1, spec_.concurrency); ++i) {
+        workers_.emplace_back([this] { work(); });
+    }
+}
+
+FunctionRunner::~FunctionRunner() {
+    stopping_ = true;
+    signals_.notify(spec_.queue);
+    for (auto& worker : workers_) worker.join();
+}
+
+void FunctionRunner::work() {
+    while (!stopping_) {
+        const uint64_t seen = signals_.generation(spec_.queue);
+        Outcome received = submit_and_wait(engine_, QueueReceive{spec_.queue, 1});
+        const auto* messages = std::get_if<MessagesOutcome>(&received);
+        if (messages == nullptr || messages->messages.empty()) {
+            if (const auto* error = std::get_if<Error>(&received)) {
+                log_("warn",
+                     spec_.name + ": cannot receive from " + spec_.queue + ": " + error->message);
+            }
+            signals_.wait(spec_.queue, seen, kIdleWait);
+            continue;
+        }
+        const QueueMessage& message = messages->messages.front();
+        HandlerResult result;
+        try {
+            result = handler_(message);
+        } catch (const std::exception& e) {
+            result = HandlerResult::fail(std::string("handler threw: ") + e.what());
+        }
+        settle(message, result);
+    }
+}
+
+void FunctionRunner::settle(const QueueMessage& message, const HandlerResult& result) {
+    Outcome outcome = Done{};
+    switch (result.settle) {
+        case HandlerResult::Settle::kSettled:
+            return;
+        case HandlerResult::Settle::kAck:
+            outcome = submit_and_wait(engine_, QueueAck{message.id, message.receive_count});
+            break;
+        case HandlerResult::Settle::kFail:
+            outcome = submit_and_wait(engine_,
+                                      QueueFail{message.id, message.receive_count, result.error});
+            if (const auto* done = std::get_if<Done>(&outcome)) {
+                log_("warn", spec_.name + ": message " + std::to_string(message.id) + " failed (" +
+                                 result.error + "); " + done->note);
+            }
+            break;
+    }
+    if (const auto* error = std::get_if<Error>(&outcome)) {
+        // The message stays in flight and is redelivered after its visibility timeout.
+        log_("warn", spec_.name + ": cannot settle message " + std::to_string(message.id) + ": " +
+                         error->message);
+    }
+}
+
+}  // namespace restock

@@ -1,0 +1,84 @@
+#include "app/functions/order_dispatch.h"
+
+#include "app/callback_token.h"
+#include "app/engine_client.h"
+#include "app/event_json.h"
+
+namespace restock {
+
+std::string legacy_order_body(const RestockOrder& order, const std::string& requester,
+                              const std::string& callback_url) {
+    std::string body;
+    json::Writer w(body);
+    w.begin_object()
+        .key("MessageGroupId")
+        .value("stock-arrival-group")
+        .key("MessageAttributeProductId")
+        .value(order.sku)
+        .key("MessageAttributeProductCnt")
+        .value(order.qty)
+        .key("MessageAttributeFactoryId")
+        .value(order.factory_id)
+        .key("MessageAttributeRequester")
+        .value(requester)
+        .key("CallbackUrl")
+        .value(callback_url)
+        .end_object();
+    return body;
+}
+
+Handler make_order_dispatch(StockEngine& engine, HttpClient& http, OrderDispatchConfig config,
+                            LogSink log) {
+    return [&engine, &http, config = std::move(config),
+            log = std::move(log)](const QueueMessage& message) -> HandlerResult {
+        auto event = parse_event_ref(message.body);
+        if (!event) return HandlerResult::fail("malformed event: " + event.error().message);
+
+        Outcome placed = submit_and_wait(engine, PlaceRestockOrder{event->sku, event->id});
+        if (const auto* error = std::get_if<Error>(&placed)) {
+            return HandlerResult::fail(error->message);
+        }
+        const auto& outcome = std::get<OrderOutcome>(placed);
+        if (!outcome.order) return HandlerResult::ack();  // nothing to order now
+        const RestockOrder& order = *outcome.order;
+        if (order.status != OrderStatus::kPending && order.status != OrderStatus::kSent) {
+            return HandlerResult::ack();  // the factory already has it
+        }
+        if (!outcome.factory) {
+            return HandlerResult::fail("unknown factory '" + order.factory_id +
+                                       "': register it with POST /v1/factories");
+        }
+        const Factory& factory = *outcome.factory;
+        const std::string callback_url =
+            config.public_url + "/v1/factory/callbacks/" + order.id +
+            "?token=" + callback_token(config.callback_secret, order.id);
+        HttpCall call;
+        call.url = factory.url + "/api/manufactures";
+        call.headers = {{"Content-Type", "application/json"}};
+        call.body = legacy_order_body(order, config.requester, callback_url);
+        call.timeout_ms = std::min(factory.timeout_ms, config.timeout_ms);
+        auto answer = http.send(call);
+
+        CompleteDispatch complete{order.id, false, "", message.id, message.receive_count};
+        if (!answer) {
+            complete.error = answer.error().message;
+        } else if (answer->status < 200 || answer->status > 299) {
+            complete.error =
+                "factory " + factory.id + " answered " + std::to_string(answer->status);
+        } else {
+            complete.accepted = true;
+        }
+        Outcome settled = submit_and_wait(engine, std::move(complete));
+        if (const auto* error = std::get_if<Error>(&settled)) {
+            log("warn",
+                "order-dispatch: cannot record the answer for " + order.id + ": " + error->message);
+        } else {
+            log("info", "order-dispatch: " + order.id + " (" + order.sku + " x" +
+                            std::to_string(order.qty) + ") to " + factory.id + ": " +
+                            std::get<Done>(settled).note);
+        }
+        return HandlerResult::settled();
+    };
+}
+
+}  // namespace restock

@@ -1,0 +1,54 @@
+#include "core/restock_order.h"
+
+#include <algorithm>
+
+#include "core/limits.h"
+
+namespace restock {
+
+std::string_view to_string(OrderStatus status) {
+    switch (status) {
+        case OrderStatus::kPending:
+            return "pending";
+        case OrderStatus::kSent:
+            return "sent";
+        case OrderStatus::kAcknowledged:
+            return "acknowledged";
+        case OrderStatus::kReceived:
+            return "received";
+        case OrderStatus::kFailed:
+            return "failed";
+        case OrderStatus::kCancelled:
+            return "cancelled";
+    }
+    return "pending";
+}
+
+std::optional<OrderStatus> parse_order_status(std::string_view text) {
+    for (auto s : {OrderStatus::kPending, OrderStatus::kSent, OrderStatus::kAcknowledged,
+                   OrderStatus::kReceived, OrderStatus::kFailed, OrderStatus::kCancelled}) {
+        if (to_string(s) == text) return s;
+    }
+    return std::nullopt;
+}
+
+bool is_open(OrderStatus status) {
+    return status == OrderStatus::kPending || status == OrderStatus::kSent ||
+           status == OrderStatus::kAcknowledged;
+}
+
+int64_t restock_quantity(const Product& product) {
+    const ReorderSettings& s = product.settings;
+    int64_t qty = s.reorder_qty;
+    if (s.order_up_to) qty = std::max<int64_t>(*s.order_up_to - product.position(), 1);
+    qty = std::max(qty, s.min_order_qty);
+    const int64_t pack = std::max<int64_t>(s.pack_size, 1);
+    qty = ((qty + pack - 1) / pack) * pack;
+    return std::clamp<int64_t>(qty, 1, limits::kMaxQuantity);
+}
+
+bool needs_restock(const Product& product) {
+    return product.position() <= product.settings.reorder_point;
+}
+
+}  // namespace restock

@@ -1,0 +1,47 @@
+// Restock orders: what goes to a factory when a product runs low, and how it lives.
+// Pure rules; the engine stores orders and the order-dispatch function talks to the factory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/product.h"
+
+namespace restock {
+
+// pending: created, not yet accepted by the factory; sent: a call to the factory was made and
+// its answer is not known to be success; acknowledged: the factory answered 2xx; received:
+// shipments cover the quantity; failed: delivery gave up (dead-lettered); cancelled: by hand.
+enum class OrderStatus { kPending, kSent, kAcknowledged, kReceived, kFailed, kCancelled };
+
+struct RestockOrder {
+    std::string id;  // "ro_<n>"
+    int64_t product_id = 0;
+    std::string sku;
+    int64_t qty = 0;
+    std::string factory_id;
+    OrderStatus status = OrderStatus::kPending;
+    int64_t attempts = 0;
+    int64_t received_qty = 0;
+    std::string last_error;
+    std::string trigger_event_id;
+    int64_t created_at_ms = 0;
+    int64_t updated_at_ms = 0;
+};
+
+std::string_view to_string(OrderStatus status);
+std::optional<OrderStatus> parse_order_status(std::string_view text);
+
+// Open orders count towards on_order and block a second order for the same product.
+bool is_open(OrderStatus status);
+
+// reorder_qty, or enough to bring the position up to order_up_to (if set), raised to
+// min_order_qty and rounded up to a whole number of packs. Always >= 1.
+int64_t restock_quantity(const Product& product);
+
+// Whether a restock order should be placed now (the product is low and has no open order).
+bool needs_restock(const Product& product);
+
+}  // namespace restock
