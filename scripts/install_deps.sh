@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Restock needs that are missing. Idempotent; needs root.
+#   scripts/install_deps.sh build   # to build and run
+#   scripts/install_deps.sh test    # also what the tests, fuzzing and benchmarks use
+set -euo pipefail
+
+build_packages=(cmake ninja-build g++ pkg-config libboost1.81-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev)
+test_packages=(libgtest-dev python3 python3-aiosmtpd clang libclang-rt-14-dev wrk nginx-light curl)
+
+wanted=("${build_packages[@]}")
+if [[ "${1:-build}" == "test" ]]; then wanted+=("${test_packages[@]}"); fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "install_deps: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install_deps: run as root (or install these by hand): ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
