@@ -26,9 +26,12 @@ struct PatchProduct {
 // --- the restock loop ---------------------------------------------------------------
 
 // order-dispatch: the open order for the product, creating it if the product needs one.
+// The message that asks claims the order's dispatch for a while, so two messages about the
+// same product never send it to the factory concurrently.
 struct PlaceRestockOrder {
     std::string sku;
     std::string trigger_event_id;
+    int64_t message_id = 0;
 };
 
 // order-dispatch: the factory's answer, and the queue message settled in the same commit.
@@ -164,6 +167,7 @@ struct OrderOutcome {
     bool created = false;
     std::optional<Factory> factory;  // where it goes, if the factory is known
     std::string note;                // why there is no order, for logs
+    bool dispatch = false;  // this message holds the dispatch: send it
 };
 
 struct MessagesOutcome {

@@ -79,9 +79,22 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
         product->updated_at_ms = batch.now_ms;
         add_order_event(EventType::kRestockOrdered, *product, *order, "reorder-point", batch);
     }
+    bool dispatch = false;
+    if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
+        const QueuePolicy* policy = queues_.policy(kRestockOrdersQueue);
+        const int64_t lease_ms = policy ? policy->visibility_timeout_ms : 30'000;
+        DispatchLease& lease = dispatch_leases_[order->id];
+        if (lease.message_id == request.message_id || lease.until_ms <= batch.now_ms) {
+            lease = DispatchLease{request.message_id, batch.now_ms + lease_ms};
+            dispatch = true;
+        }
+    }
     std::optional<Factory> factory;
     if (auto it = factories_.find(order->factory_id); it != factories_.end()) factory = it->second;
-    return OrderOutcome{*order, created, std::move(factory), ""};
+    OrderOutcome outcome{*order, created, std::move(factory), ""};
+    outcome.dispatch = dispatch;
+    if (!dispatch) outcome.note = "another delivery is sending this order";
+    return outcome;
 }
 
 Outcome StockEngine::apply(const CompleteDispatch& request, Batch& batch) {
@@ -91,6 +104,7 @@ Outcome StockEngine::apply(const CompleteDispatch& request, Batch& batch) {
     order->attempts += 1;
     order->updated_at_ms = batch.now_ms;
     if (request.accepted) {
+        dispatch_leases_.erase(order->id);
         if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
             order->status = OrderStatus::kAcknowledged;
             order->last_error.clear();

@@ -126,31 +126,6 @@ int run_server(const Config& config, const ServerHooks& hooks) {
         operations.event(level, message);
     };
 
-    // The restock loop's functions, each on its queue.
-    curl::CurlHttpClient outbound;
-    std::unique_ptr<curl::CurlMailer> mailer;
-    if (!config.smtp_url.empty()) {
-        mailer = std::make_unique<curl::CurlMailer>(config.smtp_url, kMailTimeoutMs);
-    }
-    std::vector<std::unique_ptr<FunctionRunner>> functions;
-    auto function = [&](const char* name, const char* queue, Handler handler) {
-        functions.push_back(std::make_unique<FunctionRunner>(
-            *engine.value(), queue_signals,
-            FunctionSpec{name, queue, config.function_concurrency, kFunctionTimeoutMs},
-            std::move(handler), sink));
-    };
-    function("order-dispatch", kRestockOrdersQueue,
-             make_order_dispatch(*engine.value(), outbound,
-                                 OrderDispatchConfig{config.public_url, callback_secret.value(),
-                                                     "restock", kFunctionTimeoutMs},
-                                 sink));
-    function("stock-increase", kStockReceiptsQueue, make_stock_increase(*engine.value()));
-    function("ad-control", kAdControlQueue,
-             make_ad_control(readers, outbound, AdControlConfig{config.ads_url, kFunctionTimeoutMs},
-                             sink));
-    function("notifier", kNotificationsQueue,
-             make_notifier(*engine.value(), outbound, mailer.get(), clock,
-                           NotifierConfig{config.mail_from, kFunctionTimeoutMs}, sink));
     IdempotencyExpiry expiry(*store.value(), clock,
                              config.idempotency_retention_hours * 3600 * 1000);
 
@@ -168,6 +143,37 @@ int run_server(const Config& config, const ServerHooks& hooks) {
         config.host().c_str(), static_cast<unsigned>(server.value()->port()),
         config.data_dir.c_str());
     std::fflush(stdout);
+
+    // With --listen HOST:0 the default public URL names the port actually bound.
+    std::string public_url = config.public_url;
+    if (config.port() == 0 && public_url == "http://" + config.listen) {
+        public_url = "http://" + config.host() + ":" + std::to_string(server.value()->port());
+    }
+    // The restock loop's functions, each on its queue.
+    curl::CurlHttpClient outbound;
+    std::unique_ptr<curl::CurlMailer> mailer;
+    if (!config.smtp_url.empty()) {
+        mailer = std::make_unique<curl::CurlMailer>(config.smtp_url, kMailTimeoutMs);
+    }
+    std::vector<std::unique_ptr<FunctionRunner>> functions;
+    auto function = [&](const char* name, const char* queue, Handler handler) {
+        functions.push_back(std::make_unique<FunctionRunner>(
+            *engine.value(), queue_signals,
+            FunctionSpec{name, queue, config.function_concurrency, kFunctionTimeoutMs},
+            std::move(handler), sink));
+    };
+    function("order-dispatch", kRestockOrdersQueue,
+             make_order_dispatch(*engine.value(), outbound,
+                                 OrderDispatchConfig{public_url, callback_secret.value(),
+                                                     "restock", kFunctionTimeoutMs},
+                                 sink));
+    function("stock-increase", kStockReceiptsQueue, make_stock_increase(*engine.value()));
+    function("ad-control", kAdControlQueue,
+             make_ad_control(readers, outbound, AdControlConfig{config.ads_url, kFunctionTimeoutMs},
+                             sink));
+    function("notifier", kNotificationsQueue,
+             make_notifier(*engine.value(), outbound, mailer.get(), clock,
+                           NotifierConfig{config.mail_from, kFunctionTimeoutMs}, sink));
     if (hooks.on_listening) hooks.on_listening(server.value()->port());
 
     std::thread waiter([&] {

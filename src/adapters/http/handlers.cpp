@@ -376,7 +376,8 @@ void Api::submit(Context& context, Command command, Respond respond, Defer defer
 
     Submission submission;
     submission.command = std::move(command);
-    if (context.request.idempotency_key) {
+    // Reads served by the engine (queues, orders, ...) change nothing: no record for them.
+    if (context.request.idempotency_key && context.request.method != "GET") {
         const std::string& key = *context.request.idempotency_key;
         if (!is_valid_token(key, kMaxIdempotencyKeyLength)) {
             respond(Exchange{

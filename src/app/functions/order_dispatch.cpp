@@ -34,16 +34,16 @@ Handler make_order_dispatch(StockEngine& engine, HttpClient& http, OrderDispatch
         auto event = parse_event_ref(message.body);
         if (!event) return HandlerResult::fail("malformed event: " + event.error().message);
 
-        Outcome placed = submit_and_wait(engine, PlaceRestockOrder{event->sku, event->id});
+        Outcome placed =
+            submit_and_wait(engine, PlaceRestockOrder{event->sku, event->id, message.id});
         if (const auto* error = std::get_if<Error>(&placed)) {
             return HandlerResult::fail(error->message);
         }
         const auto& outcome = std::get<OrderOutcome>(placed);
         if (!outcome.order) return HandlerResult::ack();  // nothing to order now
         const RestockOrder& order = *outcome.order;
-        if (order.status != OrderStatus::kPending && order.status != OrderStatus::kSent) {
-            return HandlerResult::ack();  // the factory already has it
-        }
+        // The factory already has it, or another delivery is sending it right now.
+        if (!outcome.dispatch) return HandlerResult::ack();
         if (!outcome.factory) {
             return HandlerResult::fail("unknown factory '" + order.factory_id +
                                        "': register it with POST /v1/factories");
