@@ -227,7 +227,9 @@ struct Submission {
     // answers a repeat with it. REQUIRES: render is set when tag is, and is pure.
     std::optional<IdempotencyTag> idempotency;
     std::function<StoredResponse(const Outcome&)> render;
-    // Called exactly once on the engine's thread, after the outcome is durable. Must not block.
+    // Called exactly once: on the engine's thread after the outcome is durable, or, when
+    // submit() refuses at once (queue full, engine stopping), on the submitting thread before
+    // submit() returns. Must not block, and must not take a lock the submitter holds.
     std::function<void(Outcome)> done;
 };
 

@@ -126,6 +126,9 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
 }
 
 Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
+    // The HTTP layer validated it already; other callers may not have (a SKU twice would
+    // otherwise pass the per-line check below and oversell).
+    if (auto valid = validate(request); !valid) return valid.error();
     std::vector<Product*> products;
     products.reserve(request.lines.size());
     std::vector<std::string> unknown;

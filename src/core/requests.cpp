@@ -17,11 +17,39 @@ std::string range_text(int64_t low, int64_t high) {
     return "between " + std::to_string(low) + " and " + std::to_string(high);
 }
 
-// Printable text: any UTF-8 except control characters, within a length.
+// Printable text: well-formed UTF-8 without C0/C1 control characters, within a length.
 bool is_valid_text(std::string_view text, std::size_t max_length) {
     if (text.empty() || text.size() > max_length) return false;
-    for (unsigned char c : text) {
-        if (c < 0x20 || c == 0x7f) return false;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+        const unsigned char c = byte(i);
+        std::size_t length = 0;
+        uint32_t code = 0;
+        if (c < 0x80) {
+            length = 1;
+            code = c;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            length = 2;
+            code = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            length = 3;
+            code = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            length = 4;
+            code = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + length > text.size()) return false;
+        for (std::size_t k = 1; k < length; ++k) {
+            if ((byte(i + k) & 0xc0) != 0x80) return false;
+            code = (code << 6) | (byte(i + k) & 0x3f);
+        }
+        const bool overlong = (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
+        const bool surrogate = code >= 0xd800 && code <= 0xdfff;
+        const bool control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+        if (overlong || surrogate || control || code > 0x10ffff) return false;
+        i += length;
     }
     return true;
 }

@@ -139,7 +139,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void answer_error(int status, std::string_view slug) {
         keep_alive_ = false;
-        if (method_.empty()) method_ = "-";
+        method_ = "-";
+        if (parser_->is_header_done()) {  // e.g. the body was too large: name the request
+            const std::string_view target = parser_->get().target();
+            method_ = std::string(parser_->get().method_string());
+            path_ = std::string(target.substr(0, target.find('?')));
+        }
         write(SimReply{status, R"({"error":")" + std::string(slug) + R"("})"});
     }
 

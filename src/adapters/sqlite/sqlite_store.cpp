@@ -1,5 +1,7 @@
 #include "adapters/sqlite/sqlite_store.h"
 
+#include <algorithm>
+
 #include "adapters/sqlite/schema.h"
 #include "adapters/sqlite/sqlite_reader.h"
 
@@ -72,6 +74,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                                            std::string(kMessageColumns) +
                                            ") VALUES (?,?,?,?,?,?,?,?,?)"},
              {&store->delete_message_, "DELETE FROM queue_messages WHERE id = ?"},
+             {&store->set_message_mark_,
+              "INSERT INTO meta(key, value) VALUES ('last_message_id', ?) ON CONFLICT(key) DO "
+              "UPDATE SET value = excluded.value WHERE CAST(excluded.value AS INTEGER) > "
+              "CAST(meta.value AS INTEGER)"},
              {&store->insert_idempotency_,
               "INSERT INTO idempotency(principal, key, fingerprint, status, body, location, at) "
               "VALUES (?,?,?,?,?,?,?)"},
@@ -108,7 +114,8 @@ Result<EngineSnapshot> SqliteStore::load() {
         "SELECT (SELECT coalesce(max(id), 0) FROM movements), "
         "(SELECT coalesce(max(seq), 0) FROM events), "
         "(SELECT value FROM meta WHERE key = 'database_id'), "
-        "(SELECT coalesce(max(id), 0) FROM queue_messages)");
+        "max((SELECT coalesce(max(id), 0) FROM queue_messages), "
+        "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_message_id'), 0))");
     if (!scalars) return scalars.error();
     auto row = scalars->step();
     if (!row) return row.error();
@@ -315,6 +322,15 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
     for (int64_t id : batch.queues.deleted) {
         delete_message_.bind(1, id);
         if (auto s = delete_message_.run(); !s) return s;
+    }
+    // Acknowledged messages are deleted, so max(id) alone would hand out ids again after a
+    // restart; keep the high-water mark.
+    int64_t highest = 0;
+    for (const QueueMessage& m : batch.queues.upserted) highest = std::max(highest, m.id);
+    if (highest > 0) {
+        const std::string mark = std::to_string(highest);
+        set_message_mark_.bind(1, std::string_view(mark));
+        if (auto s = set_message_mark_.run(); !s) return s;
     }
     return ok_status();
 }

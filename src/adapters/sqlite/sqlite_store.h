@@ -54,6 +54,7 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement upsert_queue_;
     Statement upsert_message_;
     Statement delete_message_;
+    Statement set_message_mark_;
     std::unique_ptr<Checkpointer> checkpointer_;  // last: stops before the writer closes
 };
 
