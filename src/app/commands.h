@@ -167,7 +167,7 @@ struct OrderOutcome {
     bool created = false;
     std::optional<Factory> factory;  // where it goes, if the factory is known
     std::string note;                // why there is no order, for logs
-    bool dispatch = false;  // this message holds the dispatch: send it
+    bool dispatch = false;           // this message holds the dispatch: send it
 };
 
 struct MessagesOutcome {
@@ -201,6 +201,7 @@ struct FactoriesOutcome {
 struct OrdersOutcome {
     std::vector<RestockOrder> orders;
     bool single = false;
+    std::string next_cursor;  // more orders follow below this id
 };
 
 // Done, nothing more to report (acks, settled messages, queued callbacks).

@@ -175,7 +175,14 @@ Outcome StockEngine::apply(const ReceiveShipment& request, Batch& batch) {
             order->status = OrderStatus::kReceived;
         }
         add_order_event(EventType::kRestockReceived, *product, *order, "shipment", batch);
-        add_event_if(evaluate_signal(*product), *product, "receipt", batch);
+        const auto signal = evaluate_signal(*product);
+        add_event_if(signal, *product, "receipt", batch);
+        // The order is complete but the product is still at or below its reorder point (sales
+        // went on while it was open): say so again, or nothing would ever order more.
+        if (!signal && was_open && order->status == OrderStatus::kReceived &&
+            needs_restock(*product) && open_order_by_product_.count(product->id) == 0) {
+            add_event_if(EventType::kStockLow, *product, "order-received-still-low", batch);
+        }
         booked->product = *product;
     }
     // The stock is booked exactly once whatever happens to the message: a stale receipt only

@@ -185,6 +185,8 @@ Outcome StockEngine::apply(const ListSubscriptions& request, Batch&) {
 
 Outcome StockEngine::apply(const PutFactory& request, Batch& batch) {
     Factory factory = request.factory;
+    // Orders go to {url}/api/manufactures: a base URL given with a trailing slash means the same.
+    while (factory.url.size() > 1 && factory.url.back() == '/') factory.url.pop_back();
     if (auto s = validate_factory(factory); !s) return s.error();
     auto existing = factories_.find(factory.id);
     const bool created = existing == factories_.end();
@@ -229,7 +231,10 @@ Outcome StockEngine::apply(const GetRestockOrders& request, Batch&) {
     }
     std::sort(outcome.orders.begin(), outcome.orders.end(),
               [](const auto& a, const auto& b) { return number_of(a.id) > number_of(b.id); });
-    if (outcome.orders.size() > request.limit) outcome.orders.resize(request.limit);
+    if (outcome.orders.size() > request.limit) {
+        outcome.orders.resize(request.limit);
+        outcome.next_cursor = outcome.orders.back().id;
+    }
     return outcome;
 }
 

@@ -97,8 +97,9 @@ Status validate_settings(const ReorderSettings& s) {
     }
     if (!is_valid_token(s.factory_id, limits::kMaxIdLength))
         return invalid("factory_id must be 1 to 64 printable ASCII characters");
-    if (s.ad_id && !is_valid_token(*s.ad_id, limits::kMaxIdLength))
-        return invalid("ad_id must be 1 to 64 printable ASCII characters");
+    // The ad id becomes a path segment of the Ads API URL: keep it to URL-safe characters.
+    if (s.ad_id && (!is_valid_sku(*s.ad_id) || *s.ad_id == "." || *s.ad_id == ".."))
+        return invalid("ad_id must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
     return ok_status();
 }
 

@@ -343,7 +343,13 @@ struct OutcomeReplier {
         }
         w.begin_object().key("items").begin_array();
         for (const auto& order : o.orders) write_order(w, order);
-        w.end_array().end_object();
+        w.end_array().key("next_cursor");
+        if (o.next_cursor.empty()) {
+            w.null();
+        } else {
+            w.value(o.next_cursor);
+        }
+        w.end_object();
         return json(200, std::move(body));
     }
 

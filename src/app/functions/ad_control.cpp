@@ -21,6 +21,15 @@ Handler make_ad_control(ReaderPool& readers, HttpClient& http, AdControlConfig c
         if (!product) return HandlerResult::fail(product.error().message);
         if (!product.value() || !product.value()->settings.ad_id) return HandlerResult::ack();
         const std::string ad_id = *product.value()->settings.ad_id;
+        // Act on the product as it is now, not as it was when the event was raised: a pause
+        // redriven from the DLQ after the stock came back must not pause a selling product.
+        const bool out_of_stock = product.value()->available() <= 0;
+        if ((action == "pause") != out_of_stock) {
+            log("info", "ad-control: skipped stale " + action + " of ad " + ad_id + " (" +
+                            event->sku + " is " + (out_of_stock ? "out of stock" : "in stock") +
+                            ")");
+            return HandlerResult::ack();
+        }
 
         HttpCall call;
         call.url = config.ads_url + "/ads/" + ad_id + "/" + action;
