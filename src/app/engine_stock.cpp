@@ -3,6 +3,9 @@
 #include "app/engine_batch.h"
 #include "app/event_json.h"
 #include "app/stock_engine.h"
+#include "core/limits.h"
+
+#include <array>
 
 namespace restock {
 namespace {
@@ -129,23 +132,31 @@ Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
     // The HTTP layer validated it already; other callers may not have (a SKU twice would
     // otherwise pass the per-line check below and oversell).
     if (auto valid = validate(request); !valid) return valid.error();
-    std::vector<Product*> products;
-    products.reserve(request.lines.size());
-    std::vector<std::string> unknown;
-    for (const auto& line : request.lines) {
-        Product* product = find(line.sku);
-        if (product == nullptr) unknown.push_back(line.sku);
-        products.push_back(product);
+    // The hot path: no allocation until the answer is known.
+    std::array<Product*, limits::kMaxCheckoutLines> products{};
+    bool all_known = true;
+    bool all_available = true;
+    for (std::size_t i = 0; i < request.lines.size(); ++i) {
+        products[i] = find(request.lines[i].sku);
+        if (products[i] == nullptr) {
+            all_known = false;
+        } else if (request.lines[i].qty > products[i]->available()) {
+            all_available = false;
+        }
     }
-    if (!unknown.empty()) {
+    if (!all_known) {
         std::string list;
-        for (const auto& sku : unknown) list += (list.empty() ? "'" : ", '") + sku + "'";
+        for (std::size_t i = 0; i < request.lines.size(); ++i) {
+            if (products[i] != nullptr) continue;
+            list += (list.empty() ? "'" : ", '") + request.lines[i].sku + "'";
+        }
         return make_error(ErrorCode::kUnprocessable, "unknown-sku",
                           "no product with sku " + list + "; nothing was taken");
     }
-    std::vector<const Product*> view(products.begin(), products.end());
-    std::vector<Shortfall> shortfalls = find_shortfalls(request.lines, view);
-    if (!shortfalls.empty()) {
+    if (!all_available) {
+        const std::vector<const Product*> view(products.begin(),
+                                               products.begin() + request.lines.size());
+        std::vector<Shortfall> shortfalls = find_shortfalls(request.lines, view);
         for (std::size_t i = 0; i < request.lines.size(); ++i) {
             if (request.lines[i].qty <= products[i]->available()) continue;
             if (products[i]->signal == StockSignal::kEmpty) continue;  // already said

@@ -57,9 +57,10 @@ void CallbackDispatcher::run() {
             wake_.wait(lock);
             continue;
         }
-        if (queue_.top().due > Clock::now()) {
-            // Re-check on any schedule(): a new job may be due sooner.
-            wake_.wait_until(lock, queue_.top().due);
+        if (const Clock::time_point due = queue_.top().due; due > Clock::now()) {
+            // A copy: the queue may reallocate while we wait. Any schedule() wakes us, as a new
+            // job may be due sooner.
+            wake_.wait_until(lock, due);
             continue;
         }
         Entry entry = queue_.top();

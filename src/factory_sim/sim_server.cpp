@@ -158,15 +158,16 @@ class Session : public std::enable_shared_from_this<Session> {
         response_->keep_alive(keep_alive_);
         if (method_ != "HEAD") response_->body() = std::move(reply.body);
         response_->prepare_payload();
+        // Logged before writing, so the line exists by the time the client has the answer.
+        const double ms =
+            std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+        server_.log().request(method_, path_, status_, ms);
         stream_.expires_after(std::chrono::milliseconds(server_.options().read_timeout_ms));
         bhttp::async_write(stream_, *response_,
                            beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t) {
-        const double ms =
-            std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-        server_.log().request(method_, path_, status_, ms);
         method_.clear();
         path_.clear();
         if (ec || !keep_alive_) return close();

@@ -120,6 +120,8 @@ Result<HttpAnswer> CurlHttpClient::send(const HttpCall& call) {
     char error_buffer[CURL_ERROR_SIZE] = {};
 
     curl_easy_setopt(handle, CURLOPT_URL, call.url.c_str());
+    curl_easy_setopt(handle, CURLOPT_PATH_AS_IS,
+                     1L);  // the URL exactly as given: no "../" squashing
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(handle, CURLOPT_PROXY, "");  // never a proxy from the environment

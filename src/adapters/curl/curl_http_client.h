@@ -5,7 +5,8 @@
 //   timed out, reset, response too large) is kUnavailable "http-failed" with a message naming
 //   the method, host:port and path, never the query string or user info.
 // - call.timeout_ms bounds the whole call and the connect phase (values < 1 mean 1 ms).
-// - No redirects are followed, no proxy is taken from the environment, no signals are used.
+// - The URL is requested exactly as given (dot segments are not squashed). No redirects are
+//   followed, no proxy is taken from the environment, no signals are used.
 // - Headers are sent as given; a header name or value with CR, LF or NUL is kInvalidArgument
 //   "invalid-header". A body without a Content-Type header is sent without one.
 // - Response bodies over max_response_bytes are an error (nothing is returned).
