@@ -44,17 +44,54 @@ class StockEngine::Batch {
   public:
     explicit Batch(int64_t now_ms) : now_ms(now_ms) {}
 
-    // Products live in node-based maps, so the pointers stay valid for the batch.
-    void touch(Product& product, bool created) {
-        if (!undo_.emplace(&product, created ? std::nullopt : std::optional<Product>(product))
-                 .second) {
-            return;
+    // What a command is about to change in a product: its stock figures only (the common
+    // case: the undo copy and the write are small), its settings too, or all of it (new).
+    enum class Change { kFigures, kSettings, kCreated };
+
+    // Call before changing the product. Products live in node-based maps, so the pointers stay
+    // valid for the batch.
+    void touch(Product& product, Change change) {
+        auto [it, first] = undo_.try_emplace(&product);
+        ProductUndo& undo = it->second;
+        if (first) {
+            undo.figures = ProductFigures::of(product);
+            touched_.push_back(&product);
         }
-        touched_.push_back(&product);
+        if (change == Change::kCreated) {
+            undo.created = true;
+        } else if (change == Change::kSettings && !undo.created && !undo.full) {
+            undo.full = product;
+            undo.figures.apply_to(*undo.full);  // as it was before this batch
+        }
     }
 
-    const std::vector<Product*>& touched() const { return touched_; }
-    const std::unordered_map<Product*, std::optional<Product>>& undo() const { return undo_; }
+    // Restores every touched product; returns the skus of products this batch created.
+    std::vector<std::string> restore_products() const {
+        std::vector<std::string> created;
+        for (const auto& [product, undo] : undo_) {
+            if (undo.created) {
+                created.push_back(product->sku);
+            } else if (undo.full) {
+                *product = *undo.full;
+            } else {
+                undo.figures.apply_to(*product);
+            }
+        }
+        return created;
+    }
+
+    // Moves the touched products' current state into the writes: full rows for created or
+    // re-set products, figures for the rest.
+    void collect_products() {
+        for (Product* product : touched_) {
+            const ProductUndo& undo = undo_.at(product);
+            if (undo.created || undo.full) {
+                writes.products.push_back(*product);
+            } else {
+                writes.figures.push_back(ProductFigures::of(*product));
+            }
+        }
+    }
 
     const IdempotencyRecord* find_idempotency(const std::string& principal,
                                               const std::string& key) const {
@@ -84,6 +121,7 @@ class StockEngine::Batch {
     UndoLog<int64_t, std::string> open_orders;
     UndoLog<std::string, Factory> factories;
     UndoLog<std::string, Subscription> subscriptions;
+    UndoLog<std::string, DispatchLease> leases;
 
     int64_t saved_product_id = 0;
     int64_t saved_movement_id = 0;
@@ -92,7 +130,12 @@ class StockEngine::Batch {
     int64_t saved_subscription_number = 0;
 
   private:
-    std::unordered_map<Product*, std::optional<Product>> undo_;  // nullopt: created in this batch
+    struct ProductUndo {
+        bool created = false;
+        ProductFigures figures;       // before this batch
+        std::optional<Product> full;  // before this batch, when settings change
+    };
+    std::unordered_map<Product*, ProductUndo> undo_;
     std::vector<Product*> touched_;
 };
 

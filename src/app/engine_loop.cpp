@@ -36,7 +36,7 @@ void StockEngine::close_order(RestockOrder& order, OrderStatus status, Batch& ba
         open_order_by_product_.erase(open);
     }
     if (Product* product = find_by_id(order.product_id)) {
-        batch.touch(*product, false);
+        batch.touch(*product, Batch::Change::kFigures);
         const int64_t outstanding = std::max<int64_t>(0, order.qty - order.received_qty);
         product->on_order = std::max<int64_t>(0, product->on_order - outstanding);
         product->updated_at_ms = batch.now_ms;
@@ -74,7 +74,7 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
         auto [it, inserted] = orders_.emplace(fresh.id, std::move(fresh));
         order = &it->second;
         created = true;
-        batch.touch(*product, false);
+        batch.touch(*product, Batch::Change::kFigures);
         product->on_order += order->qty;
         product->updated_at_ms = batch.now_ms;
         add_order_event(EventType::kRestockOrdered, *product, *order, "reorder-point", batch);
@@ -83,9 +83,14 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
     if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
         const QueuePolicy* policy = queues_.policy(kRestockOrdersQueue);
         const int64_t lease_ms = policy ? policy->visibility_timeout_ms : 30'000;
-        DispatchLease& lease = dispatch_leases_[order->id];
-        if (lease.message_id == request.message_id || lease.until_ms <= batch.now_ms) {
-            lease = DispatchLease{request.message_id, batch.now_ms + lease_ms};
+        auto held = dispatch_leases_.find(order->id);
+        if (held == dispatch_leases_.end() || held->second.message_id == request.message_id ||
+            held->second.until_ms <= batch.now_ms) {
+            batch.leases.record(order->id, held == dispatch_leases_.end()
+                                               ? std::nullopt
+                                               : std::optional<DispatchLease>(held->second));
+            dispatch_leases_[order->id] =
+                DispatchLease{request.message_id, batch.now_ms + lease_ms};
             dispatch = true;
         }
     }
@@ -100,11 +105,23 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
 Outcome StockEngine::apply(const CompleteDispatch& request, Batch& batch) {
     RestockOrder* order = find_order(request.order_id);
     if (order == nullptr) return order_not_found(request.order_id);
+    // A failure with a stale receipt changes nothing (another delivery owns the message now);
+    // an acceptance is recorded whatever happened to the message: the factory has the order.
+    const QueueMessage* message = queues_.get(request.message_id);
+    if (!request.accepted &&
+        (message == nullptr || message->receive_count != request.receive_count)) {
+        return make_error(ErrorCode::kConflict, "stale-receipt",
+                          "message " + std::to_string(request.message_id) +
+                              " was redelivered or settled since this receipt");
+    }
     touch_order(*order, batch);
     order->attempts += 1;
     order->updated_at_ms = batch.now_ms;
     if (request.accepted) {
-        dispatch_leases_.erase(order->id);
+        if (auto held = dispatch_leases_.find(order->id); held != dispatch_leases_.end()) {
+            batch.leases.record(order->id, held->second);
+            dispatch_leases_.erase(held);
+        }
         if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
             order->status = OrderStatus::kAcknowledged;
             order->last_error.clear();
@@ -175,7 +192,7 @@ Outcome StockEngine::apply(const ReceiveShipment& request, Batch& batch) {
             order->status = OrderStatus::kReceived;
         }
         add_order_event(EventType::kRestockReceived, *product, *order, "shipment", batch);
-        const auto signal = evaluate_signal(*product);
+        const auto signal = evaluate_signal(*product, /*stock_increased=*/true);
         add_event_if(signal, *product, "receipt", batch);
         // The order is complete but the product is still at or below its reorder point (sales
         // went on while it was open): say so again, or nothing would ever order more.

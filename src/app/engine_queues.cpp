@@ -44,12 +44,15 @@ Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count,
     auto failed = queues_.fail(id, receive_count, std::move(error), batch.now_ms, jitter(random_));
     if (!failed) return failed;
     if (failed->dead_lettered && queue == kRestockOrdersQueue) {
-        // Delivery gave up: the product's open order failed, so a redrive places a new one.
+        // Delivery gave up: the product's order that never reached its factory failed, so a
+        // redrive places a new one. An order the factory acknowledged stays as it is.
         if (auto ref = parse_event_ref(body)) {
             if (const Product* product = find(ref->sku)) {
                 auto open = open_order_by_product_.find(product->id);
                 if (open != open_order_by_product_.end()) {
-                    if (RestockOrder* order = find_order(open->second)) {
+                    RestockOrder* order = find_order(open->second);
+                    if (order != nullptr && (order->status == OrderStatus::kPending ||
+                                             order->status == OrderStatus::kSent)) {
                         close_order(*order, OrderStatus::kFailed, batch);
                     }
                 }

@@ -1,11 +1,11 @@
 // The stock commands of the engine: products, checkout, receipts, adjustments, and the
 // events they raise (with their fan-out to subscribed queues).
+#include <array>
+
 #include "app/engine_batch.h"
 #include "app/event_json.h"
 #include "app/stock_engine.h"
 #include "core/limits.h"
-
-#include <array>
 
 namespace restock {
 namespace {
@@ -106,7 +106,7 @@ Outcome StockEngine::apply(const NewProduct& request, Batch& batch) {
     auto [it, inserted] = products_.emplace(product.sku, std::move(product));
     Product& created = it->second;
     products_by_id_[created.id] = &created;
-    batch.touch(created, /*created=*/true);
+    batch.touch(created, Batch::Change::kCreated);
     if (request.on_hand > 0) {
         add_movement(created, MovementKind::kInitial, request.on_hand, "initial stock", batch);
     }
@@ -120,7 +120,7 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
     const ReorderSettings settings = restock::apply(request.patch, product->settings);
     const Status valid = validate_settings(settings);
     if (!valid) return valid.error();
-    batch.touch(*product, false);
+    batch.touch(*product, Batch::Change::kSettings);
     product->settings = settings;
     if (request.patch.name) product->name = *request.patch.name;
     product->updated_at_ms = batch.now_ms;
@@ -159,8 +159,12 @@ Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
         std::vector<Shortfall> shortfalls = find_shortfalls(request.lines, view);
         for (std::size_t i = 0; i < request.lines.size(); ++i) {
             if (request.lines[i].qty <= products[i]->available()) continue;
-            if (products[i]->signal == StockSignal::kEmpty) continue;  // already said
-            batch.touch(*products[i], false);  // the signal lives on the product row
+            if (products[i]->signal != StockSignal::kNone &&
+                products[i]->signal != StockSignal::kLow) {
+                continue;  // already said
+            }
+            batch.touch(*products[i],
+                        Batch::Change::kFigures);  // the signal lives on the product row
             add_event_if(signal_refusal(*products[i]), *products[i], "refused-checkout", batch);
         }
         return CheckoutRefused{request.order_id, std::move(shortfalls)};
@@ -169,7 +173,7 @@ Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
     outcome.lines.reserve(request.lines.size());
     for (std::size_t i = 0; i < request.lines.size(); ++i) {
         Product& product = *products[i];
-        batch.touch(product, false);
+        batch.touch(product, Batch::Change::kFigures);
         const Movement& movement = add_movement(product, MovementKind::kCheckout,
                                                 -request.lines[i].qty, request.order_id, batch);
         outcome.lines.push_back(CheckoutLineOutcome{product.sku, request.lines[i].qty, movement.id,
@@ -214,7 +218,7 @@ Result<MovementOutcome> StockEngine::book_receipt(Product& product, int64_t qty,
 
     const Status allowed = check_receipt(product, qty);
     if (!allowed) return allowed.error();
-    batch.touch(product, false);
+    batch.touch(product, Batch::Change::kFigures);
     const Movement& movement = add_movement(product, MovementKind::kReceipt, qty, reference, batch);
     batch.writes.receipts.push_back(ReceiptRecord{product.id, reference, qty, movement.id});
     return MovementOutcome{movement, product, false};
@@ -226,7 +230,8 @@ Outcome StockEngine::apply(const ReceiptRequest& request, Batch& batch) {
     auto booked = book_receipt(*product, request.qty, request.reference, batch);
     if (!booked) return booked.error();
     if (!booked->replayed) {
-        add_event_if(evaluate_signal(*product), *product, "receipt", batch);
+        add_event_if(evaluate_signal(*product, /*stock_increased=*/true), *product, "receipt",
+                     batch);
         booked->product = *product;
     }
     return std::move(booked.value());
@@ -237,11 +242,11 @@ Outcome StockEngine::apply(const AdjustmentRequest& request, Batch& batch) {
     if (product == nullptr) return not_found(request.sku);
     const Status allowed = check_adjustment(*product, request.delta);
     if (!allowed) return allowed.error();
-    batch.touch(*product, false);
+    batch.touch(*product, Batch::Change::kFigures);
     const Movement& movement =
         add_movement(*product, MovementKind::kAdjustment, request.delta, request.reason, batch);
     MovementOutcome outcome{movement, *product, false};
-    add_event_if(evaluate_signal(*product), *product, "adjustment", batch);
+    add_event_if(evaluate_signal(*product, request.delta > 0), *product, "adjustment", batch);
     outcome.product = *product;
     return outcome;
 }

@@ -182,7 +182,7 @@ void StockEngine::process(std::deque<Submission>& submissions) {
 
 bool StockEngine::commit(Batch& batch) {
     WriteBatch& writes = batch.writes;
-    for (const Product* product : batch.touched()) writes.products.push_back(*product);
+    batch.collect_products();
     for (const auto& id : batch.orders.keys()) writes.orders.push_back(orders_.at(id));
     for (const auto& id : batch.factories.keys()) writes.factories.push_back(factories_.at(id));
     for (const auto& id : batch.subscriptions.keys()) {
@@ -210,19 +210,17 @@ bool StockEngine::commit(Batch& batch) {
 
 void StockEngine::rollback(Batch& batch) {
     // Undo every in-memory effect: the store has none of this batch.
-    for (const auto& [product, before] : batch.undo()) {
-        if (before) {
-            *product = *before;
-        } else {
-            products_by_id_.erase(product->id);
-            const std::string sku = product->sku;
-            products_.erase(sku);
-        }
+    for (const std::string& sku : batch.restore_products()) {
+        auto it = products_.find(sku);
+        if (it == products_.end()) continue;
+        products_by_id_.erase(it->second.id);
+        products_.erase(it);
     }
     batch.orders.restore(orders_);
     batch.open_orders.restore(open_order_by_product_);
     batch.factories.restore(factories_);
     batch.subscriptions.restore(subscriptions_);
+    batch.leases.restore(dispatch_leases_);
     queues_.rollback();
     last_product_id_ = batch.saved_product_id;
     last_movement_id_ = batch.saved_movement_id;

@@ -57,6 +57,11 @@ class StockEngine {
     Stats stats() const;
 
     class Batch;
+    // Which message may send an order to its factory until when.
+    struct DispatchLease {
+        int64_t message_id = 0;
+        int64_t until_ms = 0;
+    };
 
   private:
     StockEngine(StockStore& store, const Clock& clock, EngineOptions options,
@@ -131,10 +136,6 @@ class StockEngine {
     std::string database_id_;
     std::map<std::string, RestockOrder> orders_;
     std::unordered_map<int64_t, std::string> open_order_by_product_;
-    struct DispatchLease {
-        int64_t message_id = 0;
-        int64_t until_ms = 0;
-    };
     // Which message may send an order to its factory right now (not persisted: after a
     // restart the first redelivered message claims it).
     std::unordered_map<std::string, DispatchLease> dispatch_leases_;

@@ -19,8 +19,9 @@ struct ReorderSettings {
 };
 
 // The last stock signal published for a product; drives edge-triggered events so a product that
-// stays low does not publish stock.low on every sale.
-enum class StockSignal { kNone = 0, kLow = 1, kEmpty = 2 };
+// stays low does not publish stock.low on every sale. kRefused and kLowRefused: a checkout was
+// refused (stock.empty said) while the product was in stock, resp. low, but not empty.
+enum class StockSignal { kNone = 0, kLow = 1, kEmpty = 2, kRefused = 3, kLowRefused = 4 };
 
 enum class ProductStatus { kInStock, kLow, kOutOfStock };
 

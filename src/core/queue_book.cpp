@@ -94,7 +94,9 @@ std::vector<QueueMessage> QueueBook::receive(const std::string& queue, std::size
     for (int64_t id : ids->second) {
         if (out.size() >= max) break;
         QueueMessage& m = messages_.at(id);
-        if (m.in_flight || m.visible_at_ms > now_ms) continue;
+        // An in-flight message whose visibility timeout passed was never settled by its
+        // receiver: it is delivered again (at-least-once).
+        if (m.visible_at_ms > now_ms) continue;
         touch(id);
         m.in_flight = true;
         m.receive_count += 1;
@@ -205,7 +207,7 @@ QueueCounts QueueBook::counts(const std::string& queue, int64_t now_ms) const {
     if (ids == by_queue_.end()) return counts;
     for (int64_t id : ids->second) {
         const QueueMessage& m = messages_.at(id);
-        if (m.in_flight) {
+        if (m.in_flight && m.visible_at_ms > now_ms) {
             ++counts.in_flight;
         } else if (m.visible_at_ms > now_ms) {
             ++counts.delayed;
@@ -222,7 +224,6 @@ std::optional<int64_t> QueueBook::next_visible_at(const std::string& queue) cons
     if (ids == by_queue_.end()) return earliest;
     for (int64_t id : ids->second) {
         const QueueMessage& m = messages_.at(id);
-        if (m.in_flight) continue;
         if (!earliest || m.visible_at_ms < *earliest) earliest = m.visible_at_ms;
     }
     return earliest;

@@ -43,7 +43,9 @@ int64_t restock_quantity(const Product& product) {
     if (s.order_up_to) qty = std::max<int64_t>(*s.order_up_to - product.position(), 1);
     qty = std::max(qty, s.min_order_qty);
     const int64_t pack = std::max<int64_t>(s.pack_size, 1);
-    qty = ((qty + pack - 1) / pack) * pack;
+    qty = ((std::min(qty, limits::kMaxQuantity) + pack - 1) / pack) * pack;
+    // Stay within the quantity limit in whole packs.
+    if (qty > limits::kMaxQuantity) qty = std::max(pack, (limits::kMaxQuantity / pack) * pack);
     return std::clamp<int64_t>(qty, 1, limits::kMaxQuantity);
 }
 

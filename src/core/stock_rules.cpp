@@ -4,24 +4,29 @@
 
 namespace restock {
 
-std::optional<EventType> evaluate_signal(Product& product) {
+std::optional<EventType> evaluate_signal(Product& product, bool stock_increased) {
     const int64_t reorder_point = product.settings.reorder_point;
+    const StockSignal signal = product.signal;
     if (product.available() <= 0) {
-        if (product.signal == StockSignal::kEmpty) return std::nullopt;
+        if (signal == StockSignal::kEmpty) return std::nullopt;
         product.signal = StockSignal::kEmpty;
         return EventType::kStockEmpty;
     }
     if (product.position() <= reorder_point) {
-        if (product.signal == StockSignal::kNone) {
+        if (signal == StockSignal::kNone || signal == StockSignal::kRefused) {
             product.signal = StockSignal::kLow;
             return EventType::kStockLow;
         }
         // Was empty and is now merely low (a partial receipt): still not restored; remember it
         // is no longer empty so that running out again is announced again.
-        product.signal = StockSignal::kLow;
+        if (signal == StockSignal::kEmpty) product.signal = StockSignal::kLow;
         return std::nullopt;
     }
-    if (product.available() > reorder_point && product.signal != StockSignal::kNone) {
+    if (product.available() > reorder_point) {
+        // A refusal while in stock stays remembered (so refusals are announced once) until
+        // stock is added, the product goes low, or it runs out.
+        if (signal == StockSignal::kNone) return std::nullopt;
+        if (signal == StockSignal::kRefused && !stock_increased) return std::nullopt;
         product.signal = StockSignal::kNone;
         return EventType::kStockRestored;
     }
@@ -29,9 +34,17 @@ std::optional<EventType> evaluate_signal(Product& product) {
 }
 
 std::optional<EventType> signal_refusal(Product& product) {
-    if (product.signal == StockSignal::kEmpty) return std::nullopt;
-    product.signal = StockSignal::kEmpty;
-    return EventType::kStockEmpty;
+    const bool empty = product.available() <= 0;
+    switch (product.signal) {
+        case StockSignal::kNone:
+            product.signal = empty ? StockSignal::kEmpty : StockSignal::kRefused;
+            return EventType::kStockEmpty;
+        case StockSignal::kLow:
+            product.signal = empty ? StockSignal::kEmpty : StockSignal::kLowRefused;
+            return EventType::kStockEmpty;
+        default:
+            return std::nullopt;  // already said
+    }
 }
 
 StockFigures figures_of(const Product& p) {

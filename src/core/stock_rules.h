@@ -18,11 +18,13 @@ namespace restock {
 //   available reaches 0                        -> stock.empty (once until restored)
 //   position <= reorder_point                  -> stock.low   (once until restored)
 //   available > reorder_point after a signal   -> stock.restored
+// A refusal while in stock (stock.empty said, product not low) is followed by stock.restored
+// only when stock was added (`stock_increased`), not on every later sale.
 // Returns the event type to publish, if any.
-std::optional<EventType> evaluate_signal(Product& product);
+std::optional<EventType> evaluate_signal(Product& product, bool stock_increased = false);
 
-// A checkout was refused because this product lacked stock: stock.empty, unless that is already
-// the last thing said about it.
+// A checkout was refused because this product lacked stock: stock.empty, unless that was said
+// already since the product was last in stock (or it is empty).
 std::optional<EventType> signal_refusal(Product& product);
 
 StockFigures figures_of(const Product& product);

@@ -84,7 +84,8 @@ Status validate_subscription(const Subscription& s) {
 Status validate_factory(const Factory& f) {
     if (!is_valid_token(f.id, 64)) return invalid("id must be 1 to 64 printable ASCII characters");
     if (!is_http_url(f.url)) return invalid("url must be an http:// or https:// URL");
-    if (f.url.find('?') != std::string::npos) return invalid("url must not have a query");
+    if (f.url.find_first_of("?#") != std::string::npos)
+        return invalid("url must not have a query or fragment");
     if (f.format != "legacy") return invalid("format must be \"legacy\"");
     if (f.timeout_ms < 100 || f.timeout_ms > 120'000)
         return invalid("timeout_ms must be between 100 and 120000");

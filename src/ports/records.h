@@ -43,9 +43,34 @@ struct ApiKeyRecord {
     std::optional<int64_t> revoked_at_ms;
 };
 
+// The figures of a product that stock movements change; what most commits write per product.
+struct ProductFigures {
+    int64_t id = 0;
+    int64_t on_hand = 0;
+    int64_t reserved = 0;
+    int64_t on_order = 0;
+    StockSignal signal = StockSignal::kNone;
+    int64_t last_movement_id = 0;
+    int64_t updated_at_ms = 0;
+
+    static ProductFigures of(const Product& p) {
+        return ProductFigures{p.id,     p.on_hand,          p.reserved,     p.on_order,
+                              p.signal, p.last_movement_id, p.updated_at_ms};
+    }
+    void apply_to(Product& p) const {
+        p.on_hand = on_hand;
+        p.reserved = reserved;
+        p.on_order = on_order;
+        p.signal = signal;
+        p.last_movement_id = last_movement_id;
+        p.updated_at_ms = updated_at_ms;
+    }
+};
+
 // Everything one group commit writes, in one transaction.
 struct WriteBatch {
-    std::vector<Product> products;  // full state of every product created or changed
+    std::vector<Product> products;        // full state of every product created or re-set
+    std::vector<ProductFigures> figures;  // products whose settings did not change
     std::vector<Movement> movements;
     std::vector<Event> events;
     std::vector<IdempotencyRecord> idempotency;
@@ -57,10 +82,10 @@ struct WriteBatch {
     QueueChanges queues;
 
     bool empty() const {
-        return products.empty() && movements.empty() && events.empty() && idempotency.empty() &&
-               receipts.empty() && orders.empty() && factories.empty() && subscriptions.empty() &&
-               deleted_subscriptions.empty() && queues.upserted.empty() && queues.deleted.empty() &&
-               queues.policies.empty();
+        return products.empty() && figures.empty() && movements.empty() && events.empty() &&
+               idempotency.empty() && receipts.empty() && orders.empty() && factories.empty() &&
+               subscriptions.empty() && deleted_subscriptions.empty() && queues.upserted.empty() &&
+               queues.deleted.empty() && queues.policies.empty();
     }
 };
 

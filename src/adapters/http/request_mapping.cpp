@@ -247,6 +247,11 @@ Result<Subscription> parse_subscription(std::string_view topic, std::string_view
         if (auto s = f.only({"type"}); !s) return s.error();
         const std::vector<Value>* types = nullptr;
         RESTOCK_ASSIGN(types, f.array("type"));
+        if (types->empty()) {
+            return invalid(
+                "'filter.type' must name at least one event type; omit 'filter' for "
+                "every event");
+        }
         for (const Value& type : *types) {
             if (type.kind() != Value::Kind::kString)
                 return invalid("'filter.type' must be an array of strings");

@@ -27,7 +27,9 @@ Statement& Statement::bind(int index, int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    // SQLITE_STATIC: no copy. Every caller steps the statement and resets it while the text
+    // is alive (see the contract in sqlite_db.h).
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
     return *this;
 }
 
@@ -67,8 +69,8 @@ Status Statement::run() {
 }
 
 void Statement::reset() {
+    // Bindings are kept: every use binds every parameter again.
     sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
 }
 
 std::string Statement::text(int column) const {

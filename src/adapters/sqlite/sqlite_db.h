@@ -24,7 +24,8 @@ class Statement {
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
-    // Bind by 1-based index. Text is copied by SQLite only when `copy` is true.
+    // Bind by 1-based index. Text is NOT copied: it must stay alive until the statement is
+    // reset (run() and the readers reset before returning). Every use binds every parameter.
     Statement& bind(int index, int64_t value);
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, const std::optional<int64_t>& value);

@@ -55,6 +55,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
         "last_movement_id=excluded.last_movement_id, updated_at=excluded.updated_at";
     for (auto [target, sql] : std::initializer_list<std::pair<Statement*, std::string>>{
              {&store->upsert_product_, product_upsert},
+             {&store->update_figures_,
+              "UPDATE products SET on_hand = ?2, reserved = ?3, on_order = ?4, signal = ?5, "
+              "last_movement_id = ?6, updated_at = ?7 WHERE id = ?1"},
              {&store->insert_movement_, movement_insert_sql(1)},
              {&store->insert_movements_wide_, movement_insert_sql(kMovementsPerInsert)},
              {&store->insert_event_, "INSERT INTO events(" + std::string(kEventColumns) +
@@ -218,6 +221,16 @@ Status SqliteStore::write(const WriteBatch& batch) {
             .bind(16, p.created_at_ms)
             .bind(17, p.updated_at_ms);
         if (auto s = upsert_product_.run(); !s) return s;
+    }
+    for (const ProductFigures& f : batch.figures) {
+        update_figures_.bind(1, f.id)
+            .bind(2, f.on_hand)
+            .bind(3, f.reserved)
+            .bind(4, f.on_order)
+            .bind(5, static_cast<int64_t>(f.signal))
+            .bind(6, f.last_movement_id)
+            .bind(7, f.updated_at_ms);
+        if (auto s = update_figures_.run(); !s) return s;
     }
     if (auto s = write_movements(batch.movements); !s) return s;
     for (const Event& e : batch.events) {

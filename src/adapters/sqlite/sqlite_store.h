@@ -42,6 +42,7 @@ class SqliteStore final : public StockStore, public KeyStore {
     std::mutex writer_mutex_;  // commit() is single-caller, key admin may come from elsewhere
     std::unique_ptr<Connection> writer_;
     Statement upsert_product_;
+    Statement update_figures_;
     Statement insert_movement_;
     Statement insert_movements_wide_;
     Statement insert_event_;
