@@ -1,0 +1,73 @@
+# GoogleTest executables, one per layer, mirroring src/. Included from tests/CMakeLists.txt.
+#   label "unit":        pure code and the engine over in-memory fakes; microseconds per test
+#   label "integration": a real SQLite file in a temporary directory
+find_package(GTest REQUIRED)
+include(GoogleTest)
+
+set(RESTOCK_TESTS_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+# restock_add_gtest(<name> LABEL <label> SOURCES <files...> LIBRARIES <targets...>)
+function(restock_add_gtest name)
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBRARIES" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  # Test helpers are included as "app/fake_stock_store.h" etc., next to the src/ headers.
+  target_include_directories(${name} PRIVATE ${RESTOCK_TESTS_DIR})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBRARIES} GTest::gtest GTest::gtest_main
+                                        Threads::Threads)
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT 60
+    DISCOVERY_TIMEOUT 30)
+endfunction()
+
+restock_add_gtest(restock_core_tests LABEL unit
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/core/names_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/requests_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/stock_rules_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/queue_book_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/restock_order_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/subscription_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/text_rules_regression_test.cpp
+  LIBRARIES restock_core)
+
+restock_add_gtest(restock_json_tests LABEL unit
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/json/parser_test.cpp
+    ${RESTOCK_TESTS_DIR}/json/writer_test.cpp
+  LIBRARIES restock_json)
+
+restock_add_gtest(restock_app_tests LABEL unit
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/app/fake_stock_store.cpp
+    ${RESTOCK_TESTS_DIR}/app/fault_injecting_store.cpp
+    ${RESTOCK_TESTS_DIR}/app/engine_test_support.cpp
+    ${RESTOCK_TESTS_DIR}/app/stock_engine_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/stock_engine_batch_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/stock_engine_faults_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/authenticator_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/engine_loop_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/functions_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/signing_test.cpp
+  # OpenSSL: signing_test computes HMACs independently of restock_support.
+  LIBRARIES restock_app OpenSSL::Crypto)
+
+# The router lives in restock_http (with the Beast server); only router.o is pulled in.
+restock_add_gtest(restock_http_mapping_tests LABEL unit
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/adapters/http/request_mapping_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/response_mapping_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/router_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/loop_mapping_test.cpp
+  LIBRARIES restock_http_mapping restock_http)
+
+# Real SQLite files: named *_dbtest.cpp and labelled apart (style.md: userver's *_pgtest).
+restock_add_gtest(restock_sqlite_tests LABEL integration
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/app/fault_injecting_store.cpp
+    ${RESTOCK_TESTS_DIR}/app/engine_test_support.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/sqlite/temp_dir.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/sqlite/sqlite_store_dbtest.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/sqlite/sqlite_reader_dbtest.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/sqlite/sqlite_engine_dbtest.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/sqlite/queue_loop_dbtest.cpp
+  LIBRARIES restock_sqlite restock_app)

@@ -1,0 +1,285 @@
+// SqliteStore on a real file: schema migration, atomic group commits, load, and API keys.
+#include <gtest/gtest.h>
+
+#include "adapters/sqlite/schema.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "adapters/sqlite/sqlite_test_support.h"
+
+namespace restock::testing {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        path_ = dir_.file("restock.db");
+        store_ = open_store(path_);
+        ASSERT_NE(store_, nullptr);
+    }
+    void reopen() {
+        store_.reset();
+        store_ = open_store(path_);
+        ASSERT_NE(store_, nullptr);
+    }
+
+    // Two products, three movements, two events, one idempotency record, one receipt.
+    WriteBatch sample_batch() {
+        WriteBatch batch;
+        Product a = make_product(1, "A", 7, 2);
+        a.settings.order_up_to = 40;
+        a.settings.min_order_qty = 3;
+        a.settings.pack_size = 6;
+        a.settings.ad_id = "ad-1";
+        a.signal = StockSignal::kLow;
+        a.on_order = 12;
+        a.reserved = 1;
+        a.last_movement_id = 3;
+        Product b = make_product(2, "B", 0, 0);
+        b.last_movement_id = 2;
+        b.signal = StockSignal::kEmpty;
+        batch.movements = {make_movement(1, a, 0, 10, 10, MovementKind::kInitial),
+                           make_movement(2, b, 0, 0, 0, MovementKind::kAdjustment),
+                           make_movement(3, a, 1, -3, 7)};
+        batch.products = {a, b};
+        batch.events = {make_event(1, "A", EventType::kStockLow),
+                        make_event(2, "B", EventType::kStockEmpty)};
+        batch.idempotency = {idempotency_record("shop", "key-1", "fp", 201, "{\"ok\":true}", 5)};
+        batch.receipts = {receipt_record(1, "ship-1", 10, 1)};
+        return batch;
+    }
+
+    TempDir dir_;
+    std::string path_;
+    std::unique_ptr<sqlite::SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreTest, MigratingTwiceIsIdempotent) {
+    auto first = store_->load();
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(first->database_id.size(), 12u);  // hex of 6 random bytes
+    ASSERT_TRUE(store_->commit(sample_batch()).ok());
+    store_.reset();
+    const int64_t meta_rows = query_integer(path_, "SELECT count(*) FROM meta");
+    const int64_t tables =
+        query_integer(path_, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+
+    auto db = sqlite::Connection::open(path_, false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(sqlite::migrate(*db.value()).ok());
+    ASSERT_TRUE(sqlite::migrate(*db.value()).ok());
+    db.value().reset();
+
+    reopen();
+    auto again = store_->load();
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->database_id, first->database_id);  // fixed at creation
+    EXPECT_EQ(again->products.size(), 2u);              // data untouched
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM meta"), meta_rows);
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"),
+              tables);
+    EXPECT_EQ(query_integer(path_, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              sqlite::kSchemaVersion);
+}
+
+TEST_F(SqliteStoreTest, RefusesANewerSchema) {
+    store_.reset();
+    {
+        auto db = sqlite::Connection::open(path_, false);
+        ASSERT_TRUE(db.ok());
+        ASSERT_TRUE(
+            db.value()->exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'").ok());
+    }
+    auto store = sqlite::SqliteStore::open(path_);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.error().slug, "schema-too-new");
+}
+
+TEST_F(SqliteStoreTest, EmptyStoreLoadsNothing) {
+    auto snapshot = store_->load();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+    EXPECT_TRUE(snapshot->products.empty());
+    EXPECT_EQ(snapshot->last_movement_id, 0);
+    EXPECT_EQ(snapshot->last_event_seq, 0);
+}
+
+TEST_F(SqliteStoreTest, CommitThenLoadReturnsTheSameState) {
+    const WriteBatch batch = sample_batch();
+    ASSERT_TRUE(store_->commit(batch).ok());
+    reopen();
+    auto snapshot = store_->load();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+    ASSERT_EQ(snapshot->products.size(), 2u);
+    expect_same_product(snapshot->products[0], batch.products[0]);
+    expect_same_product(snapshot->products[1], batch.products[1]);
+    EXPECT_EQ(snapshot->last_movement_id, 3);
+    EXPECT_EQ(snapshot->last_event_seq, 2);
+}
+
+TEST_F(SqliteStoreTest, CommitUpsertsProducts) {
+    WriteBatch batch = sample_batch();
+    ASSERT_TRUE(store_->commit(batch).ok());
+    WriteBatch next;
+    Product a = batch.products[0];
+    a.on_hand = 4;
+    a.name = "Renamed";
+    a.settings.ad_id.reset();
+    a.settings.order_up_to.reset();
+    a.last_movement_id = 4;
+    a.updated_at_ms = 9999;
+    next.products = {a};
+    next.movements = {make_movement(4, a, 3, -3, 4)};
+    ASSERT_TRUE(store_->commit(next).ok());
+    auto snapshot = store_->load();
+    ASSERT_TRUE(snapshot.ok());
+    ASSERT_EQ(snapshot->products.size(), 2u);
+    expect_same_product(snapshot->products[0], a);
+    EXPECT_EQ(snapshot->last_movement_id, 4);
+}
+
+TEST_F(SqliteStoreTest, ABatchIsAllOrNothing) {
+    ASSERT_TRUE(store_->commit(sample_batch()).ok());
+    WriteBatch bad;
+    Product c = make_product(3, "C", 5, 0);
+    c.last_movement_id = 4;
+    bad.products = {c};
+    bad.movements = {make_movement(4, c, 0, 5, 5, MovementKind::kInitial)};
+    bad.events = {make_event(3, "C", EventType::kStockLow)};
+    bad.receipts = {receipt_record(1, "ship-1", 10, 1)};  // already booked: PRIMARY KEY fails
+    const Status failed = store_->commit(bad);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
+
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM products"), 2);
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM movements"), 3);
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM events"), 2);
+    // And the store keeps working after the failed transaction.
+    bad.receipts.clear();
+    ASSERT_TRUE(store_->commit(bad).ok());
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM products"), 3);
+}
+
+TEST_F(SqliteStoreTest, NegativeStockIsRefusedByTheSchema) {
+    WriteBatch bad;
+    bad.products = {make_product(1, "A", -1, 0)};
+    EXPECT_FALSE(store_->commit(bad).ok());
+    WriteBatch bad_movement;
+    const Product a = make_product(1, "A", 0, 0);
+    bad_movement.products = {a};
+    bad_movement.movements = {make_movement(1, a, 0, -1, -1)};
+    EXPECT_FALSE(store_->commit(bad_movement).ok());
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM products"), 0);
+}
+
+TEST_F(SqliteStoreTest, ManyMovementsInOneBatch) {
+    // More than one wide multi-row INSERT (32 rows) plus a remainder.
+    WriteBatch batch;
+    Product a = make_product(1, "A", 0, 0);
+    int64_t on_hand = 0;
+    for (int64_t id = 1; id <= 75; ++id) {
+        on_hand += id;
+        batch.movements.push_back(
+            make_movement(id, a, id - 1, id, on_hand, MovementKind::kReceipt));
+    }
+    a.on_hand = on_hand;
+    a.last_movement_id = 75;
+    batch.products = {a};
+    ASSERT_TRUE(store_->commit(batch).ok());
+    EXPECT_EQ(query_integer(path_, "SELECT count(*) FROM movements"), 75);
+    EXPECT_EQ(query_integer(path_, "SELECT sum(delta) FROM movements"), on_hand);
+    auto reader = open_reader(*store_);
+    ASSERT_NE(reader, nullptr);
+    for (int64_t id : {1, 32, 33, 64, 65, 75}) {
+        auto m = reader->movement(id);
+        ASSERT_TRUE(m.ok() && m.value()) << id;
+        EXPECT_EQ(m.value()->delta, id);
+        EXPECT_EQ(m.value()->prev_id, id - 1);
+        EXPECT_EQ(m.value()->reference, "ref-" + std::to_string(id));
+        EXPECT_EQ(m.value()->kind, MovementKind::kReceipt);
+    }
+}
+
+TEST_F(SqliteStoreTest, ExpireIdempotency) {
+    WriteBatch batch;
+    batch.idempotency = {idempotency_record("p", "old", "f", 200, "{}", 100),
+                         idempotency_record("p", "new", "f", 200, "{}", 500)};
+    ASSERT_TRUE(store_->commit(batch).ok());
+    auto removed = store_->expire_idempotency(200);
+    ASSERT_TRUE(removed.ok());
+    EXPECT_EQ(removed.value(), 1);
+    auto reader = open_reader(*store_);
+    EXPECT_FALSE(reader->idempotency("p", "old").value());
+    EXPECT_TRUE(reader->idempotency("p", "new").value());
+}
+
+// --- API keys ----------------------------------------------------------------------------------
+
+ApiKeyRecord key_record(std::string name, std::string role, std::string hash) {
+    ApiKeyRecord r;
+    r.name = std::move(name);
+    r.role = std::move(role);
+    r.hash = std::move(hash);
+    r.created_at_ms = 42;
+    return r;
+}
+
+TEST_F(SqliteStoreTest, ApiKeysCreateListRevoke) {
+    auto admin = store_->create_key(key_record("ops", "admin", "hash-1"));
+    ASSERT_TRUE(admin.ok()) << admin.error().message;
+    EXPECT_GT(admin->id, 0);
+    auto shop = store_->create_key(key_record("shop", "storefront", "hash-2"));
+    ASSERT_TRUE(shop.ok()) << shop.error().message;
+    EXPECT_GT(shop->id, admin->id);
+
+    auto listed = store_->list_keys();
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed->size(), 2u);
+    EXPECT_EQ((*listed)[0].name, "ops");
+    EXPECT_EQ((*listed)[0].role, "admin");
+    EXPECT_EQ((*listed)[0].hash, "hash-1");
+    EXPECT_EQ((*listed)[0].created_at_ms, 42);
+    EXPECT_FALSE((*listed)[0].revoked_at_ms);
+
+    ASSERT_TRUE(store_->revoke_key("shop", 77).ok());
+    listed = store_->list_keys();
+    ASSERT_TRUE(listed.ok());
+    EXPECT_EQ((*listed)[1].revoked_at_ms, 77);
+
+    auto reader = open_reader(*store_);
+    auto found = reader->api_key("hash-2");
+    ASSERT_TRUE(found.ok() && found.value());
+    EXPECT_EQ(found.value()->name, "shop");
+    EXPECT_EQ(found.value()->revoked_at_ms, 77);
+    EXPECT_FALSE(reader->api_key("hash-unknown").value());
+}
+
+TEST_F(SqliteStoreTest, ApiKeyNamesAreUnique) {
+    ASSERT_TRUE(store_->create_key(key_record("ops", "admin", "hash-1")).ok());
+    auto again = store_->create_key(key_record("ops", "factory", "hash-2"));
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+    EXPECT_EQ(again.error().slug, "key-exists");
+    // The failed insert leaves the store usable.
+    EXPECT_TRUE(store_->create_key(key_record("ops-2", "admin", "hash-3")).ok());
+    EXPECT_EQ(store_->list_keys()->size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, RevokingUnknownOrRevokedKeysIsNotFound) {
+    EXPECT_EQ(store_->revoke_key("nobody", 1).error().code, ErrorCode::kNotFound);
+    ASSERT_TRUE(store_->create_key(key_record("ops", "admin", "hash-1")).ok());
+    ASSERT_TRUE(store_->revoke_key("ops", 1).ok());
+    const Status twice = store_->revoke_key("ops", 2);
+    ASSERT_FALSE(twice.ok());
+    EXPECT_EQ(twice.error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->list_keys()->front().revoked_at_ms, 1);  // the first revocation stands
+}
+
+TEST_F(SqliteStoreTest, KeysSurviveReopening) {
+    ASSERT_TRUE(store_->create_key(key_record("ops", "admin", "hash-1")).ok());
+    reopen();
+    auto listed = store_->list_keys();
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ(listed->front().name, "ops");
+}
+
+}  // namespace
+}  // namespace restock::testing

@@ -1,0 +1,138 @@
+#include "app/fault_injecting_store.h"
+
+namespace restock::testing {
+namespace {
+
+Error injected(std::string_view what) {
+    return make_error(ErrorCode::kUnavailable, "store-error",
+                      "injected fault: " + std::string(what));
+}
+
+// Forwards to the real reader unless its store says reads are failing.
+class FaultyReader final : public StockReader {
+  public:
+    FaultyReader(const FaultInjectingStore& store, std::unique_ptr<StockReader> target)
+        : store_(store), target_(std::move(target)) {}
+
+    Result<std::optional<Product>> product(std::string_view sku) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->product(sku);
+    }
+    Result<std::vector<Product>> products(std::optional<ProductStatus> status,
+                                          std::string_view after_sku, std::size_t limit) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->products(status, after_sku, limit);
+    }
+    Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
+                                            std::size_t limit) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->movements(product, before_id, limit);
+    }
+    Result<std::optional<Movement>> movement(int64_t id) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->movement(id);
+    }
+    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->events(after_seq, limit);
+    }
+    Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
+                                                         std::string_view key) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->idempotency(principal, key);
+    }
+    Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
+                                                 std::string_view reference) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->receipt(product_id, reference);
+    }
+    Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->api_key(hash);
+    }
+
+  private:
+    const FaultInjectingStore& store_;
+    std::unique_ptr<StockReader> target_;
+};
+
+}  // namespace
+
+Result<EngineSnapshot> FaultInjectingStore::load() {
+    {
+        std::lock_guard lock(mutex_);
+        if (fail_load_) return injected("load");
+    }
+    return StockStoreWrapper::load();
+}
+
+Status FaultInjectingStore::commit(const WriteBatch& batch) {
+    BatchShape shape{batch.products.size(),    batch.movements.size(), batch.events.size(),
+                     batch.idempotency.size(), batch.receipts.size(),  false};
+    {
+        std::unique_lock lock(mutex_);
+        if (fail_commits_ > 0) {
+            --fail_commits_;
+            shape.failed = true;
+        }
+        ++waiting_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return !held_; });
+        --waiting_;
+        batches_.push_back(shape);
+    }
+    if (shape.failed) return injected("commit");
+    return StockStoreWrapper::commit(batch);
+}
+
+Result<std::unique_ptr<StockReader>> FaultInjectingStore::open_reader() {
+    auto reader = StockStoreWrapper::open_reader();
+    if (!reader) return reader.error();
+    return std::unique_ptr<StockReader>(
+        std::make_unique<FaultyReader>(*this, std::move(reader.value())));
+}
+
+void FaultInjectingStore::fail_next_commits(std::size_t count) {
+    std::lock_guard lock(mutex_);
+    fail_commits_ = count;
+}
+
+void FaultInjectingStore::fail_load(bool fail) {
+    std::lock_guard lock(mutex_);
+    fail_load_ = fail;
+}
+
+void FaultInjectingStore::fail_reads(bool fail) {
+    std::lock_guard lock(mutex_);
+    fail_reads_ = fail;
+}
+
+bool FaultInjectingStore::reads_failing() const {
+    std::lock_guard lock(mutex_);
+    return fail_reads_;
+}
+
+void FaultInjectingStore::hold_commits() {
+    std::lock_guard lock(mutex_);
+    held_ = true;
+}
+
+void FaultInjectingStore::release_commits() {
+    {
+        std::lock_guard lock(mutex_);
+        held_ = false;
+    }
+    changed_.notify_all();
+}
+
+void FaultInjectingStore::wait_until_commit_held() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return waiting_ > 0 && held_; });
+}
+
+std::vector<BatchShape> FaultInjectingStore::batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+}
+
+}  // namespace restock::testing

@@ -1,0 +1,78 @@
+// Wrappers that put faults between the engine and a real or fake store, in the manner of
+// LevelDB's EnvWrapper / FaultInjectionTestEnv:
+//   StockStoreWrapper   forwards every call to a target store; override what you need.
+//   FaultInjectingStore fails chosen commits, fails reads, or holds commits at a gate so a test
+//                       can queue several submissions into one engine batch deterministically.
+// Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ports/stock_store.h"
+
+namespace restock::testing {
+
+class StockStoreWrapper : public StockStore {
+  public:
+    explicit StockStoreWrapper(StockStore& target) : target_(target) {}
+    Result<EngineSnapshot> load() override { return target_.load(); }
+    Status commit(const WriteBatch& batch) override { return target_.commit(batch); }
+    Result<std::unique_ptr<StockReader>> open_reader() override { return target_.open_reader(); }
+    StockStore& target() { return target_; }
+
+  private:
+    StockStore& target_;
+};
+
+// What one commit() call was asked to write.
+struct BatchShape {
+    std::size_t products = 0;
+    std::size_t movements = 0;
+    std::size_t events = 0;
+    std::size_t idempotency = 0;
+    std::size_t receipts = 0;
+    bool failed = false;
+};
+
+class FaultInjectingStore final : public StockStoreWrapper {
+  public:
+    explicit FaultInjectingStore(StockStore& target) : StockStoreWrapper(target) {}
+    ~FaultInjectingStore() override { release_commits(); }
+
+    Result<EngineSnapshot> load() override;
+    // Whether a commit fails is decided when it is called, before it waits at the gate.
+    Status commit(const WriteBatch& batch) override;
+    Result<std::unique_ptr<StockReader>> open_reader() override;
+
+    // The next `count` commits fail with kUnavailable, writing nothing.
+    void fail_next_commits(std::size_t count);
+    void fail_load(bool fail);
+    // Readers opened through this wrapper (before or after) fail every call while set.
+    void fail_reads(bool fail);
+    bool reads_failing() const;
+
+    // Commits wait at the gate until release_commits().
+    void hold_commits();
+    void release_commits();
+    // Blocks until a commit is waiting at the gate.
+    void wait_until_commit_held();
+
+    std::vector<BatchShape> batches() const;
+
+  private:
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::size_t fail_commits_ = 0;
+    bool fail_load_ = false;
+    bool fail_reads_ = false;
+    bool held_ = false;
+    std::size_t waiting_ = 0;
+    std::vector<BatchShape> batches_;
+};
+
+}  // namespace restock::testing
