@@ -133,7 +133,7 @@ class Parser {
         if (depth > kMaxDepth) return fail("nesting deeper than 32 levels");
         ++pos_;  // '{'
         std::vector<Value::Member> members;
-        std::set<std::string, std::less<>> keys;
+        std::set<std::string, std::less<>> keys;  // only for large objects (see is_duplicate)
         skip_space();
         if (!at_end() && text_[pos_] == '}') {
             ++pos_;
@@ -146,7 +146,7 @@ class Parser {
             std::string key;
             const std::size_t key_pos = pos_;
             if (!parse_string(key)) return false;
-            if (!keys.insert(key).second) {
+            if (is_duplicate(members, keys, key)) {
                 pos_ = key_pos;
                 return fail("duplicate key \"" + key + "\"");
             }
@@ -331,6 +331,23 @@ class Parser {
     }
 
     static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+    // Small objects (every request body we accept) are checked by a scan, without allocating;
+    // large ones through a set, so a hostile body with thousands of keys stays linear.
+    static bool is_duplicate(const std::vector<Value::Member>& members,
+                             std::set<std::string, std::less<>>& keys, const std::string& key) {
+        constexpr std::size_t kScanLimit = 16;
+        if (members.size() < kScanLimit) {
+            for (const auto& member : members) {
+                if (member.first == key) return true;
+            }
+            return false;
+        }
+        if (keys.empty()) {
+            for (const auto& member : members) keys.insert(member.first);
+        }
+        return !keys.insert(key).second;
+    }
 
     std::string_view text_;
     std::size_t pos_ = 0;

@@ -53,10 +53,19 @@ std::vector<std::string_view> segments(std::string_view path) {
     return out;
 }
 
+// The routes' patterns split into segments once, not on every request.
+const std::vector<std::vector<std::string_view>>& pattern_segments() {
+    static const auto* all = [] {
+        auto* split = new std::vector<std::vector<std::string_view>>();
+        for (const auto& spec : kRoutes) split->push_back(segments(spec.pattern));
+        return split;
+    }();
+    return *all;
+}
+
 // Matches a pattern; on success fills the captured parameters ("{}" segments) in order.
-bool matches(std::string_view pattern, const std::vector<std::string_view>& parts,
+bool matches(const std::vector<std::string_view>& want, const std::vector<std::string_view>& parts,
              RouteMatch& match) {
-    const auto want = segments(pattern);
     if (want.size() != parts.size()) return false;
     int captured = 0;
     for (std::size_t i = 0; i < want.size(); ++i) {
@@ -106,9 +115,11 @@ Routing route(std::string_view method, std::string_view path) {
     if (path.empty() || path.front() != '/') return NoRoute{};
     const auto parts = segments(path);
     std::string allow;
-    for (const auto& spec : kRoutes) {
+    const auto& patterns = pattern_segments();
+    for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+        const RouteSpec& spec = kRoutes[i];
         RouteMatch match{spec.id, "", ""};
-        if (!matches(spec.pattern, parts, match)) continue;
+        if (!matches(patterns[i], parts, match)) continue;
         if (spec.method == method) return match;
         if (!allow.empty()) allow += ", ";
         allow += spec.method;
