@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "adapters/sqlite/sqlite_store.h"
+#include "app/engine_client.h"
 #include "app/stock_engine.h"
 #include "core/requests.h"
 #include "support/system_clock.h"
@@ -119,16 +120,6 @@ double fdatasync_us(const std::string& dir) {
 }
 
 // ---- engine ------------------------------------------------------------------------------------
-
-Outcome submit_and_wait(StockEngine& engine, Command command) {
-    std::promise<Outcome> promise;
-    auto future = promise.get_future();
-    Submission submission;
-    submission.command = std::move(command);
-    submission.done = [&promise](Outcome outcome) { promise.set_value(std::move(outcome)); };
-    engine.submit(std::move(submission));
-    return future.get();
-}
 
 struct EngineResult {
     int producers = 0;

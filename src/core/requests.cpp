@@ -1,7 +1,7 @@
 #include "core/requests.h"
 
-
 #include "core/limits.h"
+#include "core/utf8.h"
 
 namespace restock {
 namespace {
@@ -20,34 +20,10 @@ std::string range_text(int64_t low, int64_t high) {
 bool is_valid_text(std::string_view text, std::size_t max_length) {
     if (text.empty() || text.size() > max_length) return false;
     for (std::size_t i = 0; i < text.size();) {
-        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-        const unsigned char c = byte(i);
-        std::size_t length = 0;
         uint32_t code = 0;
-        if (c < 0x80) {
-            length = 1;
-            code = c;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            length = 2;
-            code = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            length = 3;
-            code = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            length = 4;
-            code = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + length > text.size()) return false;
-        for (std::size_t k = 1; k < length; ++k) {
-            if ((byte(i + k) & 0xc0) != 0x80) return false;
-            code = (code << 6) | (byte(i + k) & 0x3f);
-        }
-        const bool overlong = (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
-        const bool surrogate = code >= 0xd800 && code <= 0xdfff;
-        const bool control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
-        if (overlong || surrogate || control || code > 0x10ffff) return false;
+        const std::size_t length = decode_utf8(text, i, code);
+        if (length == 0) return false;
+        if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;  // C0, DEL, C1
         i += length;
     }
     return true;

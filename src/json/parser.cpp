@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/utf8.h"
 #include "json/json.h"
 
 namespace restock::json {
@@ -11,31 +12,8 @@ namespace {
 
 // Length of the UTF-8 sequence starting at s[i], or 0 if it is not well-formed.
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t length = 0;
     uint32_t code = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-        length = 2;
-        code = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        length = 3;
-        code = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        length = 4;
-        code = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + length > s.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k) {
-        if ((byte(i + k) & 0xc0) != 0x80) return 0;
-        code = (code << 6) | (byte(i + k) & 0x3f);
-    }
-    if (length == 3 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) return 0;
-    if (length == 4 && (code < 0x10000 || code > 0x10ffff)) return 0;
-    return length;
+    return decode_utf8(s, i, code);
 }
 
 void append_utf8(std::string& out, uint32_t code) {
