@@ -29,9 +29,6 @@ function init(args)
   tid = tid or 0
   counter = 0
   sent = 0
-  ok = 0
-  other = 0
-  first_other = ""
   math.randomseed(os.time() + 7919 * (tid + 1))
   headers = {
     ["Authorization"] = "Bearer " .. key,
@@ -48,37 +45,28 @@ function request()
   return wrk.format("POST", "/v1/checkout", headers, body)
 end
 
-function response(status, response_headers, body)
-  if status == 200 then
-    ok = ok + 1
-  else
-    other = other + 1
-    if first_other == "" then
-      first_other = tostring(status) .. " " .. string.sub(body or "", 1, 200)
-    end
-  end
-end
+-- No response() callback: defining one makes wrk hand every response's headers and body to
+-- Lua, which costs the load generator more CPU than the server under test on this 2-core
+-- machine. wrk itself counts the responses and those with a status >= 400.
 
 function done(summary, latency, requests)
-  local total_ok, total_other, total_sent, note = 0, 0, 0, ""
+  local total_sent = 0
   for _, thread in ipairs(threads) do
-    total_ok = total_ok + (thread:get("ok") or 0)
-    total_other = total_other + (thread:get("other") or 0)
     total_sent = total_sent + (thread:get("sent") or 0)
-    local first = thread:get("first_other") or ""
-    if note == "" and first ~= "" then note = first end
   end
   local e = summary.errors
+  local other = e.status
+  local ok = summary.requests - other
   local seconds = summary.duration / 1e6
   io.write(string.format(
     "BENCH responses=%d ok=%d other=%d sent=%d seconds=%.3f rps=%.1f ok_rps=%.1f " ..
     "p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
     "err_connect=%d err_read=%d err_write=%d err_timeout=%d\n",
-    summary.requests, total_ok, total_other, total_sent, seconds,
-    summary.requests / seconds, total_ok / seconds,
+    summary.requests, ok, other, total_sent, seconds,
+    summary.requests / seconds, ok / seconds,
     latency:percentile(50.0), latency:percentile(90.0), latency:percentile(99.0), latency.max,
     e.connect, e.read, e.write, e.timeout))
-  if note ~= "" then
-    io.write("BENCH-FIRST-NON-200 " .. string.gsub(note, "\n", " ") .. "\n")
+  if other > 0 then
+    io.write("BENCH-FIRST-NON-200 " .. other .. " responses had a status >= 400\n")
   end
 end

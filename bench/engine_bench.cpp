@@ -1,5 +1,6 @@
 // restock_engine_bench: committed checkout movements per second through the real StockEngine over
-// the real SqliteStore (WAL, synchronous=FULL, one durable sync per group commit), then the "bare
+// the real SqliteStore (WAL; every batch fdatasync-ed before it is acknowledged, the sync of one
+// batch overlapping the work of the next), then the "bare
 // ceiling": the same schema driven by hand-written SQLite statements in batches, single-threaded,
 // with no engine, no queue and no callbacks. Prints figures; exits non-zero only when something is
 // clearly broken (nothing committed, lost or refused writes, ledger and stock disagreeing).

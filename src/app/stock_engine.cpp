@@ -39,10 +39,11 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
     // command can raise an event.
     Batch batch(clock.now_ms());
     engine->bootstrap(batch);
-    if (!engine->commit(batch)) {
+    if (!engine->write(batch) || !store.sync()) {
         engine->rollback(batch);
         return unavailable("cannot write the initial queues and subscriptions");
     }
+    engine->acks_ = std::make_unique<DurableAcks>(store);
     engine->thread_ = std::thread([raw = engine.get()] { raw->run(); });
     return engine;
 }
@@ -110,6 +111,7 @@ StockEngine::~StockEngine() {
     }
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
+    acks_.reset();  // acknowledges what the loop handed over, after its sync
 }
 
 void StockEngine::submit(Submission submission) {
@@ -162,8 +164,8 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));
 
-    const bool committed = commit(batch);
-    if (!committed) {
+    const bool written = write(batch);
+    if (!written) {
         rollback(batch);
         const Error error =
             unavailable("the store could not commit; nothing was changed, retry later");
@@ -173,14 +175,14 @@ void StockEngine::process(std::deque<Submission>& submissions) {
         std::lock_guard lock(mutex_);
         stats_.commands += submissions.size();
         stats_.batches += 1;
-        if (!committed) stats_.failed_batches += 1;
+        if (!written) stats_.failed_batches += 1;
     }
-    for (std::size_t i = 0; i < submissions.size(); ++i) {
-        submissions[i].done(std::move(outcomes[i]));
-    }
+    // Answers go out in order, each after a sync that covers its batch (and every earlier
+    // one): a refused batch changed nothing but still waits its turn behind written ones.
+    acks_->hand_over(std::move(submissions), std::move(outcomes), written && !batch.writes.empty());
 }
 
-bool StockEngine::commit(Batch& batch) {
+bool StockEngine::write(Batch& batch) {
     WriteBatch& writes = batch.writes;
     batch.collect_products();
     for (const auto& id : batch.orders.keys()) writes.orders.push_back(orders_.at(id));
@@ -194,7 +196,7 @@ bool StockEngine::commit(Batch& batch) {
         }
     }
     writes.queues = queues_.changes();
-    if (!writes.empty() && !store_.commit(writes)) return false;
+    if (!writes.empty() && !store_.write(writes)) return false;
     queues_.settle();
     if (options_.signals != nullptr) {
         std::set<std::string> woken;

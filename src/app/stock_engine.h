@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "app/commands.h"
+#include "app/durable_acks.h"
 #include "app/queue_signals.h"
 #include "ports/clock.h"
 #include "ports/stock_store.h"
@@ -69,7 +70,8 @@ class StockEngine {
 
     void run();
     void process(std::deque<Submission>& submissions);
-    bool commit(Batch& batch);
+    // Writes the batch (visible, not yet durable). False if the store refused it.
+    bool write(Batch& batch);
     void rollback(Batch& batch);
     Outcome execute(Submission& submission, Batch& batch);
     Outcome apply(const Command& command, Batch& batch);
@@ -151,6 +153,7 @@ class StockEngine {
     std::deque<Submission> pending_;
     bool stopping_ = false;
     Stats stats_;
+    std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop
     std::thread thread_;
 };
 

@@ -1,9 +1,11 @@
 #include "main/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace restock {
 namespace {
@@ -83,6 +85,11 @@ std::string flag_to_key(std::string flag) {
 }
 
 }  // namespace
+
+int default_io_threads() {
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(1, cores - 2);
+}
 
 std::string Config::host() const {
     const auto colon = listen.rfind(':');

@@ -44,9 +44,20 @@ class StockStore {
 
     // Called once, before any commit.
     virtual Result<EngineSnapshot> load() = 0;
-    // Writes the whole batch atomically; returns only once it is durable (survives power loss).
+    // Writes the whole batch atomically. On return it is visible to readers and survives a
+    // crash of this process, but it is durable (survives power loss) only once sync() that
+    // started after this write has returned.
     // REQUIRES: one caller at a time (the engine's writer thread).
-    virtual Status commit(const WriteBatch& batch) = 0;
+    virtual Status write(const WriteBatch& batch) = 0;
+    // Makes every batch written before the call durable. May run on another thread while
+    // write() runs: that is how a group commit overlaps the next batch with this one's sync.
+    // A failure means durability is unknown; callers treat it as fatal.
+    virtual Status sync() = 0;
+    // write() then sync().
+    Status commit(const WriteBatch& batch) {
+        if (auto written = write(batch); !written) return written;
+        return sync();
+    }
     // A new reader with its own connection. Thread-safe.
     virtual Result<std::unique_ptr<StockReader>> open_reader() = 0;
 };

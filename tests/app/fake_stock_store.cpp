@@ -163,7 +163,7 @@ Status FakeStockStore::check(const WriteBatch& batch) const {
     return ok_status();
 }
 
-Status FakeStockStore::commit(const WriteBatch& batch) {
+Status FakeStockStore::write(const WriteBatch& batch) {
     std::lock_guard lock(mutex_);
     if (auto valid = check(batch); !valid) return valid;
     for (const Product& p : batch.products) {

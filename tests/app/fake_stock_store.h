@@ -23,7 +23,8 @@ class FakeStockStore final : public StockStore, public KeyStore {
         : database_id_(std::move(database_id)) {}
 
     Result<EngineSnapshot> load() override;
-    Status commit(const WriteBatch& batch) override;
+    Status write(const WriteBatch& batch) override;
+    Status sync() override { return ok_status(); }  // memory: written is as durable as it gets
     Result<std::unique_ptr<StockReader>> open_reader() override;
 
     Result<ApiKeyRecord> create_key(ApiKeyRecord record) override;

@@ -66,7 +66,7 @@ Result<EngineSnapshot> FaultInjectingStore::load() {
     return StockStoreWrapper::load();
 }
 
-Status FaultInjectingStore::commit(const WriteBatch& batch) {
+Status FaultInjectingStore::write(const WriteBatch& batch) {
     BatchShape shape{batch.products.size(),    batch.movements.size(), batch.events.size(),
                      batch.idempotency.size(), batch.receipts.size(),  false};
     {
@@ -82,7 +82,7 @@ Status FaultInjectingStore::commit(const WriteBatch& batch) {
         batches_.push_back(shape);
     }
     if (shape.failed) return injected("commit");
-    return StockStoreWrapper::commit(batch);
+    return StockStoreWrapper::write(batch);
 }
 
 Result<std::unique_ptr<StockReader>> FaultInjectingStore::open_reader() {

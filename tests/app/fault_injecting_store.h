@@ -21,7 +21,8 @@ class StockStoreWrapper : public StockStore {
   public:
     explicit StockStoreWrapper(StockStore& target) : target_(target) {}
     Result<EngineSnapshot> load() override { return target_.load(); }
-    Status commit(const WriteBatch& batch) override { return target_.commit(batch); }
+    Status write(const WriteBatch& batch) override { return target_.write(batch); }
+    Status sync() override { return target_.sync(); }
     Result<std::unique_ptr<StockReader>> open_reader() override { return target_.open_reader(); }
     StockStore& target() { return target_; }
 
@@ -46,7 +47,7 @@ class FaultInjectingStore final : public StockStoreWrapper {
 
     Result<EngineSnapshot> load() override;
     // Whether a commit fails is decided when it is called, before it waits at the gate.
-    Status commit(const WriteBatch& batch) override;
+    Status write(const WriteBatch& batch) override;
     Result<std::unique_ptr<StockReader>> open_reader() override;
 
     // The next `count` commits fail with kUnavailable, writing nothing.

@@ -1,6 +1,11 @@
 #include "adapters/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "adapters/sqlite/schema.h"
 #include "adapters/sqlite/sqlite_reader.h"
@@ -55,6 +60,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
         "last_movement_id=excluded.last_movement_id, updated_at=excluded.updated_at";
     for (auto [target, sql] : std::initializer_list<std::pair<Statement*, std::string>>{
              {&store->upsert_product_, product_upsert},
+             {&store->begin_, "BEGIN IMMEDIATE"},
+             {&store->commit_, "COMMIT"},
              {&store->update_figures_,
               "UPDATE products SET on_hand = ?2, reserved = ?3, on_order = ?4, signal = ?5, "
               "last_movement_id = ?6, updated_at = ?7 WHERE id = ?1"},
@@ -89,8 +96,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
          }) {
         if (auto s = prepare(*target, sql); !s) return s.error();
     }
-    // Checkpoints run on their own thread; the writer's commits never do one.
-    if (auto s = store->writer_->exec("PRAGMA wal_autocheckpoint=0"); !s) return s.error();
+    // Checkpoints run on their own thread; the writer's commits never do one. The writer's
+    // commits do not sync either: the engine calls sync() (on another thread) before it
+    // acknowledges anything.
+    if (auto s = store->writer_->exec("PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=NORMAL");
+        !s) {
+        return s.error();
+    }
+    if (auto s = store->open_wal_for_sync(); !s) return s.error();
     auto checkpointer = Checkpointer::start(path);
     if (!checkpointer) return checkpointer.error();
     store->checkpointer_ = std::move(checkpointer.value());
@@ -99,6 +112,30 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
 
 SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> writer)
     : path_(std::move(path)), writer_(std::move(writer)) {}
+
+SqliteStore::~SqliteStore() {
+    checkpointer_.reset();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+}
+
+Status SqliteStore::open_wal_for_sync() {
+    // The schema migration wrote through the WAL, so it exists, and it stays the same file
+    // (inode) while any connection is open. Its directory entry is synced once here.
+    const std::string wal = path_ + "-wal";
+    wal_fd_ = ::open(wal.c_str(), O_RDWR | O_CLOEXEC);
+    if (wal_fd_ < 0) {
+        return make_error(ErrorCode::kUnavailable, "store-error",
+                          "cannot open " + wal + ": " + std::strerror(errno));
+    }
+    const auto slash = path_.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash + 1);
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
+    return ok_status();
+}
 
 Result<EngineSnapshot> SqliteStore::load() {
     std::lock_guard lock(writer_mutex_);
@@ -183,16 +220,17 @@ Result<std::string> SqliteStore::callback_secret() {
     return stmt->text(0);
 }
 
-Status SqliteStore::commit(const WriteBatch& batch) {
+Status SqliteStore::write(const WriteBatch& batch) {
     std::lock_guard lock(writer_mutex_);
-    if (auto s = writer_->exec("BEGIN IMMEDIATE"); !s) return s;
-    const Status written = write(batch);
+    if (auto s = begin_.run(); !s) return s;  // BEGIN IMMEDIATE, prepared once
+    const Status written = write_rows(batch);
     if (!written) {
         (void)writer_->exec("ROLLBACK");
         return written;
     }
-    // COMMIT syncs the WAL (synchronous=FULL): when it returns, the batch is durable.
-    const Status committed = writer_->exec("COMMIT");
+    // synchronous=NORMAL on this connection: COMMIT hands the WAL frames to the OS and makes
+    // them visible, without waiting for the disk. sync() does that, on the caller's schedule.
+    const Status committed = commit_.run();
     if (!committed) {
         (void)writer_->exec("ROLLBACK");
         return committed;
@@ -201,7 +239,19 @@ Status SqliteStore::commit(const WriteBatch& batch) {
     return committed;
 }
 
-Status SqliteStore::write(const WriteBatch& batch) {
+Status SqliteStore::sync() {
+    // Flushes every WAL frame written so far: one fdatasync covers all the batches written
+    // before it (and, with WAL, a commit is durable once its frames are). The checkpointer's
+    // connection keeps synchronous=FULL, so checkpoints sync the WAL before copying it and the
+    // database after, and a reset WAL header is synced before reuse.
+    if (::fdatasync(wal_fd_) != 0) {
+        return make_error(ErrorCode::kInternal, "sync-failed",
+                          std::string("fdatasync of the WAL failed: ") + std::strerror(errno));
+    }
+    return ok_status();
+}
+
+Status SqliteStore::write_rows(const WriteBatch& batch) {
     for (const Product& p : batch.products) {
         upsert_product_.bind(1, p.id)
             .bind(2, std::string_view(p.sku))
@@ -389,6 +439,7 @@ Result<ApiKeyRecord> SqliteStore::create_key(ApiKeyRecord record) {
     }
     record.id = stmt->integer(0);
     stmt->reset();
+    if (auto synced = sync(); !synced) return synced.error();
     return record;
 }
 
@@ -419,7 +470,7 @@ Status SqliteStore::revoke_key(std::string_view name, int64_t at_ms) {
         return make_error(ErrorCode::kNotFound, "key-not-found",
                           "no active key named '" + std::string(name) + "'");
     }
-    return ok_status();
+    return sync();
 }
 
 Result<int64_t> SqliteStore::expire_idempotency(int64_t before_ms) {

@@ -16,9 +16,11 @@ class SqliteStore final : public StockStore, public KeyStore {
   public:
     // Opens or creates `path` and brings its schema up to date.
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+    ~SqliteStore() override;
 
     Result<EngineSnapshot> load() override;
-    Status commit(const WriteBatch& batch) override;
+    Status write(const WriteBatch& batch) override;
+    Status sync() override;
     Result<std::unique_ptr<StockReader>> open_reader() override;
 
     Result<ApiKeyRecord> create_key(ApiKeyRecord record) override;
@@ -33,7 +35,8 @@ class SqliteStore final : public StockStore, public KeyStore {
 
   private:
     SqliteStore(std::string path, std::unique_ptr<Connection> writer);
-    Status write(const WriteBatch& batch);
+    Status write_rows(const WriteBatch& batch);
+    Status open_wal_for_sync();
     Status write_movements(const std::vector<Movement>& movements);
     Status write_loop_state(const WriteBatch& batch);
     Status load_loop_state(EngineSnapshot& snapshot);
@@ -41,6 +44,8 @@ class SqliteStore final : public StockStore, public KeyStore {
     const std::string path_;
     std::mutex writer_mutex_;  // commit() is single-caller, key admin may come from elsewhere
     std::unique_ptr<Connection> writer_;
+    Statement begin_;
+    Statement commit_;
     Statement upsert_product_;
     Statement update_figures_;
     Statement insert_movement_;
@@ -56,6 +61,7 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement upsert_message_;
     Statement delete_message_;
     Statement set_message_mark_;
+    int wal_fd_ = -1;  // the WAL, opened by us for sync(): fdatasync needs no SQLite lock
     std::unique_ptr<Checkpointer> checkpointer_;  // last: stops before the writer closes
 };
 
