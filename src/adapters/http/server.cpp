@@ -23,6 +23,11 @@ using tcp = asio::ip::tcp;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// Each connection lives on one io_context: a concrete executor type spares the polymorphic
+// any_io_executor copies perf showed on every handler.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
 
 bool is_valid_request_id(std::string_view id) {
     if (id.empty() || id.size() > 64) return false;
@@ -146,7 +151,7 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(tcp::socket&& socket, HttpServer::Impl& server)
+    Session(Socket&& socket, HttpServer::Impl& server)
         : stream_(std::move(socket)), server_(server) {
         beast::error_code ec;
         const auto remote = stream_.socket().remote_endpoint(ec);
@@ -294,7 +299,7 @@ class Session : public std::enable_shared_from_this<Session> {
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     HttpServer::Impl& server_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -310,7 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void HttpServer::Impl::accept() {
     asio::io_context& target = *contexts_[next_context_++ % contexts_.size()];
-    acceptor_->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+    acceptor_->async_accept(target.get_executor(), [this](beast::error_code ec, Socket socket) {
         if (ec) {
             if (ec == asio::error::operation_aborted) return;
             log_.event("warn", "accept failed: " + ec.message());
