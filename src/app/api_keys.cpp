@@ -10,7 +10,7 @@ constexpr std::size_t kKeyBytes = 32;  // 256 bits: a fast hash is enough, no KD
 }
 
 Result<CreatedKey> create_api_key(KeyStore& keys, const Clock& clock, Role role, std::string name) {
-    if (!is_valid_sku(name)) {  // same alphabet and length as a sku
+    if (!is_valid_identifier(name)) {
         return make_error(ErrorCode::kInvalidArgument, "invalid-request",
                           "key name must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
     }

@@ -180,6 +180,7 @@ struct QueueInfo {
 };
 struct QueuesOutcome {
     std::vector<QueueInfo> queues;
+    bool single = false;  // about one queue (a policy change), not the list
 };
 
 struct CountOutcome {

@@ -123,7 +123,7 @@ Outcome StockEngine::apply(const QueuePolicyPatch& request, Batch&) {
     }
     if (auto s = queues_.set_policy(policy); !s) return s.error();
     QueueInfo info{policy, queues_.counts(policy.name, clock_.now_ms())};
-    return QueuesOutcome{{std::move(info)}};
+    return QueuesOutcome{{std::move(info)}, /*single=*/true};
 }
 
 Outcome StockEngine::apply(const QueueList&, Batch& batch) {

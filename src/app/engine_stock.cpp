@@ -243,12 +243,10 @@ Outcome StockEngine::apply(const AdjustmentRequest& request, Batch& batch) {
     const Status allowed = check_adjustment(*product, request.delta);
     if (!allowed) return allowed.error();
     batch.touch(*product, Batch::Change::kFigures);
-    const Movement& movement =
+    Movement movement =
         add_movement(*product, MovementKind::kAdjustment, request.delta, request.reason, batch);
-    MovementOutcome outcome{movement, *product, false};
     add_event_if(evaluate_signal(*product, request.delta > 0), *product, "adjustment", batch);
-    outcome.product = *product;
-    return outcome;
+    return MovementOutcome{std::move(movement), *product, false};
 }
 
 }  // namespace restock

@@ -36,9 +36,9 @@ bool ProductPatch::empty() const {
            !pack_size && !factory_id && !ad_id;
 }
 
-bool is_valid_sku(std::string_view sku) {
-    if (sku.empty() || sku.size() > limits::kMaxSkuLength) return false;
-    for (char c : sku) {
+bool is_valid_identifier(std::string_view text) {
+    if (text.empty() || text.size() > limits::kMaxSkuLength) return false;
+    for (char c : text) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '.' || c == '_' || c == '-';
         if (!ok) return false;
@@ -73,7 +73,7 @@ Status validate_settings(const ReorderSettings& s) {
     if (!is_valid_token(s.factory_id, limits::kMaxIdLength))
         return invalid("factory_id must be 1 to 64 printable ASCII characters");
     // The ad id becomes a path segment of the Ads API URL: keep it to URL-safe characters.
-    if (s.ad_id && (!is_valid_sku(*s.ad_id) || *s.ad_id == "." || *s.ad_id == ".."))
+    if (s.ad_id && (!is_valid_identifier(*s.ad_id) || *s.ad_id == "." || *s.ad_id == ".."))
         return invalid("ad_id must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
     return ok_status();
 }

@@ -65,8 +65,10 @@ Status validate(const AdjustmentRequest& request);
 // Checks the settings as a whole (e.g. order_up_to above reorder_point).
 Status validate_settings(const ReorderSettings& settings);
 
-// SKUs: 1..64 of [A-Za-z0-9._-], so they are safe in a URL path segment unescaped.
-bool is_valid_sku(std::string_view sku);
+// Identifiers: 1..64 of [A-Za-z0-9._-], safe unescaped in a URL path segment, a header or a
+// log line. SKUs, key names, ad ids, queue names and client request ids are identifiers.
+bool is_valid_identifier(std::string_view text);
+inline bool is_valid_sku(std::string_view sku) { return is_valid_identifier(sku); }
 // Ids and references: 1..max printable ASCII characters without spaces at either end.
 bool is_valid_token(std::string_view text, std::size_t max_length);
 

@@ -63,7 +63,7 @@ bool matches(const Subscription& subscription, std::string_view event_type) {
 Status validate_subscription(const Subscription& s) {
     switch (s.protocol) {
         case Protocol::kQueue:
-            if (!is_valid_sku(s.endpoint)) return invalid("endpoint must be a queue name");
+            if (!is_valid_identifier(s.endpoint)) return invalid("endpoint must be a queue name");
             break;
         case Protocol::kWebhook:
             if (!is_http_url(s.endpoint))

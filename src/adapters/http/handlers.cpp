@@ -24,9 +24,7 @@ struct Api::Context {
     }
     // A problem whose status is not the one its ErrorCode maps to (401, 403, 405, 415, ...).
     Reply problem(int status, std::string_view slug, const std::string& detail) const {
-        return Reply{status, std::string(kProblemContentType),
-                     problem_body(status, slug, detail, request.path, request.request_id), "",
-                     false};
+        return problem_reply(status, slug, detail, request.path, request.request_id);
     }
     Reply problem(const Error& error) const {
         return problem_reply(error, request.path, request.request_id);
@@ -170,10 +168,6 @@ Result<int64_t> integer_param(const std::map<std::string, std::string>& params,
 
 Result<int64_t> page_limit(const std::map<std::string, std::string>& params) {
     return integer_param(params, "limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
-}
-
-Reply json_reply(std::string body) {
-    return Reply{200, "application/json", std::move(body), "", false};
 }
 
 }  // namespace
@@ -339,7 +333,7 @@ void Api::dispatch(Context& context, Respond respond, Defer defer) {
         case RouteId::kPurgeQueue:
             return submit_now(QueuePurge{param});
         case RouteId::kListTopics:
-            return reply_now(json_reply("{\"items\":[{\"name\":\"stock-events\"}]}"));
+            return reply_now(json_reply(200, "{\"items\":[{\"name\":\"stock-events\"}]}"));
         case RouteId::kListSubscriptions:
             return submit_now(ListSubscriptions{param});
         case RouteId::kCreateSubscription: {
@@ -404,7 +398,7 @@ void Api::submit(Context& context, Command command, Respond respond, Defer defer
     engine_.submit(std::move(submission));
 }
 
-Reply Api::health() { return json_reply("{\"status\":\"ok\"}"); }
+Reply Api::health() { return json_reply(200, "{\"status\":\"ok\"}"); }
 
 Reply Api::metrics() {
     const auto stats = engine_.stats();
@@ -436,7 +430,7 @@ Reply Api::get_product(Context& context) {
         return context.problem(ErrorCode::kNotFound, "product-not-found",
                                "no product with sku '" + context.route.param + "'");
     }
-    return json_reply(product_json(*product.value()));
+    return json_reply(200, product_json(*product.value()));
 }
 
 Reply Api::list_products(Context& context) {
@@ -474,7 +468,7 @@ Reply Api::list_products(Context& context) {
         w.null();
     }
     w.end_object();
-    return json_reply(std::move(body));
+    return json_reply(200, std::move(body));
 }
 
 Reply Api::list_movements(Context& context) {
@@ -505,7 +499,7 @@ Reply Api::list_movements(Context& context) {
         w.null();
     }
     w.end_object();
-    return json_reply(std::move(body));
+    return json_reply(200, std::move(body));
 }
 
 Reply Api::list_events(Context& context) {
@@ -524,7 +518,7 @@ Reply Api::list_events(Context& context) {
     for (const auto& event : events.value()) write_event(w, event);
     w.end_array().key("next_after").value(events->empty() ? *after : events->back().seq);
     w.end_object();
-    return json_reply(std::move(body));
+    return json_reply(200, std::move(body));
 }
 
 }  // namespace restock::http

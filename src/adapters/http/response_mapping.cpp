@@ -187,10 +187,18 @@ std::string product_json(const Product& product) {
     return body;
 }
 
-Reply problem_reply(const Error& error, std::string_view instance, std::string_view request_id) {
-    const int status = status_for(error.code);
+Reply json_reply(int status, std::string body) {
+    return Reply{status, "application/json", std::move(body), "", false};
+}
+
+Reply problem_reply(int status, std::string_view slug, std::string_view detail,
+                    std::string_view instance, std::string_view request_id) {
     return Reply{status, std::string(kProblemContentType),
-                 problem_body(status, error.slug, error.message, instance, request_id), "", false};
+                 problem_body(status, slug, detail, instance, request_id), "", false};
+}
+
+Reply problem_reply(const Error& error, std::string_view instance, std::string_view request_id) {
+    return problem_reply(status_for(error.code), error.slug, error.message, instance, request_id);
 }
 
 namespace {
@@ -198,14 +206,13 @@ namespace {
 struct OutcomeReplier {
     std::string_view instance;
     std::string_view request_id;
-    bool single_queue = false;
 
     Reply operator()(const Error& error) const {
         return problem_reply(error, instance, request_id);
     }
 
     Reply operator()(const ProductOutcome& o) const {
-        Reply reply{o.created ? 201 : 200, "application/json", product_json(o.product), "", false};
+        Reply reply = json_reply(o.created ? 201 : 200, product_json(o.product));
         if (o.created) reply.location = "/v1/products/" + o.product.sku;
         return reply;
     }
@@ -228,7 +235,7 @@ struct OutcomeReplier {
                 .end_object();
         }
         w.end_array().key("at").value(format_rfc3339(o.at_ms)).end_object();
-        return Reply{200, "application/json", std::move(body), "", false};
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const CheckoutRefused& o) const {
@@ -263,7 +270,7 @@ struct OutcomeReplier {
         w.key("product");
         write_product(w, o.product);
         w.key("replayed").value(o.replayed).end_object();
-        return Reply{o.replayed ? 200 : 201, "application/json", std::move(body), "", false};
+        return json_reply(o.replayed ? 200 : 201, std::move(body));
     }
 
     Reply operator()(const OrderOutcome& o) const {
@@ -274,7 +281,7 @@ struct OutcomeReplier {
         } else {
             w.begin_object().key("order").null().key("note").value(o.note).end_object();
         }
-        return json(200, std::move(body));
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const MessagesOutcome& o) const {
@@ -283,27 +290,27 @@ struct OutcomeReplier {
         w.begin_object().key("items").begin_array();
         for (const auto& message : o.messages) write_message(w, message);
         w.end_array().end_object();
-        return json(200, std::move(body));
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const QueuesOutcome& o) const {
         std::string body;
         json::Writer w(body);
-        if (o.queues.size() == 1 && single_queue) {
+        if (o.single) {
             write_queue(w, o.queues.front());
         } else {
             w.begin_object().key("items").begin_array();
             for (const auto& queue : o.queues) write_queue(w, queue);
             w.end_array().end_object();
         }
-        return json(200, std::move(body));
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const CountOutcome& o) const {
         std::string body;
         json::Writer w(body);
         w.begin_object().key(o.label).value(o.count).end_object();
-        return json(200, std::move(body));
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const SubscriptionsOutcome& o) const {
@@ -311,12 +318,12 @@ struct OutcomeReplier {
         json::Writer w(body);
         if (o.created) {
             write_subscription(w, o.subscriptions.front(), /*with_secret=*/true);
-            return json(201, std::move(body));
+            return json_reply(201, std::move(body));
         }
         w.begin_object().key("items").begin_array();
         for (const auto& s : o.subscriptions) write_subscription(w, s, false);
         w.end_array().end_object();
-        return json(200, std::move(body));
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const FactoriesOutcome& o) const {
@@ -324,14 +331,14 @@ struct OutcomeReplier {
         json::Writer w(body);
         if (o.single) {
             write_factory(w, o.factories.front());
-            Reply reply = json(o.created ? 201 : 200, std::move(body));
+            Reply reply = json_reply(o.created ? 201 : 200, std::move(body));
             if (o.created) reply.location = "/v1/factories/" + o.factories.front().id;
             return reply;
         }
         w.begin_object().key("items").begin_array();
         for (const auto& f : o.factories) write_factory(w, f);
         w.end_array().end_object();
-        return json(200, std::move(body));
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const OrdersOutcome& o) const {
@@ -339,7 +346,7 @@ struct OutcomeReplier {
         json::Writer w(body);
         if (o.single) {
             write_order(w, o.orders.front());
-            return json(200, std::move(body));
+            return json_reply(200, std::move(body));
         }
         w.begin_object().key("items").begin_array();
         for (const auto& order : o.orders) write_order(w, order);
@@ -350,18 +357,14 @@ struct OutcomeReplier {
             w.value(o.next_cursor);
         }
         w.end_object();
-        return json(200, std::move(body));
+        return json_reply(200, std::move(body));
     }
 
     Reply operator()(const Done& o) const {
         std::string body;
         json::Writer w(body);
         w.begin_object().key("status").value(o.note).end_object();
-        return json(o.status, std::move(body));
-    }
-
-    static Reply json(int status, std::string body) {
-        return Reply{status, "application/json", std::move(body), "", false};
+        return json_reply(o.status, std::move(body));
     }
 
     Reply operator()(const StoredResponse& o) const {
@@ -376,9 +379,7 @@ struct OutcomeReplier {
 }  // namespace
 
 Reply reply_for(const Outcome& outcome, std::string_view instance, std::string_view request_id) {
-    // A PATCH of one queue answers with that queue alone.
-    const bool single_queue = instance.rfind("/v1/queues/", 0) == 0;
-    return std::visit(OutcomeReplier{instance, request_id, single_queue}, outcome);
+    return std::visit(OutcomeReplier{instance, request_id}, outcome);
 }
 
 }  // namespace restock::http

@@ -35,6 +35,10 @@ void write_message(json::Writer& w, const QueueMessage& message);
 
 // What the client gets for an engine outcome. `instance` and `request_id` go into problems.
 Reply reply_for(const Outcome& outcome, std::string_view instance, std::string_view request_id);
+Reply json_reply(int status, std::string body);
+// A problem whose status is given (401, 403, 405, 413, ...), or the one its ErrorCode maps to.
+Reply problem_reply(int status, std::string_view slug, std::string_view detail,
+                    std::string_view instance, std::string_view request_id);
 Reply problem_reply(const Error& error, std::string_view instance, std::string_view request_id);
 
 }  // namespace restock::http

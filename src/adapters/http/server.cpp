@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapters/http/problem.h"
+#include "core/requests.h"
 #include "support/crypto.h"
 
 namespace restock::http {
@@ -28,16 +29,6 @@ using Clock = std::chrono::steady_clock;
 using Executor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Stream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
-
-bool is_valid_request_id(std::string_view id) {
-    if (id.empty() || id.size() > 64) return false;
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-        if (!ok) return false;
-    }
-    return true;
-}
 
 // Request ids: a random per-process prefix and a counter: unique, cheap, unguessable enough
 // for correlation (they are not secrets).
@@ -224,7 +215,7 @@ class Session : public std::enable_shared_from_this<Session> {
         request.content_type = std::string(message[bhttp::field::content_type]);
         const std::string_view client_id = message["X-Request-Id"];
         request.request_id =
-            is_valid_request_id(client_id) ? std::string(client_id) : server_.request_ids().next();
+            is_valid_identifier(client_id) ? std::string(client_id) : server_.request_ids().next();
         bytes_in_ = message.body().size();
         request.body = std::move(message.body());
         method_ = request.method;
@@ -246,9 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void send_problem(int status, std::string_view slug, std::string detail) {
         keep_alive_ = false;
         if (request_id_.empty()) request_id_ = server_.request_ids().next();
-        Exchange exchange{Reply{status, std::string(kProblemContentType),
-                                problem_body(status, slug, detail, path_, request_id_), "", false},
-                          "", ""};
+        Exchange exchange{problem_reply(status, slug, detail, path_, request_id_), "", ""};
         send(std::move(exchange));
     }
 
