@@ -15,14 +15,10 @@ Error queue_not_found(const std::string& name) {
     return make_error(ErrorCode::kNotFound, "queue-not-found", "no queue named '" + name + "'");
 }
 
-Error invalid(std::string message) {
-    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
-}
-
 Status in_range(const char* name, const std::optional<int64_t>& value, int64_t low, int64_t high) {
     if (value && (*value < low || *value > high)) {
-        return invalid(std::string(name) + " must be between " + std::to_string(low) + " and " +
-                       std::to_string(high));
+        return invalid_request(std::string(name) + " must be between " + std::to_string(low) +
+                               " and " + std::to_string(high));
     }
     return ok_status();
 }
@@ -119,7 +115,7 @@ Outcome StockEngine::apply(const QueuePolicyPatch& request, Batch&) {
     if (request.backoff_base_ms) policy.backoff_base_ms = *request.backoff_base_ms;
     if (request.backoff_max_ms) policy.backoff_max_ms = *request.backoff_max_ms;
     if (policy.backoff_max_ms < policy.backoff_base_ms) {
-        return invalid("backoff_max_ms must be at least backoff_base_ms");
+        return invalid_request("backoff_max_ms must be at least backoff_base_ms");
     }
     if (auto s = queues_.set_policy(policy); !s) return s.error();
     QueueInfo info{policy, queues_.counts(policy.name, clock_.now_ms())};

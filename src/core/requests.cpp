@@ -6,10 +6,6 @@
 namespace restock {
 namespace {
 
-Status invalid(std::string message) {
-    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
-}
-
 bool in_range(int64_t value, int64_t low, int64_t high) { return value >= low && value <= high; }
 
 std::string range_text(int64_t low, int64_t high) {
@@ -57,81 +53,83 @@ bool is_valid_token(std::string_view text, std::size_t max_length) {
 
 Status validate_settings(const ReorderSettings& s) {
     if (!in_range(s.reorder_point, 0, limits::kMaxQuantity))
-        return invalid("reorder_point must be " + range_text(0, limits::kMaxQuantity));
+        return invalid_request("reorder_point must be " + range_text(0, limits::kMaxQuantity));
     if (!in_range(s.reorder_qty, 1, limits::kMaxQuantity))
-        return invalid("reorder_qty must be " + range_text(1, limits::kMaxQuantity));
+        return invalid_request("reorder_qty must be " + range_text(1, limits::kMaxQuantity));
     if (!in_range(s.min_order_qty, 1, limits::kMaxQuantity))
-        return invalid("min_order_qty must be " + range_text(1, limits::kMaxQuantity));
+        return invalid_request("min_order_qty must be " + range_text(1, limits::kMaxQuantity));
     if (!in_range(s.pack_size, 1, limits::kMaxQuantity))
-        return invalid("pack_size must be " + range_text(1, limits::kMaxQuantity));
+        return invalid_request("pack_size must be " + range_text(1, limits::kMaxQuantity));
     if (s.order_up_to) {
         if (!in_range(*s.order_up_to, 1, limits::kMaxQuantity))
-            return invalid("order_up_to must be " + range_text(1, limits::kMaxQuantity));
+            return invalid_request("order_up_to must be " + range_text(1, limits::kMaxQuantity));
         if (*s.order_up_to <= s.reorder_point)
-            return invalid("order_up_to must be greater than reorder_point");
+            return invalid_request("order_up_to must be greater than reorder_point");
     }
     if (!is_valid_token(s.factory_id, limits::kMaxIdLength))
-        return invalid("factory_id must be 1 to 64 printable ASCII characters");
+        return invalid_request("factory_id must be 1 to 64 printable ASCII characters");
     // The ad id becomes a path segment of the Ads API URL: keep it to URL-safe characters.
     if (s.ad_id && (!is_valid_identifier(*s.ad_id) || *s.ad_id == "." || *s.ad_id == ".."))
-        return invalid("ad_id must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+        return invalid_request(
+            "ad_id must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
     return ok_status();
 }
 
 Status validate(const NewProduct& r) {
     if (!is_valid_sku(r.sku))
-        return invalid("sku must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+        return invalid_request("sku must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
     if (!is_valid_text(r.name, limits::kMaxNameLength))
-        return invalid("name must be 1 to 200 characters without control characters");
+        return invalid_request("name must be 1 to 200 characters without control characters");
     if (!in_range(r.on_hand, 0, limits::kMaxQuantity))
-        return invalid("on_hand must be " + range_text(0, limits::kMaxQuantity));
+        return invalid_request("on_hand must be " + range_text(0, limits::kMaxQuantity));
     return validate_settings(r.settings);
 }
 
 Status validate(const ProductPatch& p) {
-    if (p.empty()) return invalid("the patch changes nothing: name at least one setting");
+    if (p.empty()) return invalid_request("the patch changes nothing: name at least one setting");
     if (p.name && !is_valid_text(*p.name, limits::kMaxNameLength))
-        return invalid("name must be 1 to 200 characters without control characters");
+        return invalid_request("name must be 1 to 200 characters without control characters");
     return ok_status();  // numeric settings are checked as a whole after apply()
 }
 
 Status validate(const CheckoutRequest& r) {
     if (!is_valid_token(r.order_id, limits::kMaxIdLength))
-        return invalid("order_id must be 1 to 64 printable ASCII characters");
+        return invalid_request("order_id must be 1 to 64 printable ASCII characters");
     if (r.lines.empty() || r.lines.size() > limits::kMaxCheckoutLines)
-        return invalid("lines must hold 1 to 100 lines");
+        return invalid_request("lines must hold 1 to 100 lines");
     for (std::size_t i = 0; i < r.lines.size(); ++i) {
         const auto& line = r.lines[i];
         std::string where = "lines[" + std::to_string(i) + "]";
-        if (!is_valid_sku(line.sku)) return invalid(where + ".sku is not a valid sku");
+        if (!is_valid_sku(line.sku)) return invalid_request(where + ".sku is not a valid sku");
         if (!in_range(line.qty, 1, limits::kMaxCheckoutQty))
-            return invalid(where + ".qty must be " + range_text(1, limits::kMaxCheckoutQty));
+            return invalid_request(where + ".qty must be " +
+                                   range_text(1, limits::kMaxCheckoutQty));
         // At most 100 lines: comparing with the earlier ones costs less than a set would.
         for (std::size_t k = 0; k < i; ++k) {
             if (r.lines[k].sku == line.sku)
-                return invalid(where + ".sku '" + line.sku +
-                               "' appears twice; put the whole quantity on one line");
+                return invalid_request(where + ".sku '" + line.sku +
+                                       "' appears twice; put the whole quantity on one line");
         }
     }
     return ok_status();
 }
 
 Status validate(const ReceiptRequest& r) {
-    if (!is_valid_sku(r.sku)) return invalid("sku is not a valid sku");
+    if (!is_valid_sku(r.sku)) return invalid_request("sku is not a valid sku");
     if (!in_range(r.qty, 1, limits::kMaxQuantity))
-        return invalid("qty must be " + range_text(1, limits::kMaxQuantity));
+        return invalid_request("qty must be " + range_text(1, limits::kMaxQuantity));
     if (!is_valid_token(r.reference, limits::kMaxReferenceLength))
-        return invalid("reference must be 1 to 128 printable ASCII characters");
+        return invalid_request("reference must be 1 to 128 printable ASCII characters");
     return ok_status();
 }
 
 Status validate(const AdjustmentRequest& r) {
-    if (!is_valid_sku(r.sku)) return invalid("sku is not a valid sku");
+    if (!is_valid_sku(r.sku)) return invalid_request("sku is not a valid sku");
     if (r.delta == 0 || !in_range(r.delta, -limits::kMaxQuantity, limits::kMaxQuantity))
-        return invalid("delta must be non-zero and " +
-                       range_text(-limits::kMaxQuantity, limits::kMaxQuantity));
+        return invalid_request("delta must be non-zero and " +
+                               range_text(-limits::kMaxQuantity, limits::kMaxQuantity));
     if (!is_valid_text(r.reason, limits::kMaxReasonLength))
-        return invalid("reason must be 1 to 256 characters without control characters");
+        return invalid_request("reason must be 1 to 256 characters without control characters");
     return ok_status();
 }
 

@@ -29,6 +29,11 @@ inline Error make_error(ErrorCode code, std::string slug, std::string message) {
     return Error{code, std::move(slug), std::move(message)};
 }
 
+// The common 400: a request that is malformed or breaks a rule; the message names the field.
+inline Error invalid_request(std::string message) {
+    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
+}
+
 template <typename T>
 class [[nodiscard]] Result {
   public:

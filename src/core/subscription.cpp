@@ -8,10 +8,6 @@
 namespace restock {
 namespace {
 
-Error invalid(std::string message) {
-    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
-}
-
 bool is_http_url(std::string_view url) {
     const bool scheme = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
     if (!scheme || url.size() > 2048) return false;
@@ -63,32 +59,34 @@ bool matches(const Subscription& subscription, std::string_view event_type) {
 Status validate_subscription(const Subscription& s) {
     switch (s.protocol) {
         case Protocol::kQueue:
-            if (!is_valid_identifier(s.endpoint)) return invalid("endpoint must be a queue name");
+            if (!is_valid_identifier(s.endpoint))
+                return invalid_request("endpoint must be a queue name");
             break;
         case Protocol::kWebhook:
             if (!is_http_url(s.endpoint))
-                return invalid("endpoint must be an http:// or https:// URL");
+                return invalid_request("endpoint must be an http:// or https:// URL");
             break;
         case Protocol::kEmail:
-            if (!is_email(s.endpoint)) return invalid("endpoint must be an email address");
+            if (!is_email(s.endpoint)) return invalid_request("endpoint must be an email address");
             break;
     }
-    if (s.event_types.size() > 16) return invalid("filter.type lists at most 16 types");
+    if (s.event_types.size() > 16) return invalid_request("filter.type lists at most 16 types");
     for (const auto& type : s.event_types) {
         if (!is_known_event_type(type))
-            return invalid("filter.type: unknown event type '" + type + "'");
+            return invalid_request("filter.type: unknown event type '" + type + "'");
     }
     return ok_status();
 }
 
 Status validate_factory(const Factory& f) {
-    if (!is_valid_token(f.id, 64)) return invalid("id must be 1 to 64 printable ASCII characters");
-    if (!is_http_url(f.url)) return invalid("url must be an http:// or https:// URL");
+    if (!is_valid_token(f.id, 64))
+        return invalid_request("id must be 1 to 64 printable ASCII characters");
+    if (!is_http_url(f.url)) return invalid_request("url must be an http:// or https:// URL");
     if (f.url.find_first_of("?#") != std::string::npos)
-        return invalid("url must not have a query or fragment");
-    if (f.format != "legacy") return invalid("format must be \"legacy\"");
+        return invalid_request("url must not have a query or fragment");
+    if (f.format != "legacy") return invalid_request("format must be \"legacy\"");
     if (f.timeout_ms < 100 || f.timeout_ms > 120'000)
-        return invalid("timeout_ms must be between 100 and 120000");
+        return invalid_request("timeout_ms must be between 100 and 120000");
     return ok_status();
 }
 

@@ -9,15 +9,11 @@ namespace {
 
 using json::Value;
 
-Error invalid(std::string message) {
-    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
-}
-
 Result<std::string> non_empty_string(const Value& object, std::string_view name) {
     const Value* value = object.find(name);
-    if (value == nullptr) return invalid("missing " + std::string(name));
+    if (value == nullptr) return invalid_request("missing " + std::string(name));
     if (value->kind() != Value::Kind::kString || value->as_string().empty()) {
-        return invalid(std::string(name) + " must be a non-empty string");
+        return invalid_request(std::string(name) + " must be a non-empty string");
     }
     return value->as_string();
 }
@@ -51,9 +47,10 @@ bool is_callback_url(std::string_view url) {
 
 Result<ManufactureRequest> parse_manufacture_request(std::string_view body) {
     auto parsed = json::parse(body);
-    if (!parsed) return invalid("the body is not JSON: " + parsed.error().message);
+    if (!parsed) return invalid_request("the body is not JSON: " + parsed.error().message);
     const Value& object = parsed.value();
-    if (object.kind() != Value::Kind::kObject) return invalid("the body must be a JSON object");
+    if (object.kind() != Value::Kind::kObject)
+        return invalid_request("the body must be a JSON object");
 
     ManufactureRequest request;
     auto group = non_empty_string(object, "MessageGroupId");
@@ -64,9 +61,9 @@ Result<ManufactureRequest> parse_manufacture_request(std::string_view body) {
     request.product_id = std::move(product.value());
 
     const Value* count = object.find("MessageAttributeProductCnt");
-    if (count == nullptr) return invalid("missing MessageAttributeProductCnt");
+    if (count == nullptr) return invalid_request("missing MessageAttributeProductCnt");
     if (count->kind() != Value::Kind::kInteger || count->as_integer() <= 0) {
-        return invalid("MessageAttributeProductCnt must be an integer > 0");
+        return invalid_request("MessageAttributeProductCnt must be an integer > 0");
     }
     request.qty = count->as_integer();
 
@@ -78,9 +75,9 @@ Result<ManufactureRequest> parse_manufacture_request(std::string_view body) {
     request.requester = std::move(requester.value());
 
     const Value* url = object.find("CallbackUrl");
-    if (url == nullptr) return invalid("missing CallbackUrl");
+    if (url == nullptr) return invalid_request("missing CallbackUrl");
     if (url->kind() != Value::Kind::kString || !is_callback_url(url->as_string())) {
-        return invalid("CallbackUrl must be an absolute http:// or https:// URL");
+        return invalid_request("CallbackUrl must be an absolute http:// or https:// URL");
     }
     request.callback_url = url->as_string();
     return request;

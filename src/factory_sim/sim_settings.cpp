@@ -10,10 +10,6 @@ namespace {
 
 using json::Value;
 
-Error invalid(std::string message) {
-    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
-}
-
 Result<double> rate(const Value& value, std::string_view name) {
     double rate = 0;
     if (value.kind() == Value::Kind::kInteger) {
@@ -21,15 +17,16 @@ Result<double> rate(const Value& value, std::string_view name) {
     } else if (value.kind() == Value::Kind::kNumber) {
         rate = value.as_number();
     } else {
-        return invalid(std::string(name) + " must be a number");
+        return invalid_request(std::string(name) + " must be a number");
     }
-    if (!(rate >= 0 && rate <= 1)) return invalid(std::string(name) + " must be within [0, 1]");
+    if (!(rate >= 0 && rate <= 1))
+        return invalid_request(std::string(name) + " must be within [0, 1]");
     return rate;
 }
 
 Result<int64_t> millis(const Value& value, std::string_view name) {
     if (value.kind() != Value::Kind::kInteger || value.as_integer() < 0) {
-        return invalid(std::string(name) + " must be an integer >= 0");
+        return invalid_request(std::string(name) + " must be an integer >= 0");
     }
     return value.as_integer();
 }
@@ -38,8 +35,9 @@ Result<int64_t> millis(const Value& value, std::string_view name) {
 
 Result<SimSettings> apply_control(const SimSettings& current, std::string_view body) {
     auto parsed = json::parse(body);
-    if (!parsed) return invalid("the body is not JSON: " + parsed.error().message);
-    if (parsed->kind() != Value::Kind::kObject) return invalid("the body must be a JSON object");
+    if (!parsed) return invalid_request("the body is not JSON: " + parsed.error().message);
+    if (parsed->kind() != Value::Kind::kObject)
+        return invalid_request("the body must be a JSON object");
     SimSettings next = current;
     for (const auto& [name, value] : parsed->as_object()) {
         if (name == "fail_rate" || name == "hang_rate") {
@@ -51,10 +49,11 @@ Result<SimSettings> apply_control(const SimSettings& current, std::string_view b
             if (!ms) return ms.error();
             (name == "delay_ms" ? next.delay_ms : next.hang_ms) = ms.value();
         } else if (name == "callbacks") {
-            if (value.kind() != Value::Kind::kBool) return invalid("callbacks must be a boolean");
+            if (value.kind() != Value::Kind::kBool)
+                return invalid_request("callbacks must be a boolean");
             next.callbacks = value.as_bool();
         } else {
-            return invalid("unknown setting '" + name + "'");
+            return invalid_request("unknown setting '" + name + "'");
         }
     }
     return next;

@@ -10,10 +10,6 @@ namespace {
 
 using json::Value;
 
-Error invalid(std::string message) {
-    return make_error(ErrorCode::kInvalidArgument, "invalid-request", std::move(message));
-}
-
 // Reads the fields of one JSON object, remembering the path for error messages.
 class ObjectReader {
   public:
@@ -24,7 +20,7 @@ class ObjectReader {
         for (const auto& [name, value] : object_.as_object()) {
             bool known = false;
             for (auto field : allowed) known = known || field == name;
-            if (!known) return invalid("unknown field " + where(name));
+            if (!known) return invalid_request("unknown field " + where(name));
         }
         return ok_status();
     }
@@ -33,14 +29,14 @@ class ObjectReader {
 
     Result<std::string> string(std::string_view name) const {
         const Value* value = object_.find(name);
-        if (value == nullptr) return invalid("missing field " + where(name));
+        if (value == nullptr) return invalid_request("missing field " + where(name));
         if (value->kind() != Value::Kind::kString) return wrong_type(name, *value, "a string");
         return value->as_string();
     }
 
     Result<int64_t> integer(std::string_view name) const {
         const Value* value = object_.find(name);
-        if (value == nullptr) return invalid("missing field " + where(name));
+        if (value == nullptr) return invalid_request("missing field " + where(name));
         return integer_of(name, *value);
     }
 
@@ -61,7 +57,7 @@ class ObjectReader {
 
     Result<const std::vector<Value>*> array(std::string_view name) const {
         const Value* value = object_.find(name);
-        if (value == nullptr) return invalid("missing field " + where(name));
+        if (value == nullptr) return invalid_request("missing field " + where(name));
         if (value->kind() != Value::Kind::kArray) return wrong_type(name, *value, "an array");
         return &value->as_array();
     }
@@ -73,15 +69,15 @@ class ObjectReader {
   private:
     Result<int64_t> integer_of(std::string_view name, const Value& value) const {
         if (value.kind() == Value::Kind::kNumber) {
-            return invalid(where(name) + " must be a whole number within range");
+            return invalid_request(where(name) + " must be a whole number within range");
         }
         if (value.kind() != Value::Kind::kInteger) return wrong_type(name, value, "an integer");
         return value.as_integer();
     }
 
     Error wrong_type(std::string_view name, const Value& value, std::string_view expected) const {
-        return invalid(where(name) + " must be " + std::string(expected) + ", not " +
-                       std::string(json::kind_name(value.kind())));
+        return invalid_request(where(name) + " must be " + std::string(expected) + ", not " +
+                               std::string(json::kind_name(value.kind())));
     }
 
     const Value& object_;
@@ -92,8 +88,8 @@ Result<Value> parse_object(std::string_view body) {
     auto parsed = json::parse(body);
     if (!parsed) return parsed.error();
     if (parsed->kind() != Value::Kind::kObject) {
-        return invalid("the body must be a JSON object, not " +
-                       std::string(json::kind_name(parsed->kind())));
+        return invalid_request("the body must be a JSON object, not " +
+                               std::string(json::kind_name(parsed->kind())));
     }
     return parsed;
 }
@@ -144,9 +140,9 @@ Result<ProductPatch> parse_product_patch(std::string_view body) {
     ObjectReader in(parsed.value(), "");
     for (auto forbidden : {"sku", "on_hand", "reserved", "available", "on_order", "status"}) {
         if (in.has(forbidden)) {
-            return invalid("'" + std::string(forbidden) +
-                           "' cannot be changed with PATCH; stock changes go through "
-                           "receipts, adjustments and checkouts");
+            return invalid_request("'" + std::string(forbidden) +
+                                   "' cannot be changed with PATCH; stock changes go through "
+                                   "receipts, adjustments and checkouts");
         }
     }
     if (auto s = in.only({"name", "reorder_point", "reorder_qty", "order_up_to", "min_order_qty",
@@ -179,7 +175,8 @@ Result<CheckoutRequest> parse_checkout(std::string_view body) {
     for (std::size_t i = 0; i < lines->size(); ++i) {
         const std::string path = "lines[" + std::to_string(i) + "]";
         const Value& item = (*lines)[i];
-        if (item.kind() != Value::Kind::kObject) return invalid("'" + path + "' must be an object");
+        if (item.kind() != Value::Kind::kObject)
+            return invalid_request("'" + path + "' must be an object");
         ObjectReader line(item, path);
         if (auto s = line.only({"sku", "qty"}); !s) return s.error();
         CheckoutLine out;
@@ -238,23 +235,24 @@ Result<Subscription> parse_subscription(std::string_view topic, std::string_view
     std::string protocol;
     RESTOCK_ASSIGN(protocol, in.string("protocol"));
     auto known = parse_protocol(protocol);
-    if (!known) return invalid("'protocol' must be queue, webhook or email");
+    if (!known) return invalid_request("'protocol' must be queue, webhook or email");
     sub.protocol = *known;
     RESTOCK_ASSIGN(sub.endpoint, in.string("endpoint"));
     if (const Value* filter = parsed->find("filter"); filter != nullptr && !filter->is_null()) {
-        if (filter->kind() != Value::Kind::kObject) return invalid("'filter' must be an object");
+        if (filter->kind() != Value::Kind::kObject)
+            return invalid_request("'filter' must be an object");
         ObjectReader f(*filter, "filter");
         if (auto s = f.only({"type"}); !s) return s.error();
         const std::vector<Value>* types = nullptr;
         RESTOCK_ASSIGN(types, f.array("type"));
         if (types->empty()) {
-            return invalid(
+            return invalid_request(
                 "'filter.type' must name at least one event type; omit 'filter' for "
                 "every event");
         }
         for (const Value& type : *types) {
             if (type.kind() != Value::Kind::kString)
-                return invalid("'filter.type' must be an array of strings");
+                return invalid_request("'filter.type' must be an array of strings");
             sub.event_types.push_back(type.as_string());
         }
     }
@@ -279,7 +277,7 @@ Result<QueuePolicyPatch> parse_queue_patch(std::string_view queue, std::string_v
         int64_t seconds = 0;
         RESTOCK_ASSIGN(seconds, in.integer("visibility_timeout_s"));
         if (seconds < 1 || seconds > 12 * 3600)
-            return invalid("'visibility_timeout_s' must be between 1 and 43200");
+            return invalid_request("'visibility_timeout_s' must be between 1 and 43200");
         patch.visibility_timeout_ms = seconds * 1000;
     }
     if (in.has("backoff_base_ms"))
@@ -288,7 +286,7 @@ Result<QueuePolicyPatch> parse_queue_patch(std::string_view queue, std::string_v
         RESTOCK_ASSIGN(patch.backoff_max_ms, in.integer("backoff_max_ms"));
     if (!patch.max_receive_count && !patch.visibility_timeout_ms && !patch.backoff_base_ms &&
         !patch.backoff_max_ms) {
-        return invalid("the patch changes nothing: name at least one setting");
+        return invalid_request("the patch changes nothing: name at least one setting");
     }
     return patch;
 }
@@ -307,13 +305,13 @@ Result<AcceptCallback> parse_factory_callback(std::string_view order_id, std::st
     RESTOCK_ASSIGN(callback.sku, in.string("MessageAttributeProductId"));
     RESTOCK_ASSIGN(callback.qty, in.integer("MessageAttributeProductCnt"));
     if (!is_valid_sku(callback.sku))
-        return invalid("'MessageAttributeProductId' is not a valid sku");
+        return invalid_request("'MessageAttributeProductId' is not a valid sku");
     if (callback.qty < 1 || callback.qty > limits::kMaxQuantity)
-        return invalid("'MessageAttributeProductCnt' must be between 1 and 1000000000");
+        return invalid_request("'MessageAttributeProductCnt' must be between 1 and 1000000000");
     if (in.has("MessageAttributeShipmentId")) {
         RESTOCK_ASSIGN(callback.shipment, in.string("MessageAttributeShipmentId"));
         if (!is_valid_token(callback.shipment, limits::kMaxIdLength))
-            return invalid(
+            return invalid_request(
                 "'MessageAttributeShipmentId' must be 1 to 64 printable ASCII characters");
         callback.shipment = "id-" + callback.shipment;
     } else {
