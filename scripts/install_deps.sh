@@ -4,7 +4,8 @@
 #   scripts/install_deps.sh test    # also what the tests, fuzzing and benchmarks use
 set -euo pipefail
 
-build_packages=(cmake ninja-build g++ pkg-config libboost1.81-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev)
+build_packages=(cmake ninja-build g++ pkg-config libboost1.81-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
+  libgoogle-perftools-dev)
 test_packages=(libgtest-dev python3 python3-aiosmtpd clang libclang-rt-14-dev wrk nginx-light curl)
 
 wanted=("${build_packages[@]}")
