@@ -36,6 +36,11 @@ restock_add_gtest(restock_json_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/json/writer_test.cpp
   LIBRARIES restock_json)
 
+restock_add_gtest(restock_support_tests LABEL unit
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/support/support_test.cpp
+  LIBRARIES restock_support)
+
 restock_add_gtest(restock_app_tests LABEL unit
   SOURCES
     ${RESTOCK_TESTS_DIR}/app/fake_stock_store.cpp

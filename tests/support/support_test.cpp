@@ -1,0 +1,49 @@
+// support: SHA-256 against published test vectors, RFC 3339 formatting of known instants.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "support/crypto.h"
+#include "support/time_format.h"
+
+namespace restock::testing {
+namespace {
+
+TEST(Sha256Test, MatchesTheFips180TestVectors) {
+    EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(sha256_hex("abc"),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(Sha256Test, IsTheSameFromManyThreads) {
+    // The algorithm handle is shared by every thread that hashes API keys.
+    std::vector<std::thread> threads;
+    std::atomic<int> mismatches{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&mismatches] {
+            for (int i = 0; i < 200; ++i) {
+                if (sha256_hex("abc") !=
+                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+                    ++mismatches;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(TimeFormatTest, FormatsUtcWithMilliseconds) {
+    EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+    EXPECT_EQ(format_rfc3339(1795787560123), "2026-11-27T13:52:40.123Z");
+    EXPECT_EQ(format_rfc3339(951782400999), "2000-02-29T00:00:00.999Z");  // leap day
+    EXPECT_EQ(format_rfc3339(253402300799999), "9999-12-31T23:59:59.999Z");
+    EXPECT_EQ(format_rfc3339(1000), "1970-01-01T00:00:01.000Z");
+    EXPECT_EQ(format_rfc3339(61'001), "1970-01-01T00:01:01.001Z");
+}
+
+}  // namespace
+}  // namespace restock::testing
