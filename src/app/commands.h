@@ -229,9 +229,10 @@ struct Submission {
     // answers a repeat with it. REQUIRES: render is set when tag is, and is pure.
     std::optional<IdempotencyTag> idempotency;
     std::function<StoredResponse(const Outcome&)> render;
-    // Called exactly once: on the engine's thread after the outcome is durable, or, when
-    // submit() refuses at once (queue full, engine stopping), on the submitting thread before
-    // submit() returns. Must not block, and must not take a lock the submitter holds.
+    // Called exactly once: on the engine's answering thread after the outcome is durable, or,
+    // when submit() refuses at once (queue full, engine stopping), on the submitting thread
+    // before submit() returns. Must not block, and must not take a lock the submitter holds;
+    // every answer waits for the ones before it, so keep it short.
     std::function<void(Outcome)> done;
 };
 

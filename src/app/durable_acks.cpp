@@ -20,48 +20,73 @@ void abort_on_sync_failure(const Error& error) {
 DurableAcks::DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure)
     : store_(store),
       on_sync_failure_(on_sync_failure ? std::move(on_sync_failure) : abort_on_sync_failure) {
-    thread_ = std::thread([this] { run(); });
+    answerer_ = std::thread([this] { answer_loop(); });
+    syncer_ = std::thread([this] { sync_loop(); });
 }
 
 DurableAcks::~DurableAcks() {
     {
         std::lock_guard lock(mutex_);
-        stopping_ = true;
+        to_sync_.closed = true;
     }
-    wake_.notify_one();
-    thread_.join();
+    to_sync_.wake.notify_one();
+    syncer_.join();  // it closes to_answer_ once it has passed everything on
+    answerer_.join();
 }
 
 void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes,
                             bool wrote) {
-    {
-        std::lock_guard lock(mutex_);
-        pending_.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
-    }
-    wake_.notify_one();
+    std::vector<Batch> batch;
+    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
+    put(to_sync_, batch);
 }
 
-void DurableAcks::run() {
-    std::vector<Batch> work;
+std::vector<DurableAcks::Batch> DurableAcks::take(Stage& stage) {
+    std::vector<Batch> batches;
+    std::unique_lock lock(mutex_);
+    stage.wake.wait(lock, [&stage] { return stage.closed || !stage.batches.empty(); });
+    batches.swap(stage.batches);
+    return batches;
+}
+
+void DurableAcks::put(Stage& stage, std::vector<Batch>& batches) {
+    bool was_empty = false;
+    {
+        std::lock_guard lock(mutex_);
+        was_empty = stage.batches.empty();
+        for (auto& batch : batches) stage.batches.push_back(std::move(batch));
+    }
+    if (was_empty) stage.wake.notify_one();  // otherwise its thread is awake already
+}
+
+void DurableAcks::sync_loop() {
     while (true) {
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-            if (pending_.empty()) return;  // stopping and drained
-            work.swap(pending_);
-        }
+        std::vector<Batch> work = take(to_sync_);
+        if (work.empty()) break;  // closed and drained
         bool needs_sync = false;
         for (const auto& batch : work) needs_sync = needs_sync || batch.wrote;
         // One sync covers every batch written before it started: all of `work`.
         if (needs_sync) {
             if (auto synced = store_.sync(); !synced) on_sync_failure_(synced.error());
         }
+        put(to_answer_, work);
+    }
+    {
+        std::lock_guard lock(mutex_);
+        to_answer_.closed = true;
+    }
+    to_answer_.wake.notify_one();
+}
+
+void DurableAcks::answer_loop() {
+    while (true) {
+        std::vector<Batch> work = take(to_answer_);
+        if (work.empty()) return;  // closed and drained
         for (auto& batch : work) {
             for (std::size_t i = 0; i < batch.submissions.size(); ++i) {
                 batch.submissions[i].done(std::move(batch.outcomes[i]));
             }
         }
-        work.clear();
     }
 }
 

@@ -1,8 +1,10 @@
 // DurableAcks: the second half of a group commit. The engine writes a batch (visible, not yet
-// durable) and hands its submissions here; this thread makes everything written so far durable
-// with one StockStore::sync() and only then calls each submission's `done`, in order. Meanwhile
-// the engine applies and writes the next batch, so the sync of one batch overlaps the work of
-// the next instead of adding to it.
+// durable) and hands its submissions here. Two threads form a pipeline behind it:
+//   - the syncer makes everything written so far durable with one StockStore::sync() (one sync
+//     covers every batch handed over before it started), then passes those batches on;
+//   - the answerer calls each submission's `done`, in hand-over order.
+// So the engine applies and writes batch N+2 while batch N+1 is being synced and the answers of
+// batch N are going out: neither the next sync nor the next batch waits for answers to be sent.
 //
 // A failed sync means the store cannot promise durability: nothing more is acknowledged and the
 // process stops (like PostgreSQL's fsync PANIC); what is on disk is recovered at restart.
@@ -25,7 +27,7 @@ class DurableAcks {
   public:
     // `on_sync_failure` must not return (default: print and abort).
     DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure = {});
-    ~DurableAcks();  // acknowledges everything handed over, then stops
+    ~DurableAcks();  // syncs and answers everything handed over, then stops
 
     // `wrote`: the batch changed the store, so it needs a sync before its answers.
     void hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes, bool wrote);
@@ -36,15 +38,25 @@ class DurableAcks {
         std::vector<Outcome> outcomes;
         bool wrote = false;
     };
-    void run();
+    // Batches waiting for one stage, and the thread of that stage.
+    struct Stage {
+        std::vector<Batch> batches;
+        std::condition_variable wake;
+        bool closed = false;  // nothing more will arrive
+    };
+    void sync_loop();
+    void answer_loop();
+    // Waits for batches (or the close) of `stage` and takes them all; empty: closed and drained.
+    std::vector<Batch> take(Stage& stage);
+    void put(Stage& stage, std::vector<Batch>& batches);
 
     StockStore& store_;
     const std::function<void(const Error&)> on_sync_failure_;
     std::mutex mutex_;
-    std::condition_variable wake_;
-    std::vector<Batch> pending_;
-    bool stopping_ = false;
-    std::thread thread_;
+    Stage to_sync_;
+    Stage to_answer_;
+    std::thread syncer_;
+    std::thread answerer_;
 };
 
 }  // namespace restock

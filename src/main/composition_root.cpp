@@ -134,6 +134,8 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     server_options.port = config.port();
     server_options.io_threads = config.io_threads;
     server_options.body_limit = static_cast<std::size_t>(config.body_limit_bytes);
+    server_options.header_timeout_ms = static_cast<int>(config.header_timeout_ms);
+    server_options.body_timeout_ms = static_cast<int>(config.body_timeout_ms);
     auto server = http::HttpServer::start(server_options, api, log);
     if (!server) return fail("cannot start the HTTP server", server.error());
 
@@ -164,8 +166,8 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     };
     function("order-dispatch", kRestockOrdersQueue,
              make_order_dispatch(*engine.value(), outbound,
-                                 OrderDispatchConfig{public_url, callback_secret.value(),
-                                                     "restock", kFunctionTimeoutMs},
+                                 OrderDispatchConfig{public_url, callback_secret.value(), "restock",
+                                                     kFunctionTimeoutMs},
                                  sink));
     function("stock-increase", kStockReceiptsQueue, make_stock_increase(*engine.value()));
     function("ad-control", kAdControlQueue,

@@ -63,6 +63,10 @@ Status apply(Config& config, const std::string& key, const std::string& value) {
         config.io_threads = static_cast<int>(threads);
     } else if (key == "body_limit_bytes") {
         return integer(config.body_limit_bytes, 1024, 16 * 1024 * 1024);
+    } else if (key == "header_timeout_ms") {
+        return integer(config.header_timeout_ms, 100, 3'600'000);
+    } else if (key == "body_timeout_ms") {
+        return integer(config.body_timeout_ms, 100, 3'600'000);
     } else if (key == "max_batch") {
         return integer(config.max_batch, 1, 100'000);
     } else if (key == "idempotency_retention_hours") {
@@ -179,9 +183,9 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
             }
         }
     }
-    for (const char* key :
-         {"data_dir", "listen", "public_url", "ads_url", "io_threads", "body_limit_bytes",
-          "max_batch", "access_log", "idempotency_retention_hours"}) {
+    for (const char* key : {"data_dir", "listen", "public_url", "ads_url", "io_threads",
+                            "body_limit_bytes", "header_timeout_ms", "body_timeout_ms", "max_batch",
+                            "access_log", "idempotency_retention_hours"}) {
         std::string env_name = "RESTOCK_";
         for (const char* c = key; *c; ++c) env_name.push_back(static_cast<char>(std::toupper(*c)));
         if (const char* value = std::getenv(env_name.c_str())) {

@@ -25,6 +25,11 @@ struct Config {
     // the engine's threads. Default: cores - 2, at least 1.
     int io_threads = default_io_threads();
     int64_t body_limit_bytes = 64 * 1024;
+    // A connection that has not sent a whole header this long after it was opened or after its
+    // last answer (the keep-alive idle wait included) is closed; so is one whose body, or whose
+    // taking of an answer, lasts longer than body_timeout_ms.
+    int64_t header_timeout_ms = 30'000;
+    int64_t body_timeout_ms = 10'000;
     int64_t max_batch = 1024;
     bool access_log = true;
     int64_t idempotency_retention_hours = 24;

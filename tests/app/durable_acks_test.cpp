@@ -1,5 +1,6 @@
 // DurableAcks: no answer before the sync that covers it; answers in order; one sync for a
-// group; a failed sync reaches the failure handler and answers nothing.
+// group; answers do not hold up the next sync; a failed sync reaches the failure handler and
+// answers nothing.
 #include "app/durable_acks.h"
 
 #include <gtest/gtest.h>
@@ -112,6 +113,41 @@ TEST(DurableAcksTest, BatchesHandedOverDuringASyncShareTheNextOneAndKeepTheirOrd
     }
     EXPECT_EQ(log, std::vector<int>({1, 2, 3, 4, 5}));
     EXPECT_EQ(store.syncs(), 2);  // one for batch 1, one covering batches 2..5
+}
+
+TEST(DurableAcksTest, SlowAnswersDoNotHoldUpTheNextSync) {
+    GatedSyncStore store;
+    store.open();
+    std::mutex mutex;
+    std::vector<int> log;
+    std::mutex gate;
+    gate.lock();  // batch 1's answer blocks here until released
+    std::atomic<bool> answering{false};
+    {
+        DurableAcks acks(store);
+        std::deque<Submission> first;
+        Submission blocked;
+        blocked.done = [&](Outcome) {
+            answering = true;
+            std::lock_guard wait(gate);
+            std::lock_guard lock(mutex);
+            log.push_back(1);
+        };
+        first.push_back(std::move(blocked));
+        acks.hand_over(std::move(first), done_outcome(), true);
+        for (int i = 0; i < 500 && !answering; ++i) std::this_thread::sleep_for(10ms);
+        ASSERT_TRUE(answering);
+        acks.hand_over(one(mutex, log, 2), done_outcome(), true);
+        // Batch 2 is synced while batch 1's answer is still being sent...
+        for (int i = 0; i < 500 && store.syncs() < 2; ++i) std::this_thread::sleep_for(10ms);
+        EXPECT_EQ(store.syncs(), 2);
+        {
+            std::lock_guard lock(mutex);
+            EXPECT_TRUE(log.empty());  // ...but not answered before it
+        }
+        gate.unlock();
+    }
+    EXPECT_EQ(log, std::vector<int>({1, 2}));
 }
 
 TEST(DurableAcksTest, BatchesThatWroteNothingNeedNoSync) {

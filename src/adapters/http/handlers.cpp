@@ -177,7 +177,7 @@ void Api::count(int status) {
     if (cls >= 1 && cls <= 5) responses_[cls].fetch_add(1, std::memory_order_relaxed);
 }
 
-void Api::handle(HttpRequest request, Respond respond, Defer defer) {
+void Api::handle(HttpRequest request, Respond respond) {
     Context context{std::move(request), RouteMatch{RouteId::kHealth, "", ""}, Principal{}, {}};
     const std::string& path = context.request.path;
     Routing routing = route(context.request.method, path);
@@ -226,10 +226,10 @@ void Api::handle(HttpRequest request, Respond respond, Defer defer) {
             return;
         }
     }
-    dispatch(context, std::move(respond), std::move(defer));
+    dispatch(context, std::move(respond));
 }
 
-void Api::dispatch(Context& context, Respond respond, Defer defer) {
+void Api::dispatch(Context& context, Respond respond) {
     const RouteId id = context.route.id;
     const std::string principal = context.principal.name;
     auto reply_now = [&](Reply reply) { respond(Exchange{std::move(reply), principal, ""}); };
@@ -258,10 +258,10 @@ void Api::dispatch(Context& context, Respond respond, Defer defer) {
             reply_now(context.problem(parsed.error()));
             return;
         }
-        submit(context, Command(std::move(parsed.value())), std::move(respond), std::move(defer));
+        submit(context, Command(std::move(parsed.value())), std::move(respond));
     };
     auto submit_now = [&](Command command) {
-        submit(context, std::move(command), std::move(respond), std::move(defer));
+        submit(context, std::move(command), std::move(respond));
     };
     const std::string& param = context.route.param;
     const std::string& body = context.request.body;
@@ -318,7 +318,7 @@ void Api::dispatch(Context& context, Respond respond, Defer defer) {
         case RouteId::kGetOrder:
             return submit_now(GetRestockOrders{param, 1, ""});
         case RouteId::kFactoryCallback:
-            return factory_callback(context, std::move(respond), std::move(defer));
+            return factory_callback(context, std::move(respond));
         case RouteId::kListQueues:
             return submit_now(QueueList{});
         case RouteId::kPatchQueue:
@@ -346,7 +346,7 @@ void Api::dispatch(Context& context, Respond respond, Defer defer) {
     }
 }
 
-void Api::factory_callback(Context& context, Respond respond, Defer defer) {
+void Api::factory_callback(Context& context, Respond respond) {
     // The token proves the caller is the factory this order went to. A wrong token is
     // refused the same way whether the order exists or not.
     auto token = context.params.find("token");
@@ -360,10 +360,10 @@ void Api::factory_callback(Context& context, Respond respond, Defer defer) {
         respond(Exchange{context.problem(callback.error()), "", ""});
         return;
     }
-    submit(context, Command(std::move(callback.value())), std::move(respond), std::move(defer));
+    submit(context, Command(std::move(callback.value())), std::move(respond));
 }
 
-void Api::submit(Context& context, Command command, Respond respond, Defer defer) {
+void Api::submit(Context& context, Command command, Respond respond) {
     const std::string instance = context.request.path;
     const std::string request_id = context.request.request_id;
     const std::string principal = context.principal.name;
@@ -388,12 +388,9 @@ void Api::submit(Context& context, Command command, Respond respond, Defer defer
             return StoredResponse{reply.status, std::move(reply.body), std::move(reply.location)};
         };
     }
-    submission.done = [respond = std::move(respond), defer = std::move(defer), instance, request_id,
-                       principal](Outcome outcome) mutable {
-        defer([respond = std::move(respond), outcome = std::move(outcome), instance, request_id,
-               principal]() mutable {
-            respond(Exchange{reply_for(outcome, instance, request_id), principal, ""});
-        });
+    submission.done = [respond = std::move(respond), instance, request_id,
+                       principal](Outcome outcome) {
+        respond(Exchange{reply_for(outcome, instance, request_id), principal, ""});
     };
     engine_.submit(std::move(submission));
 }

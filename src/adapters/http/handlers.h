@@ -30,10 +30,10 @@ struct Exchange {
     std::string allow;      // Allow header for 405
 };
 
-// Delivers the exchange; callable from any thread, exactly once.
+// Delivers the exchange, exactly once: on the calling thread when the answer needs no engine
+// (a refusal, a read), else on the engine's answering thread once the outcome is durable. It
+// must not block.
 using Respond = std::function<void(Exchange)>;
-// Runs a task on the I/O side of the connection (so rendering stays off the engine thread).
-using Defer = std::function<void(std::function<void()>)>;
 
 class Api {
   public:
@@ -45,16 +45,16 @@ class Api {
           authenticator_(authenticator),
           callback_secret_(std::move(callback_secret)) {}
 
-    void handle(HttpRequest request, Respond respond, Defer defer);
+    void handle(HttpRequest request, Respond respond);
 
     // Counted by status class, for /metrics.
     void count(int status);
 
   private:
     struct Context;
-    void dispatch(Context& context, Respond respond, Defer defer);
-    void submit(Context& context, Command command, Respond respond, Defer defer);
-    void factory_callback(Context& context, Respond respond, Defer defer);
+    void dispatch(Context& context, Respond respond);
+    void submit(Context& context, Command command, Respond respond);
+    void factory_callback(Context& context, Respond respond);
 
     Reply health();
     Reply metrics();
