@@ -36,20 +36,20 @@ DurableAcks::~DurableAcks() {
 
 void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes,
                             bool wrote) {
-    std::vector<Batch> batch;
+    Batches batch;
     batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
     put(to_sync_, batch);
 }
 
-std::vector<DurableAcks::Batch> DurableAcks::take(Stage& stage) {
-    std::vector<Batch> batches;
+DurableAcks::Batches DurableAcks::take(Stage& stage) {
+    Batches batches;
     std::unique_lock lock(mutex_);
     stage.wake.wait(lock, [&stage] { return stage.closed || !stage.batches.empty(); });
     batches.swap(stage.batches);
     return batches;
 }
 
-void DurableAcks::put(Stage& stage, std::vector<Batch>& batches) {
+void DurableAcks::put(Stage& stage, Batches& batches) {
     bool was_empty = false;
     {
         std::lock_guard lock(mutex_);
@@ -61,7 +61,7 @@ void DurableAcks::put(Stage& stage, std::vector<Batch>& batches) {
 
 void DurableAcks::sync_loop() {
     while (true) {
-        std::vector<Batch> work = take(to_sync_);
+        Batches work = take(to_sync_);
         if (work.empty()) break;  // closed and drained
         bool needs_sync = false;
         for (const auto& batch : work) needs_sync = needs_sync || batch.wrote;
@@ -80,7 +80,7 @@ void DurableAcks::sync_loop() {
 
 void DurableAcks::answer_loop() {
     while (true) {
-        std::vector<Batch> work = take(to_answer_);
+        Batches work = take(to_answer_);
         if (work.empty()) return;  // closed and drained
         for (auto& batch : work) {
             for (std::size_t i = 0; i < batch.submissions.size(); ++i) {

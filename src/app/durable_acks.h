@@ -38,17 +38,20 @@ class DurableAcks {
         std::vector<Outcome> outcomes;
         bool wrote = false;
     };
+    // A deque: Batch's move may throw (std::deque's does), so a growing vector would copy
+    // every waiting batch, submissions and all.
+    using Batches = std::deque<Batch>;
     // Batches waiting for one stage, and the thread of that stage.
     struct Stage {
-        std::vector<Batch> batches;
+        Batches batches;
         std::condition_variable wake;
         bool closed = false;  // nothing more will arrive
     };
     void sync_loop();
     void answer_loop();
     // Waits for batches (or the close) of `stage` and takes them all; empty: closed and drained.
-    std::vector<Batch> take(Stage& stage);
-    void put(Stage& stage, std::vector<Batch>& batches);
+    Batches take(Stage& stage);
+    void put(Stage& stage, Batches& batches);
 
     StockStore& store_;
     const std::function<void(const Error&)> on_sync_failure_;
