@@ -17,9 +17,11 @@ void abort_on_sync_failure(const Error& error) {
 
 }  // namespace
 
-DurableAcks::DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure)
+DurableAcks::DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure,
+                         std::function<void()> on_idle)
     : store_(store),
-      on_sync_failure_(on_sync_failure ? std::move(on_sync_failure) : abort_on_sync_failure) {
+      on_sync_failure_(on_sync_failure ? std::move(on_sync_failure) : abort_on_sync_failure),
+      on_idle_(std::move(on_idle)) {
     answerer_ = std::thread([this] { answer_loop(); });
     syncer_ = std::thread([this] { sync_loop(); });
 }
@@ -38,6 +40,7 @@ void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outc
                             bool wrote) {
     Batches batch;
     batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
+    busy_.store(true, std::memory_order_release);  // before the syncer can see the batch
     put(to_sync_, batch);
 }
 
@@ -70,6 +73,13 @@ void DurableAcks::sync_loop() {
             if (auto synced = store_.sync(); !synced) on_sync_failure_(synced.error());
         }
         put(to_answer_, work);
+        bool idle = false;
+        {
+            std::lock_guard lock(mutex_);
+            idle = to_sync_.batches.empty();
+            if (idle) busy_.store(false, std::memory_order_release);
+        }
+        if (idle && on_idle_) on_idle_();
     }
     {
         std::lock_guard lock(mutex_);

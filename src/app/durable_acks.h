@@ -5,12 +5,15 @@
 //   - the answerer calls each submission's `done`, in hand-over order.
 // So the engine applies and writes batch N+2 while batch N+1 is being synced and the answers of
 // batch N are going out: neither the next sync nor the next batch waits for answers to be sent.
+// busy() tells the engine a sync is under way or due, so it can let work queue up rather than
+// write a small batch that would only wait for the next sync; `on_idle` tells it when that ends.
 //
 // A failed sync means the store cannot promise durability: nothing more is acknowledged and the
 // process stops (like PostgreSQL's fsync PANIC); what is on disk is recovered at restart.
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -25,12 +28,17 @@ namespace restock {
 
 class DurableAcks {
   public:
-    // `on_sync_failure` must not return (default: print and abort).
-    DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure = {});
+    // `on_sync_failure` must not return (default: print and abort). `on_idle` is called on the
+    // syncer thread each time busy() becomes false; it must not block.
+    DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure = {},
+                std::function<void()> on_idle = {});
     ~DurableAcks();  // syncs and answers everything handed over, then stops
 
     // `wrote`: the batch changed the store, so it needs a sync before its answers.
     void hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes, bool wrote);
+
+    // A sync is running, or batches are waiting for one.
+    bool busy() const { return busy_.load(std::memory_order_acquire); }
 
   private:
     struct Batch {
@@ -55,6 +63,8 @@ class DurableAcks {
 
     StockStore& store_;
     const std::function<void(const Error&)> on_sync_failure_;
+    const std::function<void()> on_idle_;
+    std::atomic<bool> busy_{false};
     std::mutex mutex_;
     Stage to_sync_;
     Stage to_answer_;

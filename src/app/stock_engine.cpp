@@ -43,7 +43,12 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
         engine->rollback(batch);
         return unavailable("cannot write the initial queues and subscriptions");
     }
-    engine->acks_ = std::make_unique<DurableAcks>(store);
+    engine->acks_ = std::make_unique<DurableAcks>(store, nullptr, [raw = engine.get()] {
+        // Taking the lock orders this with the engine's check of busy(): it either sees the
+        // sync finished or is already waiting for this notification.
+        { std::lock_guard lock(raw->mutex_); }
+        raw->wake_.notify_one();
+    });
     engine->thread_ = std::thread([raw = engine.get()] { raw->run(); });
     return engine;
 }
@@ -119,7 +124,7 @@ void StockEngine::submit(Submission submission) {
         std::lock_guard lock(mutex_);
         if (!stopping_ && pending_.size() < options_.max_queue) {
             pending_.push_back(std::move(submission));
-            if (pending_.size() == 1) wake_.notify_one();
+            if (pending_.size() == 1 || pending_.size() == options_.max_batch) wake_.notify_one();
             return;
         }
     }
@@ -131,12 +136,21 @@ StockEngine::Stats StockEngine::stats() const {
     return stats_;
 }
 
+bool StockEngine::ready_to_write() const {
+    // While a sync runs, a batch written now would only wait for the next one: let submissions
+    // queue up (to a full batch) and write them together when it ends. Every page a batch
+    // touches is then written once per sync instead of once per small batch, which shrinks the
+    // WAL, the work of the writer and the fdatasync that follows.
+    if (pending_.empty()) return false;
+    return pending_.size() >= options_.max_batch || !acks_->busy();
+}
+
 void StockEngine::run() {
     std::deque<Submission> work;
     while (true) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+            wake_.wait(lock, [this] { return stopping_ || ready_to_write(); });
             if (pending_.empty()) return;  // stopping and drained
             const std::size_t take = std::min(pending_.size(), options_.max_batch);
             if (take == pending_.size()) {

@@ -69,6 +69,8 @@ class StockEngine {
                 std::unique_ptr<StockReader> reader, EngineSnapshot snapshot);
 
     void run();
+    // REQUIRES: mutex_ held.
+    bool ready_to_write() const;
     void process(std::deque<Submission>& submissions);
     // Writes the batch (visible, not yet durable). False if the store refused it.
     bool write(Batch& batch);

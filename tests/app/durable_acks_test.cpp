@@ -150,6 +150,27 @@ TEST(DurableAcksTest, SlowAnswersDoNotHoldUpTheNextSync) {
     EXPECT_EQ(log, std::vector<int>({1, 2}));
 }
 
+TEST(DurableAcksTest, IsBusyFromHandOverUntilTheSyncEndsAndThenSaysSo) {
+    GatedSyncStore store;
+    std::mutex mutex;
+    std::vector<int> log;
+    std::atomic<int> idles{0};
+    {
+        DurableAcks acks(store, nullptr, [&idles] { ++idles; });
+        EXPECT_FALSE(acks.busy());
+        acks.hand_over(one(mutex, log, 1), done_outcome(), true);
+        EXPECT_TRUE(acks.busy());
+        ASSERT_TRUE(store.wait_for_sync_in_progress());
+        EXPECT_TRUE(acks.busy());
+        EXPECT_EQ(idles.load(), 0);
+        store.open();
+        for (int i = 0; i < 500 && idles.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+        EXPECT_EQ(idles.load(), 1);
+        EXPECT_FALSE(acks.busy());
+    }
+    EXPECT_EQ(log, std::vector<int>({1}));
+}
+
 TEST(DurableAcksTest, BatchesThatWroteNothingNeedNoSync) {
     GatedSyncStore store;  // never opened: a sync would hang the test
     std::mutex mutex;

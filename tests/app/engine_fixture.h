@@ -22,7 +22,8 @@ class EngineTest : public ::testing::Test {
         engine_ = std::move(engine.value());
     }
     void stop() {
-        faults_.release_commits();  // never leave the engine stuck at the gate
+        faults_.release_commits();  // never leave the engine stuck at a gate
+        faults_.release_syncs();
         engine_.reset();
     }
     void restart(EngineOptions options = {}) {

@@ -112,6 +112,35 @@ bool FaultInjectingStore::reads_failing() const {
     return fail_reads_;
 }
 
+Status FaultInjectingStore::sync() {
+    {
+        std::unique_lock lock(mutex_);
+        ++syncs_waiting_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return !syncs_held_; });
+        --syncs_waiting_;
+    }
+    return StockStoreWrapper::sync();
+}
+
+void FaultInjectingStore::hold_syncs() {
+    std::lock_guard lock(mutex_);
+    syncs_held_ = true;
+}
+
+void FaultInjectingStore::release_syncs() {
+    {
+        std::lock_guard lock(mutex_);
+        syncs_held_ = false;
+    }
+    changed_.notify_all();
+}
+
+void FaultInjectingStore::wait_until_sync_held() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return syncs_waiting_ > 0 && syncs_held_; });
+}
+
 void FaultInjectingStore::hold_commits() {
     std::lock_guard lock(mutex_);
     held_ = true;

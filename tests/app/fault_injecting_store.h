@@ -1,8 +1,9 @@
 // Wrappers that put faults between the engine and a real or fake store, in the manner of
 // LevelDB's EnvWrapper / FaultInjectionTestEnv:
 //   StockStoreWrapper   forwards every call to a target store; override what you need.
-//   FaultInjectingStore fails chosen commits, fails reads, or holds commits at a gate so a test
-//                       can queue several submissions into one engine batch deterministically.
+//   FaultInjectingStore fails chosen commits, fails reads, or holds commits (or syncs) at a gate
+//                       so a test can queue several submissions into one engine batch
+//                       deterministically.
 // Thread-safe.
 #pragma once
 
@@ -43,11 +44,15 @@ struct BatchShape {
 class FaultInjectingStore final : public StockStoreWrapper {
   public:
     explicit FaultInjectingStore(StockStore& target) : StockStoreWrapper(target) {}
-    ~FaultInjectingStore() override { release_commits(); }
+    ~FaultInjectingStore() override {
+        release_commits();
+        release_syncs();
+    }
 
     Result<EngineSnapshot> load() override;
     // Whether a commit fails is decided when it is called, before it waits at the gate.
     Status write(const WriteBatch& batch) override;
+    Status sync() override;
     Result<std::unique_ptr<StockReader>> open_reader() override;
 
     // The next `count` commits fail with kUnavailable, writing nothing.
@@ -63,6 +68,12 @@ class FaultInjectingStore final : public StockStoreWrapper {
     // Blocks until a commit is waiting at the gate.
     void wait_until_commit_held();
 
+    // Syncs wait at their own gate until release_syncs().
+    void hold_syncs();
+    void release_syncs();
+    // Blocks until a sync is waiting at the gate.
+    void wait_until_sync_held();
+
     std::vector<BatchShape> batches() const;
 
   private:
@@ -73,6 +84,8 @@ class FaultInjectingStore final : public StockStoreWrapper {
     bool fail_reads_ = false;
     bool held_ = false;
     std::size_t waiting_ = 0;
+    bool syncs_held_ = false;
+    std::size_t syncs_waiting_ = 0;
     std::vector<BatchShape> batches_;
 };
 

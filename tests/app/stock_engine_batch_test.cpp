@@ -1,6 +1,7 @@
 // StockEngine: idempotency, receipts replay, the outbox order, group commits and concurrency.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <random>
 #include <thread>
@@ -218,6 +219,45 @@ TEST_F(StockEngineBatchTest, StoppingDrainsWhatWasSubmitted) {
         expect_outcome<CheckoutOutcome>(f.get());
     }
     EXPECT_EQ(on_hand("A"), 800);
+}
+
+TEST_F(StockEngineBatchTest, SubmissionsArrivingDuringASyncAreWrittenTogetherAfterIt) {
+    create("A", 100);
+    faults_.hold_syncs();
+    auto first = submit(checkout("o-1", {{"A", 1}}));
+    faults_.wait_until_sync_held();  // o-1 is written; its sync waits at the gate
+    const std::size_t written = faults_.batches().size();
+    std::vector<std::future<Outcome>> later;
+    for (int i = 2; i <= 6; ++i)
+        later.push_back(submit(checkout("o-" + std::to_string(i), {{"A", 1}})));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // ample time to write them
+    EXPECT_EQ(faults_.batches().size(), written);  // but nothing is written while it syncs
+    faults_.release_syncs();
+    expect_outcome<CheckoutOutcome>(first.get());
+    for (auto& f : later) expect_outcome<CheckoutOutcome>(f.get());
+    const auto batches = faults_.batches();
+    ASSERT_EQ(batches.size(), written + 1);
+    EXPECT_EQ(batches.back().movements, 5u);  // o-2..o-6, one commit
+    EXPECT_EQ(on_hand("A"), 94);
+}
+
+TEST_F(StockEngineBatchTest, AFullBatchIsWrittenWithoutWaitingForTheSync) {
+    restart(EngineOptions{/*max_batch=*/3, /*max_queue=*/100});
+    create("A", 100);
+    faults_.hold_syncs();
+    auto first = submit(checkout("o-1", {{"A", 1}}));
+    faults_.wait_until_sync_held();
+    const std::size_t written = faults_.batches().size();
+    std::vector<std::future<Outcome>> later;
+    for (int i = 2; i <= 4; ++i)
+        later.push_back(submit(checkout("o-" + std::to_string(i), {{"A", 1}})));
+    for (int i = 0; i < 500 && faults_.batches().size() == written; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(faults_.batches().size(), written + 1);  // written while the sync is still held
+    faults_.release_syncs();
+    expect_outcome<CheckoutOutcome>(first.get());
+    for (auto& f : later) expect_outcome<CheckoutOutcome>(f.get());
+    EXPECT_EQ(on_hand("A"), 96);
 }
 
 TEST_F(StockEngineBatchTest, StatsCountCommandsAndBatches) {
