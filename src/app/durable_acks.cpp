@@ -44,6 +44,16 @@ void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outc
     put(to_sync_, batch);
 }
 
+void DurableAcks::sync_here_and_hand_over(std::deque<Submission> submissions,
+                                          std::vector<Outcome> outcomes, bool wrote) {
+    if (wrote) {
+        if (auto synced = store_.sync(); !synced) on_sync_failure_(synced.error());
+    }
+    Batches batch;
+    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
+    put(to_answer_, batch);
+}
+
 DurableAcks::Batches DurableAcks::take(Stage& stage) {
     Batches batches;
     std::unique_lock lock(mutex_);

@@ -7,6 +7,7 @@
 // batch N are going out: neither the next sync nor the next batch waits for answers to be sent.
 // busy() tells the engine a sync is under way or due, so it can let work queue up rather than
 // write a small batch that would only wait for the next sync; `on_idle` tells it when that ends.
+// When nothing is in flight, the engine may sync a small batch itself (sync_here_and_hand_over).
 //
 // A failed sync means the store cannot promise durability: nothing more is acknowledged and the
 // process stops (like PostgreSQL's fsync PANIC); what is on disk is recovered at restart.
@@ -36,6 +37,11 @@ class DurableAcks {
 
     // `wrote`: the batch changed the store, so it needs a sync before its answers.
     void hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes, bool wrote);
+
+    // Like hand_over, but syncs on the calling thread. REQUIRES: !busy() (nothing is being or
+    // waiting to be synced, so the answers stay in order).
+    void sync_here_and_hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes,
+                                 bool wrote);
 
     // A sync is running, or batches are waiting for one.
     bool busy() const { return busy_.load(std::memory_order_acquire); }

@@ -32,6 +32,7 @@ class GatedSyncStore final : public StockStore {
         changed_.wait(lock, [this] { return open_; });
         --syncs_in_progress_;
         ++syncs_;
+        last_sync_thread_ = std::this_thread::get_id();
         if (fail_) return make_error(ErrorCode::kInternal, "sync-failed", "disk on fire");
         return ok_status();
     }
@@ -53,6 +54,10 @@ class GatedSyncStore final : public StockStore {
         std::lock_guard lock(mutex_);
         return syncs_;
     }
+    std::thread::id last_sync_thread() const {
+        std::lock_guard lock(mutex_);
+        return last_sync_thread_;
+    }
 
   private:
     mutable std::mutex mutex_;
@@ -61,6 +66,7 @@ class GatedSyncStore final : public StockStore {
     bool fail_ = false;
     int syncs_in_progress_ = 0;
     int syncs_ = 0;
+    std::thread::id last_sync_thread_;
 };
 
 // One submission whose done() appends `tag` to `log`.
@@ -169,6 +175,23 @@ TEST(DurableAcksTest, IsBusyFromHandOverUntilTheSyncEndsAndThenSaysSo) {
         EXPECT_FALSE(acks.busy());
     }
     EXPECT_EQ(log, std::vector<int>({1}));
+}
+
+TEST(DurableAcksTest, ASyncOnTheCallersThreadIsAnsweredAfterEverythingBefore) {
+    GatedSyncStore store;
+    store.open();
+    std::mutex mutex;
+    std::vector<int> log;
+    {
+        DurableAcks acks(store);
+        acks.hand_over(one(mutex, log, 1), done_outcome(), true);
+        for (int i = 0; i < 500 && acks.busy(); ++i) std::this_thread::sleep_for(10ms);
+        ASSERT_FALSE(acks.busy());
+        acks.sync_here_and_hand_over(one(mutex, log, 2), done_outcome(), true);
+        EXPECT_EQ(store.syncs(), 2);
+        EXPECT_EQ(store.last_sync_thread(), std::this_thread::get_id());
+    }
+    EXPECT_EQ(log, std::vector<int>({1, 2}));
 }
 
 TEST(DurableAcksTest, BatchesThatWroteNothingNeedNoSync) {
