@@ -75,10 +75,7 @@ Status FaultInjectingStore::write(const WriteBatch& batch) {
             --fail_commits_;
             shape.failed = true;
         }
-        ++waiting_;
-        changed_.notify_all();
-        changed_.wait(lock, [this] { return !held_; });
-        --waiting_;
+        pass(lock, commits_);
         batches_.push_back(shape);
     }
     if (shape.failed) return injected("commit");
@@ -115,48 +112,29 @@ bool FaultInjectingStore::reads_failing() const {
 Status FaultInjectingStore::sync() {
     {
         std::unique_lock lock(mutex_);
-        ++syncs_waiting_;
-        changed_.notify_all();
-        changed_.wait(lock, [this] { return !syncs_held_; });
-        --syncs_waiting_;
+        pass(lock, syncs_);
     }
     return StockStoreWrapper::sync();
 }
 
-void FaultInjectingStore::hold_syncs() {
-    std::lock_guard lock(mutex_);
-    syncs_held_ = true;
+void FaultInjectingStore::pass(std::unique_lock<std::mutex>& lock, Gate& gate) {
+    ++gate.waiting;
+    changed_.notify_all();
+    changed_.wait(lock, [&gate] { return !gate.held; });
+    --gate.waiting;
 }
 
-void FaultInjectingStore::release_syncs() {
+void FaultInjectingStore::set_held(Gate& gate, bool held) {
     {
         std::lock_guard lock(mutex_);
-        syncs_held_ = false;
+        gate.held = held;
     }
     changed_.notify_all();
 }
 
-void FaultInjectingStore::wait_until_sync_held() {
+void FaultInjectingStore::wait_until_held(Gate& gate) {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return syncs_waiting_ > 0 && syncs_held_; });
-}
-
-void FaultInjectingStore::hold_commits() {
-    std::lock_guard lock(mutex_);
-    held_ = true;
-}
-
-void FaultInjectingStore::release_commits() {
-    {
-        std::lock_guard lock(mutex_);
-        held_ = false;
-    }
-    changed_.notify_all();
-}
-
-void FaultInjectingStore::wait_until_commit_held() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return waiting_ > 0 && held_; });
+    changed_.wait(lock, [&gate] { return gate.waiting > 0 && gate.held; });
 }
 
 std::vector<BatchShape> FaultInjectingStore::batches() const {

@@ -63,29 +63,36 @@ class FaultInjectingStore final : public StockStoreWrapper {
     bool reads_failing() const;
 
     // Commits wait at the gate until release_commits().
-    void hold_commits();
-    void release_commits();
+    void hold_commits() { set_held(commits_, true); }
+    void release_commits() { set_held(commits_, false); }
     // Blocks until a commit is waiting at the gate.
-    void wait_until_commit_held();
+    void wait_until_commit_held() { wait_until_held(commits_); }
 
     // Syncs wait at their own gate until release_syncs().
-    void hold_syncs();
-    void release_syncs();
+    void hold_syncs() { set_held(syncs_, true); }
+    void release_syncs() { set_held(syncs_, false); }
     // Blocks until a sync is waiting at the gate.
-    void wait_until_sync_held();
+    void wait_until_sync_held() { wait_until_held(syncs_); }
 
     std::vector<BatchShape> batches() const;
 
   private:
+    struct Gate {
+        bool held = false;
+        std::size_t waiting = 0;
+    };
+    // Waits while `gate` is held. REQUIRES: `lock` holds mutex_.
+    void pass(std::unique_lock<std::mutex>& lock, Gate& gate);
+    void set_held(Gate& gate, bool held);
+    void wait_until_held(Gate& gate);
+
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::size_t fail_commits_ = 0;
     bool fail_load_ = false;
     bool fail_reads_ = false;
-    bool held_ = false;
-    std::size_t waiting_ = 0;
-    bool syncs_held_ = false;
-    std::size_t syncs_waiting_ = 0;
+    Gate commits_;
+    Gate syncs_;
     std::vector<BatchShape> batches_;
 };
 
