@@ -213,19 +213,24 @@ class CheckoutTests(ServerTestCase):
         events = self.all_events(STOCK_EVENTS)
         self.assertEqual([(e["sku"], e["type"], e["cause"]) for e in events],
                          [("EV-3", "stock.low", "created"), ("EV-4", "stock.empty", "created")])
-        # after= excludes; limit pages; next_after continues.
+        # after= excludes; limit pages; next_after continues. The restock loop keeps adding
+        # events (restock.ordered for EV-3 and EV-4, later retries) while this runs, so each
+        # page is checked against the log read before it, which it may only extend.
         log = self.all_events()
         seqs = [e["seq"] for e in log]
         r = self.request("GET", f"/v1/events?after={seqs[0]}")
         self.assertEqual(r.status, 200, r)
-        self.assertEqual([e["seq"] for e in r.json["items"]], seqs[1:])
-        self.assertEqual(r.json["next_after"], seqs[-1])
+        page = [e["seq"] for e in r.json["items"]]
+        self.assertEqual(page[:len(seqs) - 1], seqs[1:])
+        self.assertEqual(page, sorted(set(page)))
+        self.assertEqual(r.json["next_after"], page[-1])
         r = self.request("GET", "/v1/events?after=0&limit=1")
         self.assertEqual([e["seq"] for e in r.json["items"]], seqs[:1])
         self.assertEqual(r.json["next_after"], seqs[0])
-        r = self.request("GET", f"/v1/events?after={seqs[-1]}")
-        self.assertEqual(r.json["items"], [])
-        self.assertEqual(r.json["next_after"], seqs[-1])
+        r = self.request("GET", f"/v1/events?after={page[-1]}")
+        newer = [e["seq"] for e in r.json["items"]]
+        self.assertTrue(all(seq > page[-1] for seq in newer), newer)
+        self.assertEqual(r.json["next_after"], newer[-1] if newer else page[-1])
 
 
 if __name__ == "__main__":
