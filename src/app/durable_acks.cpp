@@ -46,12 +46,14 @@ void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outc
 
 void DurableAcks::sync_here_and_hand_over(std::deque<Submission> submissions,
                                           std::vector<Outcome> outcomes, bool wrote) {
-    if (wrote) {
-        if (auto synced = store_.sync(); !synced) on_sync_failure_(synced.error());
-    }
+    if (wrote) sync_or_stop();
     Batches batch;
     batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
     put(to_answer_, batch);
+}
+
+void DurableAcks::sync_or_stop() {
+    if (auto synced = store_.sync(); !synced) on_sync_failure_(synced.error());
 }
 
 DurableAcks::Batches DurableAcks::take(Stage& stage) {
@@ -79,9 +81,7 @@ void DurableAcks::sync_loop() {
         bool needs_sync = false;
         for (const auto& batch : work) needs_sync = needs_sync || batch.wrote;
         // One sync covers every batch written before it started: all of `work`.
-        if (needs_sync) {
-            if (auto synced = store_.sync(); !synced) on_sync_failure_(synced.error());
-        }
+        if (needs_sync) sync_or_stop();
         put(to_answer_, work);
         bool idle = false;
         {

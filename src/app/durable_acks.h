@@ -61,6 +61,8 @@ class DurableAcks {
         std::condition_variable wake;
         bool closed = false;  // nothing more will arrive
     };
+    // One StockStore::sync(); a failure goes to on_sync_failure_, which does not return.
+    void sync_or_stop();
     void sync_loop();
     void answer_loop();
     // Waits for batches (or the close) of `stage` and takes them all; empty: closed and drained.
