@@ -294,8 +294,13 @@ class Session : public std::enable_shared_from_this<Session> {
     // Beast's general response serializer is more than this needs (and showed in profiles).
     void send(Exchange exchange) {
         compose(std::move(exchange));
+        write_from(0);
+    }
+
+    // Writes out_ from byte `sent` on, under the write deadline.
+    void write_from(std::size_t sent) {
         expire_after(server_.options().body_timeout_ms);
-        asio::async_write(socket_, asio::buffer(out_),
+        asio::async_write(socket_, asio::buffer(out_) + sent,
                           beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
 
@@ -318,10 +323,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (n < 0 && error != EAGAIN && error != EWOULDBLOCK) {
             return on_write(beast::error_code(error, boost::system::system_category()), 0);
         }
-        const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
-        expire_after(server_.options().body_timeout_ms);
-        asio::async_write(socket_, asio::buffer(out_) + sent,
-                          beast::bind_front_handler(&Session::on_write, shared_from_this()));
+        write_from(n < 0 ? 0 : static_cast<std::size_t>(n));
     }
 
     void compose(Exchange exchange) {
