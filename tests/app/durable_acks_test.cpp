@@ -12,6 +12,8 @@
 #include <mutex>
 #include <thread>
 
+#include "app/engine_test_support.h"
+
 namespace restock::testing {
 namespace {
 
@@ -141,11 +143,10 @@ TEST(DurableAcksTest, SlowAnswersDoNotHoldUpTheNextSync) {
         };
         first.push_back(std::move(blocked));
         acks.hand_over(std::move(first), done_outcome(), true);
-        for (int i = 0; i < 500 && !answering; ++i) std::this_thread::sleep_for(10ms);
-        ASSERT_TRUE(answering);
+        ASSERT_TRUE(eventually([&] { return answering.load(); }));
         acks.hand_over(one(mutex, log, 2), done_outcome(), true);
         // Batch 2 is synced while batch 1's answer is still being sent...
-        for (int i = 0; i < 500 && store.syncs() < 2; ++i) std::this_thread::sleep_for(10ms);
+        eventually([&] { return store.syncs() >= 2; });
         EXPECT_EQ(store.syncs(), 2);
         {
             std::lock_guard lock(mutex);
@@ -170,7 +171,7 @@ TEST(DurableAcksTest, IsBusyFromHandOverUntilTheSyncEndsAndThenSaysSo) {
         EXPECT_TRUE(acks.busy());
         EXPECT_EQ(idles.load(), 0);
         store.open();
-        for (int i = 0; i < 500 && idles.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+        eventually([&] { return idles.load() > 0; });
         EXPECT_EQ(idles.load(), 1);
         EXPECT_FALSE(acks.busy());
     }
@@ -185,7 +186,7 @@ TEST(DurableAcksTest, ASyncOnTheCallersThreadIsAnsweredAfterEverythingBefore) {
     {
         DurableAcks acks(store);
         acks.hand_over(one(mutex, log, 1), done_outcome(), true);
-        for (int i = 0; i < 500 && acks.busy(); ++i) std::this_thread::sleep_for(10ms);
+        eventually([&] { return !acks.busy(); });
         ASSERT_FALSE(acks.busy());
         acks.sync_here_and_hand_over(one(mutex, log, 2), done_outcome(), true);
         EXPECT_EQ(store.syncs(), 2);
@@ -221,8 +222,7 @@ TEST(DurableAcksTest, AFailedSyncGoesToTheHandlerAndAnswersNothing) {
         std::lock_guard wait(stuck);  // never acquired while the test runs
     });
     acks->hand_over(one(mutex, log, 1), done_outcome(), true);
-    for (int i = 0; i < 500 && !handled; ++i) std::this_thread::sleep_for(10ms);
-    EXPECT_TRUE(handled);
+    EXPECT_TRUE(eventually([&] { return handled.load(); }));
     {
         std::lock_guard lock(mutex);
         EXPECT_TRUE(log.empty());

@@ -1,6 +1,8 @@
 #include "app/engine_test_support.h"
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 namespace restock::testing {
 
@@ -113,6 +115,16 @@ Error expect_error(const Outcome& outcome, ErrorCode code, std::string_view slug
         EXPECT_EQ(error->slug, slug) << describe(outcome);
     }
     return *error;
+}
+
+bool eventually(const std::function<bool()>& done) {
+    using namespace std::chrono_literals;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) return true;
+        std::this_thread::sleep_for(2ms);
+    }
+    return done();
 }
 
 }  // namespace restock::testing

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <optional>
 #include <string>
@@ -26,6 +27,9 @@ class FakeClock final : public Clock {
   private:
     std::atomic<int64_t> now_ms_;
 };
+
+// Polls `done` until it holds or 5 s pass; returns whether it held.
+bool eventually(const std::function<bool()>& done);
 
 // A pure, deterministic rendering of an outcome, as the HTTP layer would store it.
 StoredResponse render_for_test(const Outcome& outcome);

@@ -90,16 +90,6 @@ std::string header(const HttpCall& call, const std::string& name) {
     return "";
 }
 
-// Polls `done` until it holds or 5 s pass.
-bool eventually(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) return true;
-        std::this_thread::sleep_for(2ms);
-    }
-    return done();
-}
-
 class FunctionsTest : public ::testing::Test {
   protected:
     void SetUp() override {

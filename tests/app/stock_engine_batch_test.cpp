@@ -251,8 +251,7 @@ TEST_F(StockEngineBatchTest, AFullBatchIsWrittenWithoutWaitingForTheSync) {
     std::vector<std::future<Outcome>> later;
     for (int i = 2; i <= 4; ++i)
         later.push_back(submit(checkout("o-" + std::to_string(i), {{"A", 1}})));
-    for (int i = 0; i < 500 && faults_.batches().size() == written; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    eventually([&] { return faults_.batches().size() > written; });
     EXPECT_EQ(faults_.batches().size(), written + 1);  // written while the sync is still held
     faults_.release_syncs();
     expect_outcome<CheckoutOutcome>(first.get());
