@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "support/thread_name.h"
+
 namespace restock {
 namespace {
 
@@ -22,8 +24,14 @@ DurableAcks::DurableAcks(StockStore& store, std::function<void(const Error&)> on
     : store_(store),
       on_sync_failure_(on_sync_failure ? std::move(on_sync_failure) : abort_on_sync_failure),
       on_idle_(std::move(on_idle)) {
-    answerer_ = std::thread([this] { answer_loop(); });
-    syncer_ = std::thread([this] { sync_loop(); });
+    answerer_ = std::thread([this] {
+        name_this_thread("restock-answer");
+        answer_loop();
+    });
+    syncer_ = std::thread([this] {
+        name_this_thread("restock-sync");
+        sync_loop();
+    });
 }
 
 DurableAcks::~DurableAcks() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "app/engine_batch.h"
+#include "support/thread_name.h"
 
 namespace restock {
 namespace {
@@ -49,7 +50,10 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
         { std::lock_guard lock(raw->mutex_); }
         raw->wake_.notify_one();
     });
-    engine->thread_ = std::thread([raw = engine.get()] { raw->run(); });
+    engine->thread_ = std::thread([raw = engine.get()] {
+        name_this_thread("restock-engine");
+        raw->run();
+    });
     return engine;
 }
 

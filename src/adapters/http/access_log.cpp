@@ -4,6 +4,7 @@
 
 #include "json/json.h"
 #include "support/system_clock.h"
+#include "support/thread_name.h"
 #include "support/time_format.h"
 
 namespace restock::http {
@@ -13,7 +14,11 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(200);
 }  // namespace
 
 AccessLog::AccessLog(std::FILE* out) : out_(out) {
-    if (out_ != nullptr) thread_ = std::thread([this] { run(); });
+    if (out_ != nullptr)
+        thread_ = std::thread([this] {
+            name_this_thread("restock-log");
+            run();
+        });
 }
 
 AccessLog::~AccessLog() {

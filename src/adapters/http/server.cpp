@@ -17,6 +17,7 @@
 #include "adapters/http/problem.h"
 #include "core/requests.h"
 #include "support/crypto.h"
+#include "support/thread_name.h"
 
 namespace restock::http {
 
@@ -100,7 +101,10 @@ class HttpServer::Impl {
         accept();
         for (auto& lane : lanes_) {
             sweep(*lane);
-            threads_.emplace_back([&lane] { lane->context.run(); });
+            threads_.emplace_back([&lane] {
+                name_this_thread("restock-io");
+                lane->context.run();
+            });
         }
         return ok_status();
     }

@@ -1,5 +1,7 @@
 #include "adapters/sqlite/checkpointer.h"
 
+#include "support/thread_name.h"
+
 namespace restock::sqlite {
 Result<std::unique_ptr<Checkpointer>> Checkpointer::start(const std::string& path,
                                                           CheckpointPolicy policy) {
@@ -10,7 +12,10 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::start(const std::string& pat
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> db, CheckpointPolicy policy)
     : db_(std::move(db)), policy_(policy) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("restock-ckpt");
+        run();
+    });
 }
 
 Checkpointer::~Checkpointer() {

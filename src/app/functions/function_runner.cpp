@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "app/engine_client.h"
+#include "support/thread_name.h"
 
 namespace restock {
 namespace {
@@ -18,7 +19,10 @@ FunctionRunner::FunctionRunner(StockEngine& engine, QueueSignals& signals, Funct
       handler_(std::move(handler)),
       log_(std::move(log)) {
     for (int i = 0; i < std::max(1, spec_.concurrency); ++i) {
-        workers_.emplace_back([this] { work(); });
+        workers_.emplace_back([this] {
+            name_this_thread("restock-function");
+            work();
+        });
     }
 }
 
