@@ -54,6 +54,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/functions_test.cpp
     ${RESTOCK_TESTS_DIR}/app/signing_test.cpp
     ${RESTOCK_TESTS_DIR}/app/durable_acks_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/commit_gathering_test.cpp
   # OpenSSL: signing_test computes HMACs independently of restock_support.
   LIBRARIES restock_app OpenSSL::Crypto)
 

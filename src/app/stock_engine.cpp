@@ -1,6 +1,7 @@
 #include "app/stock_engine.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "app/engine_batch.h"
 #include "support/thread_name.h"
@@ -59,7 +60,11 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
 
 StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions options,
                          std::unique_ptr<StockReader> reader, EngineSnapshot snapshot)
-    : store_(store), clock_(clock), options_(options), reader_(std::move(reader)) {
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      reader_(std::move(reader)),
+      gathering_(options.gather) {
     for (auto& product : snapshot.products) {
         last_product_id_ = std::max(last_product_id_, product.id);
         std::string sku = product.sku;
@@ -128,7 +133,8 @@ void StockEngine::submit(Submission submission) {
         std::lock_guard lock(mutex_);
         if (!stopping_ && pending_.size() < options_.max_queue) {
             pending_.push_back(std::move(submission));
-            if (pending_.size() == 1 || pending_.size() == options_.max_batch) wake_.notify_one();
+            const std::size_t size = pending_.size();
+            if (size == 1 || size == options_.max_batch || size == wake_at_) wake_.notify_one();
             return;
         }
     }
@@ -155,8 +161,10 @@ void StockEngine::run() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || ready_to_write(); });
+            gather(lock);
             if (pending_.empty()) return;  // stopping and drained
             const std::size_t take = std::min(pending_.size(), options_.max_batch);
+            gathering_.taken(take);
             if (take == pending_.size()) {
                 work.swap(pending_);
             } else {
@@ -168,6 +176,21 @@ void StockEngine::run() {
         process(work);
         work.clear();
     }
+}
+
+void StockEngine::gather(std::unique_lock<std::mutex>& lock) {
+    const std::size_t wanted = gathering_.wait_for(pending_.size());
+    if (wanted == 0) {
+        gathering_.waited(true);  // nothing to wait for: the next batch may wait again
+        return;
+    }
+    const auto until = std::chrono::steady_clock::now() + gathering_.window();
+    wake_at_ = wanted;
+    while (!stopping_ && pending_.size() < wanted) {
+        if (wake_.wait_until(lock, until) == std::cv_status::timeout) break;
+    }
+    wake_at_ = 0;
+    gathering_.waited(pending_.size() >= wanted);
 }
 
 void StockEngine::process(std::deque<Submission>& submissions) {

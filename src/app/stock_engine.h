@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "app/commands.h"
+#include "app/commit_gathering.h"
 #include "app/durable_acks.h"
 #include "app/queue_signals.h"
 #include "ports/clock.h"
@@ -31,6 +32,7 @@ struct EngineOptions {
     std::size_t max_batch = 1024;     // submissions per group commit
     std::size_t max_queue = 100'000;  // beyond this, submit() answers unavailable at once
     QueueSignals* signals = nullptr;  // told which queues got deliverable messages
+    GatherOptions gather{};           // how long a batch may wait for more (commit_gathering.h)
 };
 
 // The queues of the restock loop, created on first start.
@@ -71,6 +73,8 @@ class StockEngine {
     void run();
     // REQUIRES: mutex_ held.
     bool ready_to_write() const;
+    // Waits, as gathering_ says, for more submissions to join a ready batch. Holds `lock`.
+    void gather(std::unique_lock<std::mutex>& lock);
     void process(std::deque<Submission>& submissions);
     // Writes the batch (visible, not yet durable). False if the store refused it.
     bool write(Batch& batch);
@@ -153,6 +157,8 @@ class StockEngine {
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Submission> pending_;
+    std::size_t wake_at_ = 0;  // while gathering: submit() wakes the engine at this many pending
+    CommitGathering gathering_;
     bool stopping_ = false;
     Stats stats_;
     std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop

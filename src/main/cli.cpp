@@ -25,7 +25,8 @@ commands:
   serve     run the HTTP API
             --data-dir DIR (./data)  --listen HOST:PORT (127.0.0.1:8080)  --public-url URL
             --ads-url URL  --config FILE  --io-threads N  --max-batch N  --body-limit-bytes N
-            --header-timeout-ms N (30000)  --body-timeout-ms N (10000)  --no-access-log
+            --header-timeout-ms N (30000)  --body-timeout-ms N (10000)
+            --group-commit-wait-us N (1000)  --no-access-log
   demo      serve + a factory simulator (separate process) + storefront traffic, with demo
             products and freshly printed admin and storefront keys (same options as serve)
   keys      create --data-dir DIR --role admin|storefront|factory --name NAME

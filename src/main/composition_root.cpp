@@ -107,6 +107,7 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     QueueSignals queue_signals;
     EngineOptions engine_options;
     engine_options.max_batch = static_cast<std::size_t>(config.max_batch);
+    engine_options.gather.window = std::chrono::microseconds(config.group_commit_wait_us);
     engine_options.signals = &queue_signals;
     auto engine = StockEngine::start(*store.value(), clock, engine_options);
     if (!engine) return fail("cannot start the stock engine", engine.error());

@@ -69,6 +69,8 @@ Status apply(Config& config, const std::string& key, const std::string& value) {
         return integer(config.body_timeout_ms, 100, 3'600'000);
     } else if (key == "max_batch") {
         return integer(config.max_batch, 1, 100'000);
+    } else if (key == "group_commit_wait_us") {
+        return integer(config.group_commit_wait_us, 0, 100'000);
     } else if (key == "idempotency_retention_hours") {
         return integer(config.idempotency_retention_hours, 1, 24 * 365);
     } else if (key == "access_log") {
@@ -185,7 +187,7 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
     }
     for (const char* key : {"data_dir", "listen", "public_url", "ads_url", "io_threads",
                             "body_limit_bytes", "header_timeout_ms", "body_timeout_ms", "max_batch",
-                            "access_log", "idempotency_retention_hours"}) {
+                            "group_commit_wait_us", "access_log", "idempotency_retention_hours"}) {
         std::string env_name = "RESTOCK_";
         for (const char* c = key; *c; ++c) env_name.push_back(static_cast<char>(std::toupper(*c)));
         if (const char* value = std::getenv(env_name.c_str())) {

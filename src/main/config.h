@@ -31,6 +31,9 @@ struct Config {
     int64_t header_timeout_ms = 30'000;
     int64_t body_timeout_ms = 10'000;
     int64_t max_batch = 1024;
+    // Under load a ready group commit may wait this long for the clients it just answered to
+    // send their next requests, so they share one sync (app/commit_gathering.h). 0: never.
+    int64_t group_commit_wait_us = 1000;
     bool access_log = true;
     int64_t idempotency_retention_hours = 24;
 

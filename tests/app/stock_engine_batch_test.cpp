@@ -259,6 +259,52 @@ TEST_F(StockEngineBatchTest, AFullBatchIsWrittenWithoutWaitingForTheSync) {
     EXPECT_EQ(on_hand("A"), 96);
 }
 
+// Under load the clients of a large batch come back one after another: the next batch waits
+// for as many as the last one had (within the window) and they share one commit and sync.
+TEST_F(StockEngineBatchTest, AfterALargeBatchTheNextWaitsForTheConvoy) {
+    restart(EngineOptions{1024, 100'000, nullptr, GatherOptions{std::chrono::seconds(30), 8}});
+    create("A", 100);
+    begin_batch();
+    std::vector<std::future<Outcome>> convoy;
+    for (int i = 1; i <= 10; ++i)
+        convoy.push_back(submit(checkout("a-" + std::to_string(i), {{"A", 1}})));
+    end_batch();
+    for (auto& f : convoy) expect_outcome<CheckoutOutcome>(f.get());
+    const std::size_t written = faults_.batches().size();
+    ASSERT_EQ(faults_.batches().back().movements, 10u);
+
+    convoy.clear();
+    convoy.push_back(submit(checkout("b-1", {{"A", 1}})));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // ample time to write it
+    EXPECT_EQ(faults_.batches().size(), written);                 // but it waits for the rest
+    for (int i = 2; i <= 10; ++i)
+        convoy.push_back(submit(checkout("b-" + std::to_string(i), {{"A", 1}})));
+    for (auto& f : convoy) expect_outcome<CheckoutOutcome>(f.get());
+    const auto batches = faults_.batches();
+    ASSERT_EQ(batches.size(), written + 1);
+    EXPECT_EQ(batches.back().movements, 10u);  // b-1..b-10, one commit
+    EXPECT_EQ(on_hand("A"), 80);
+}
+
+// A wait that runs out writes what came, and answers it.
+TEST_F(StockEngineBatchTest, AGatheringWaitThatRunsOutWritesWhatCame) {
+    restart(EngineOptions{1024, 100'000, nullptr, GatherOptions{std::chrono::milliseconds(20), 8}});
+    create("A", 100);
+    begin_batch();
+    std::vector<std::future<Outcome>> convoy;
+    for (int i = 1; i <= 10; ++i)
+        convoy.push_back(submit(checkout("a-" + std::to_string(i), {{"A", 1}})));
+    end_batch();
+    for (auto& f : convoy) expect_outcome<CheckoutOutcome>(f.get());
+    const std::size_t written = faults_.batches().size();
+
+    expect_outcome<CheckoutOutcome>(run(checkout("b-1", {{"A", 1}})));  // alone: nobody follows
+    const auto batches = faults_.batches();
+    ASSERT_EQ(batches.size(), written + 1);
+    EXPECT_EQ(batches.back().movements, 1u);
+    EXPECT_EQ(on_hand("A"), 89);
+}
+
 TEST_F(StockEngineBatchTest, StatsCountCommandsAndBatches) {
     create("A", 10);
     expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 1}})));

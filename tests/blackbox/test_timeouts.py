@@ -88,9 +88,11 @@ class TimeoutTests(ServerTestCase):
             self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:200])
             time.sleep(HEADER_TIMEOUT_S / 2)
 
-    def test_timeouts_out_of_range_stop_start_up_with_a_message(self):
-        for flag, value in [("--header-timeout-ms", "5"), ("--body-timeout-ms", "abc")]:
-            with self.subTest(flag=flag):
+    def test_time_settings_out_of_range_stop_start_up_with_a_message(self):
+        for flag, value in [("--header-timeout-ms", "5"), ("--body-timeout-ms", "abc"),
+                            ("--group-commit-wait-us", "-1"),
+                            ("--group-commit-wait-us", "100001")]:
+            with self.subTest(flag=flag, value=value):
                 proc = subprocess.run(
                     [RESTOCK_BIN, "serve", "--data-dir", self.data_dir, "--listen",
                      "127.0.0.1:0", flag, value],

@@ -1,0 +1,11 @@
+#include "app/commit_gathering.h"
+
+namespace restock {
+
+std::size_t CommitGathering::wait_for(std::size_t pending) const {
+    if (options_.window.count() <= 0 || last_batch_ < options_.min_batch) return 0;
+    if (skip_next_ || pending >= last_batch_) return 0;
+    return last_batch_;
+}
+
+}  // namespace restock
