@@ -5,7 +5,7 @@
 # also goes to bench/out/bench-<timestamp>.txt.
 #
 # Environment: BUILD_DIR (build-release), ENGINE_ARGS (--producers 2,4), DURATION (10 s per wrk
-#   run), IO_THREADS ("1 2"), plus what bench/http_bench.sh reads. SKIP_BUILD=1 uses BUILD_DIR as is.
+#   run), ROUNDS (3 alternating restock/nginx rounds), IO_THREADS ("1 2"), plus what bench/http_bench.sh reads. SKIP_BUILD=1 uses BUILD_DIR as is.
 # Exit status: non-zero if a benchmark found something clearly broken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
