@@ -259,21 +259,29 @@ TEST_F(StockEngineBatchTest, AFullBatchIsWrittenWithoutWaitingForTheSync) {
     EXPECT_EQ(on_hand("A"), 96);
 }
 
+// The engine with the convoy wait set to `window`, after one batch of 10 checkouts of "A"
+// (stock 100), all answered: the next batch may wait for as many.
+class GatheringTest : public EngineTest {
+  protected:
+    void start_after_a_batch_of_ten(std::chrono::microseconds window) {
+        restart(EngineOptions{1024, 100'000, nullptr, GatherOptions{window, 8}});
+        create("A", 100);
+        begin_batch();
+        std::vector<std::future<Outcome>> ten;
+        for (int i = 1; i <= 10; ++i)
+            ten.push_back(submit(checkout("a-" + std::to_string(i), {{"A", 1}})));
+        end_batch();
+        for (auto& f : ten) expect_outcome<CheckoutOutcome>(f.get());
+        ASSERT_EQ(faults_.batches().back().movements, 10u);
+    }
+};
+
 // Under load the clients of a large batch come back one after another: the next batch waits
 // for as many as the last one had (within the window) and they share one commit and sync.
-TEST_F(StockEngineBatchTest, AfterALargeBatchTheNextWaitsForTheConvoy) {
-    restart(EngineOptions{1024, 100'000, nullptr, GatherOptions{std::chrono::seconds(30), 8}});
-    create("A", 100);
-    begin_batch();
-    std::vector<std::future<Outcome>> convoy;
-    for (int i = 1; i <= 10; ++i)
-        convoy.push_back(submit(checkout("a-" + std::to_string(i), {{"A", 1}})));
-    end_batch();
-    for (auto& f : convoy) expect_outcome<CheckoutOutcome>(f.get());
+TEST_F(GatheringTest, AfterALargeBatchTheNextWaitsForTheConvoy) {
+    start_after_a_batch_of_ten(std::chrono::seconds(30));
     const std::size_t written = faults_.batches().size();
-    ASSERT_EQ(faults_.batches().back().movements, 10u);
-
-    convoy.clear();
+    std::vector<std::future<Outcome>> convoy;
     convoy.push_back(submit(checkout("b-1", {{"A", 1}})));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // ample time to write it
     EXPECT_EQ(faults_.batches().size(), written);                 // but it waits for the rest
@@ -287,17 +295,9 @@ TEST_F(StockEngineBatchTest, AfterALargeBatchTheNextWaitsForTheConvoy) {
 }
 
 // A wait that runs out writes what came, and answers it.
-TEST_F(StockEngineBatchTest, AGatheringWaitThatRunsOutWritesWhatCame) {
-    restart(EngineOptions{1024, 100'000, nullptr, GatherOptions{std::chrono::milliseconds(20), 8}});
-    create("A", 100);
-    begin_batch();
-    std::vector<std::future<Outcome>> convoy;
-    for (int i = 1; i <= 10; ++i)
-        convoy.push_back(submit(checkout("a-" + std::to_string(i), {{"A", 1}})));
-    end_batch();
-    for (auto& f : convoy) expect_outcome<CheckoutOutcome>(f.get());
+TEST_F(GatheringTest, AWaitThatRunsOutWritesWhatCame) {
+    start_after_a_batch_of_ten(std::chrono::milliseconds(20));
     const std::size_t written = faults_.batches().size();
-
     expect_outcome<CheckoutOutcome>(run(checkout("b-1", {{"A", 1}})));  // alone: nobody follows
     const auto batches = faults_.batches();
     ASSERT_EQ(batches.size(), written + 1);
