@@ -24,14 +24,8 @@ DurableAcks::DurableAcks(StockStore& store, std::function<void(const Error&)> on
     : store_(store),
       on_sync_failure_(on_sync_failure ? std::move(on_sync_failure) : abort_on_sync_failure),
       on_idle_(std::move(on_idle)) {
-    answerer_ = std::thread([this] {
-        name_this_thread("restock-answer");
-        answer_loop();
-    });
-    syncer_ = std::thread([this] {
-        name_this_thread("restock-sync");
-        sync_loop();
-    });
+    answerer_ = start_named_thread("restock-answer", [this] { answer_loop(); });
+    syncer_ = start_named_thread("restock-sync", [this] { sync_loop(); });
 }
 
 DurableAcks::~DurableAcks() {

@@ -51,10 +51,7 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
         { std::lock_guard lock(raw->mutex_); }
         raw->wake_.notify_one();
     });
-    engine->thread_ = std::thread([raw = engine.get()] {
-        name_this_thread("restock-engine");
-        raw->run();
-    });
+    engine->thread_ = start_named_thread("restock-engine", [raw = engine.get()] { raw->run(); });
     return engine;
 }
 

@@ -2,14 +2,15 @@
 
 #include <pthread.h>
 
-#include <string>
-
 namespace restock {
 
-void name_this_thread(std::string_view name) {
+std::thread start_named_thread(std::string name, std::function<void()> body) {
     constexpr std::size_t kLinuxLimit = 15;  // 16 bytes with the terminating NUL
-    const std::string cut(name.substr(0, kLinuxLimit));
-    (void)pthread_setname_np(pthread_self(), cut.c_str());
+    if (name.size() > kLinuxLimit) name.resize(kLinuxLimit);
+    return std::thread([name = std::move(name), body = std::move(body)] {
+        (void)pthread_setname_np(pthread_self(), name.c_str());
+        body();
+    });
 }
 
 }  // namespace restock

@@ -1,11 +1,13 @@
 #pragma once
 
-#include <string_view>
+#include <functional>
+#include <string>
+#include <thread>
 
 namespace restock {
 
-// Names the calling thread as `top -H`, perf and gdb show it. Linux keeps 15 bytes; a longer
-// name is cut. Best effort: a failure changes nothing else.
-void name_this_thread(std::string_view name);
+// Starts a thread that first names itself `name` (as `top -H`, perf and gdb show it; Linux
+// keeps 15 bytes, a longer name is cut; naming is best effort), then runs `body`.
+std::thread start_named_thread(std::string name, std::function<void()> body);
 
 }  // namespace restock

@@ -1,11 +1,14 @@
-// support: SHA-256 against published test vectors, RFC 3339 formatting of known instants.
+// support: SHA-256 against published test vectors, RFC 3339 formatting of known instants,
+// thread names.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "support/crypto.h"
+#include "support/thread_name.h"
 #include "support/time_format.h"
 
 namespace restock::testing {
@@ -43,6 +46,21 @@ TEST(TimeFormatTest, FormatsUtcWithMilliseconds) {
     EXPECT_EQ(format_rfc3339(253402300799999), "9999-12-31T23:59:59.999Z");
     EXPECT_EQ(format_rfc3339(1000), "1970-01-01T00:00:01.000Z");
     EXPECT_EQ(format_rfc3339(61'001), "1970-01-01T00:01:01.001Z");
+}
+
+TEST(ThreadNameTest, TheThreadRunsItsBodyUnderItsNameCutTo15Bytes) {
+    std::string seen_short, seen_long;
+    auto name_of_this_thread = [] {
+        char name[32] = {};
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        return std::string(name);
+    };
+    start_named_thread("restock-test", [&] { seen_short = name_of_this_thread(); }).join();
+    start_named_thread("restock-a-very-long-name", [&] {
+        seen_long = name_of_this_thread();
+    }).join();
+    EXPECT_EQ(seen_short, "restock-test");
+    EXPECT_EQ(seen_long, "restock-a-very-");
 }
 
 }  // namespace

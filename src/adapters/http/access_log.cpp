@@ -14,11 +14,7 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(200);
 }  // namespace
 
 AccessLog::AccessLog(std::FILE* out) : out_(out) {
-    if (out_ != nullptr)
-        thread_ = std::thread([this] {
-            name_this_thread("restock-log");
-            run();
-        });
+    if (out_ != nullptr) thread_ = start_named_thread("restock-log", [this] { run(); });
 }
 
 AccessLog::~AccessLog() {

@@ -101,10 +101,7 @@ class HttpServer::Impl {
         accept();
         for (auto& lane : lanes_) {
             sweep(*lane);
-            threads_.emplace_back([&lane] {
-                name_this_thread("restock-io");
-                lane->context.run();
-            });
+            threads_.push_back(start_named_thread("restock-io", [&lane] { lane->context.run(); }));
         }
         return ok_status();
     }

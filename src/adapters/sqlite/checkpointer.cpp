@@ -12,10 +12,7 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::start(const std::string& pat
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> db, CheckpointPolicy policy)
     : db_(std::move(db)), policy_(policy) {
-    thread_ = std::thread([this] {
-        name_this_thread("restock-ckpt");
-        run();
-    });
+    thread_ = start_named_thread("restock-ckpt", [this] { run(); });
 }
 
 Checkpointer::~Checkpointer() {

@@ -19,10 +19,7 @@ FunctionRunner::FunctionRunner(StockEngine& engine, QueueSignals& signals, Funct
       handler_(std::move(handler)),
       log_(std::move(log)) {
     for (int i = 0; i < std::max(1, spec_.concurrency); ++i) {
-        workers_.emplace_back([this] {
-            name_this_thread("restock-function");
-            work();
-        });
+        workers_.push_back(start_named_thread("restock-function", [this] { work(); }));
     }
 }
 
