@@ -34,11 +34,13 @@ class CommitGathering {
     explicit CommitGathering(GatherOptions options = {}) : options_(options) {}
 
     // The engine is ready to write `pending` submissions: how many to wait for, at most
-    // window() long. Not more than `pending`: write now.
-    std::size_t wait_for(std::size_t pending) const;
+    // window() long. Not more than `pending`: write now (always, once, after a wait that ran
+    // out).
+    std::size_t wait_for(std::size_t pending);
     std::chrono::microseconds window() const { return options_.window; }
 
     // The engine waited for wait_for()'s count; `arrived`: the count was reached in time.
+    // (Not called when wait_for() said to write now.)
     void waited(bool arrived) { skip_next_ = !arrived; }
     // The engine took a batch of `size` submissions.
     void taken(std::size_t size) { last_batch_ = size; }

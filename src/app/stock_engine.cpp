@@ -177,10 +177,7 @@ void StockEngine::run() {
 
 void StockEngine::gather(std::unique_lock<std::mutex>& lock) {
     const std::size_t wanted = gathering_.wait_for(pending_.size());
-    if (wanted == 0) {
-        gathering_.waited(true);  // nothing to wait for: the next batch may wait again
-        return;
-    }
+    if (wanted == 0) return;
     const auto until = std::chrono::steady_clock::now() + gathering_.window();
     wake_at_ = wanted;
     while (!stopping_ && pending_.size() < wanted) {

@@ -32,7 +32,6 @@ TEST(CommitGatheringTest, AfterAWaitRanOutTheNextBatchIsWrittenAtOnceAndThenItWa
     gathering.waited(false);  // only 20 came in time
     gathering.taken(20);
     EXPECT_EQ(gathering.wait_for(1), 0u);  // arrivals do not follow the answers: no wait
-    gathering.waited(true);
     gathering.taken(20);
     EXPECT_EQ(gathering.wait_for(1), 20u);  // a convoy again
 }
