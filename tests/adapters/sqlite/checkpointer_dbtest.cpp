@@ -35,11 +35,11 @@ TEST(CheckpointerDbTest, TheWalStaysBoundedUnderASteadyStreamOfCommits) {
     // Commit after commit, each rewriting the same page plus a new one: the pattern of the
     // engine's batches, which leaves a PASSIVE checkpoint no time to catch up with the WAL.
     constexpr int kCommits = 6000;
-    const std::string blob(1000, 'x');
+    const std::string commit = "BEGIN IMMEDIATE; INSERT INTO t(v) VALUES (x'" +
+                               std::string(2000, 'a') + "'); UPDATE t SET v = '" +
+                               std::string(1000, 'x') + "' WHERE id = 1; COMMIT";
     for (int i = 0; i < kCommits; ++i) {
-        ASSERT_TRUE(db.exec("BEGIN IMMEDIATE; INSERT INTO t(v) VALUES (x'" +
-                            std::string(2000, 'a') + "'); UPDATE t SET v = '" + blob +
-                            "' WHERE id = 1; COMMIT"));
+        ASSERT_TRUE(db.exec(commit));
         checkpointer.value()->notify_commit();
         std::this_thread::sleep_for(std::chrono::microseconds(50));  // as the engine between syncs
     }
