@@ -58,7 +58,7 @@ restock_add_gtest(restock_app_tests LABEL unit
   # OpenSSL: signing_test computes HMACs independently of restock_support.
   LIBRARIES restock_app OpenSSL::Crypto)
 
-# The router lives in restock_http (with the Beast server); only router.o is pulled in.
+# The router lives in restock_http (with the server); only router.o is pulled in.
 restock_add_gtest(restock_http_mapping_tests LABEL unit
   SOURCES
     ${RESTOCK_TESTS_DIR}/adapters/http/request_mapping_test.cpp
@@ -66,6 +66,11 @@ restock_add_gtest(restock_http_mapping_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/adapters/http/router_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/loop_mapping_test.cpp
   LIBRARIES restock_http_mapping restock_http)
+
+# The HTTP server's event loop on real sockets and threads.
+restock_add_gtest(restock_http_io_tests LABEL integration
+  SOURCES ${RESTOCK_TESTS_DIR}/adapters/http/event_loop_test.cpp
+  LIBRARIES restock_http)
 
 # Real SQLite files: named *_dbtest.cpp and labelled apart (style.md: userver's *_pgtest).
 restock_add_gtest(restock_sqlite_tests LABEL integration

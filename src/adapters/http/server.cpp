@@ -1,19 +1,26 @@
 #include "adapters/http/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "adapters/http/event_loop.h"
 #include "adapters/http/problem.h"
 #include "core/requests.h"
 #include "support/crypto.h"
@@ -21,32 +28,22 @@
 
 namespace restock::http {
 
-namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-// Each connection lives on one io_context: a concrete executor type spares the polymorphic
-// any_io_executor copies perf showed on every handler.
-using Executor = asio::io_context::executor_type;
-using Socket = asio::basic_stream_socket<tcp, Executor>;
-using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
 
 class Session;
 
-// One I/O thread's share of the server: its io_context, the connections it runs, and the
-// sweep that enforces their deadlines. A session keeps one deadline (header, body or write)
-// and the sweep closes those past it every `tick`, instead of each read and write arming and
-// cancelling a timer of its own (three per request, which showed in profiles).
+// One I/O thread's share of the server: its event loop and the connections it runs. A session
+// keeps one deadline (header, body or write) and the loop's tick closes those past it, instead
+// of each read and write arming and cancelling a timer of its own.
 struct Lane {
-    explicit Lane(Clock::duration tick) : tick(tick) {}
-    asio::io_context context{1};
-    Timer sweep_timer{context.get_executor()};
-    Clock::duration tick;
-    std::vector<std::weak_ptr<Session>> sessions;  // this thread only
+    std::unique_ptr<EventLoop> loop;
+    std::unordered_map<Session*, std::shared_ptr<Session>> sessions;  // this thread only
+    void forget(Session* session);
 };
 
 // Request ids: a random per-process prefix and a counter: unique, cheap, unguessable enough
@@ -61,47 +58,83 @@ class RequestIds {
     std::atomic<uint64_t> counter_{0};
 };
 
+std::string errno_text(int error) { return std::strerror(error); }
+
+std::string address_text(const sockaddr_storage& address) {
+    char text[INET6_ADDRSTRLEN] = "";
+    if (address.ss_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text,
+                    sizeof text);
+    } else if (address.ss_family == AF_INET6) {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text,
+                    sizeof text);
+    }
+    return text;
+}
+
+// The listening socket, on the first lane: accepts every pending connection at each event and
+// deals them out to the lanes in turn.
+class Listener final : public EventLoop::Handler {
+  public:
+    Listener(int fd, HttpServer::Impl& server, EventLoop& loop)
+        : fd_(fd), server_(server), loop_(loop) {}
+    ~Listener() { ::close(fd_); }
+    bool watch() { return loop_.add(fd_, this, EPOLLIN); }
+    void unwatch() { loop_.remove(fd_); }
+    void on_event(uint32_t events) override;
+    // Out of descriptors, the listener rests until the next tick rather than spin on an error
+    // that the pending connection raises again at once.
+    void resume_if_resting();
+
+  private:
+    const int fd_;
+    HttpServer::Impl& server_;
+    EventLoop& loop_;
+    bool resting_ = false;
+};
+
 }  // namespace
 
 class HttpServer::Impl {
   public:
     Impl(const ServerOptions& options, Api& api, AccessLog& log)
-        : options_(options), api_(api), log_(log) {
-        // One io_context per thread, each running the connections it was handed: a
-        // connection's handlers never run concurrently, so no strand is needed.
-        const int threads = std::max(1, options_.io_threads);
-        // Deadlines are enforced to within a quarter of the shortest timeout (at most 1 s late).
-        const auto shortest = std::chrono::milliseconds(
-            std::max(1, std::min(options_.header_timeout_ms, options_.body_timeout_ms)));
-        const Clock::duration tick = std::clamp<Clock::duration>(
-            shortest / 4, std::chrono::milliseconds(5), std::chrono::seconds(1));
-        for (int i = 0; i < threads; ++i) {
-            lanes_.push_back(std::make_unique<Lane>(tick));
-            guards_.emplace_back(asio::make_work_guard(lanes_.back()->context));
+        : options_(options), api_(api), log_(log) {}
+
+    ~Impl() {
+        for (auto& lane : lanes_) {
+            if (lane->loop) lane->loop->stop();
         }
-        acceptor_.emplace(lanes_.front()->context);
+        join();
+        lanes_.clear();  // sessions still held by posted work end while the server is whole
+        listener_.reset();
     }
 
     Status listen() {
-        beast::error_code ec;
-        const auto address = asio::ip::make_address(options_.host, ec);
-        if (ec) return bind_error("invalid listen address '" + options_.host + "'", ec);
-        const tcp::endpoint endpoint(address, options_.port);
-        acceptor_->open(endpoint.protocol(), ec);
-        if (ec) return bind_error("cannot open socket", ec);
-        acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
-        acceptor_->bind(endpoint, ec);
-        if (ec) {
-            return bind_error(
-                "cannot listen on " + options_.host + ":" + std::to_string(options_.port), ec);
+        // Deadlines are enforced to within a quarter of the shortest timeout (at most 1 s late).
+        const auto shortest = std::chrono::milliseconds(
+            std::max(1, std::min(options_.header_timeout_ms, options_.body_timeout_ms)));
+        const auto tick = std::clamp<std::chrono::milliseconds>(
+            shortest / 4, std::chrono::milliseconds(5), std::chrono::seconds(1));
+        // One loop per thread, each running the connections it was handed: a connection's
+        // handlers never run concurrently.
+        for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
+            auto loop = EventLoop::create(tick);
+            if (!loop) return loop.error();
+            lanes_.push_back(std::make_unique<Lane>());
+            lanes_.back()->loop = std::move(loop.value());
         }
-        acceptor_->listen(asio::socket_base::max_listen_connections, ec);
-        if (ec) return bind_error("cannot listen", ec);
-        port_ = acceptor_->local_endpoint().port();
-        accept();
+        auto fd = open_listening_socket();
+        if (!fd) return fd.error();
+        listener_ = std::make_unique<Listener>(fd.value(), *this, *lanes_.front()->loop);
+        if (!listener_->watch()) {
+            return make_error(ErrorCode::kUnavailable, "listen-failed",
+                              "cannot watch the listening socket: " + errno_text(errno));
+        }
         for (auto& lane : lanes_) {
-            sweep(*lane);
-            threads_.push_back(start_named_thread("restock-io", [&lane] { lane->context.run(); }));
+            threads_.push_back(start_named_thread("restock-io", [this, &lane] {
+                lane->loop->run([this, &lane] { sweep(*lane); });
+                lane->sessions.clear();  // closes what is still open
+            }));
         }
         return ok_status();
     }
@@ -112,12 +145,8 @@ class HttpServer::Impl {
             if (stopped_) return;
             stopped_ = true;
         }
-        asio::post(lanes_.front()->context, [this] {
-            beast::error_code ignored;
-            acceptor_->close(ignored);
-        });
-        guards_.clear();
-        for (auto& lane : lanes_) lane->context.stop();
+        lanes_.front()->loop->post([this] { listener_->unwatch(); });
+        for (auto& lane : lanes_) lane->loop->stop();
         stop_cv_.notify_all();
     }
 
@@ -132,8 +161,10 @@ class HttpServer::Impl {
         }
     }
 
-    uint16_t port() const { return port_; }
+    // Hands a new connection to the next lane (called on the first lane's thread).
+    void adopt(int fd, std::string remote);
 
+    uint16_t port() const { return port_; }
     const ServerOptions& options() const { return options_; }
     Api& api() { return api_; }
     AccessLog& log() { return log_; }
@@ -141,20 +172,15 @@ class HttpServer::Impl {
     std::atomic<std::size_t>& connections() { return connections_; }
 
   private:
-    static Status bind_error(std::string what, const beast::error_code& ec) {
-        return make_error(ErrorCode::kUnavailable, "listen-failed", what + ": " + ec.message());
-    }
-
-    void accept();
-    static void sweep(Lane& lane);
+    Result<int> open_listening_socket();
+    void sweep(Lane& lane);
 
     ServerOptions options_;
     Api& api_;
     AccessLog& log_;
     std::vector<std::unique_ptr<Lane>> lanes_;
-    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
-    std::size_t next_lane_ = 0;  // round robin for new connections (acceptor thread only)
-    std::optional<tcp::acceptor> acceptor_;
+    std::unique_ptr<Listener> listener_;
+    std::size_t next_lane_ = 0;  // round robin for new connections (first lane's thread only)
     std::vector<std::thread> threads_;
     uint16_t port_ = 0;
     RequestIds request_ids_;
@@ -166,53 +192,112 @@ class HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection.
+//
+// Reading: the socket is edge-triggered, so `readable_` says whether it may hold bytes: set by
+// an event, cleared by a read that comes back short. A session never tries a receive that is
+// bound to find nothing, and never re-arms the socket.
+//
+// Who may touch it: the I/O thread reads and parses while the phase is kReading. A request
+// handed to the API makes it kAnswering until its response is out. An answer that needs the
+// engine is written by the engine's answering thread; an event meanwhile (a pipelining client)
+// is parked (kParked), and the I/O thread reads on once the response is out, so responses
+// keep their order.
+class Session final : public EventLoop::Handler, public std::enable_shared_from_this<Session> {
   public:
-    Session(Socket&& socket, HttpServer::Impl& server, Lane& lane)
-        : socket_(std::move(socket)), server_(server), lane_(lane) {
-        beast::error_code ec;
-        const auto remote = socket_.remote_endpoint(ec);
-        if (!ec) remote_ = remote.address().to_string();
-        socket_.set_option(tcp::no_delay(true), ec);
+    Session(int fd, HttpServer::Impl& server, Lane& lane, std::string remote)
+        : fd_(fd), server_(server), lane_(lane), remote_(std::move(remote)) {
         server_.connections().fetch_add(1);
     }
-    ~Session() { server_.connections().fetch_sub(1); }
-
-    void start() {
-        asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-            self->lane_.sessions.push_back(self);
-            self->read_header();
-        });
+    ~Session() {
+        ::close(fd_);
+        server_.connections().fetch_sub(1);
     }
 
-    // Called by the lane's sweep: a connection past its deadline is closed, which fails its
-    // pending read or write with operation_aborted.
+    // On the lane's thread.
+    bool start() {
+        if (!lane_.loop->add(fd_, this, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)) return false;
+        next_request();
+        return true;
+    }
+
+    void on_event(uint32_t events) override {
+        if (closed_) return;
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_done_ = true;
+        if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable_ = true;
+        if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) writable_ = true;
+        if (writing_) {
+            if (writable_) write_more();
+            return;  // reading goes on once the response is out
+        }
+        if (!readable_) return;
+        int phase = kAnswering;
+        if (phase_.compare_exchange_strong(phase, kParked, std::memory_order_acq_rel)) return;
+        if (phase == kReading) read_available();
+    }
+
+    // Called by the lane's tick: a connection past its deadline is closed.
     void expire_if_due(Clock::time_point now) {
-        if (now < deadline_) return;
-        deadline_ = Clock::time_point::max();
-        beast::error_code ignored;
-        socket_.close(ignored);
+        if (now.time_since_epoch().count() < deadline_.load(std::memory_order_acquire)) return;
+        no_deadline();
+        close();
     }
 
   private:
-    void expire_after(int ms) { deadline_ = Clock::now() + std::chrono::milliseconds(ms); }
-    void no_deadline() { deadline_ = Clock::time_point::max(); }
+    enum Phase : int { kReading, kAnswering, kParked };
+    static constexpr std::size_t kMaxRead = 64 * 1024;
 
-    void read_header() {
+    void expire_after(int ms) {
+        deadline_.store((Clock::now() + std::chrono::milliseconds(ms)).time_since_epoch().count(),
+                        std::memory_order_release);
+    }
+    void no_deadline() {
+        deadline_.store(Clock::time_point::max().time_since_epoch().count(),
+                        std::memory_order_release);
+    }
+
+    void reset_parser() {
         parser_.emplace();
         parser_->body_limit(server_.options().body_limit);
         parser_->header_limit(static_cast<uint32_t>(server_.options().header_limit));
-        expire_after(server_.options().header_timeout_ms);
-        bhttp::async_read_header(
-            socket_, buffer_, *parser_,
-            beast::bind_front_handler(&Session::on_header, shared_from_this()));
     }
 
-    void on_header(beast::error_code ec, std::size_t) {
-        started_ = Clock::now();
-        if (ec) return on_read_error(ec);
-        // A small body usually arrives with its header: parse what is buffered now rather than
-        // queue another read behind every other connection's work.
+    void next_request() {
+        reset_parser();
+        expire_after(server_.options().header_timeout_ms);
+        read_available();
+    }
+
+    // Parses what is buffered and reads what the socket holds until the request is complete
+    // (then handles it) or the socket is empty (the next event goes on).
+    void read_available() {
+        while (!closed_) {
+            beast::error_code ec;
+            if (!parse_buffered(ec)) return on_read_error(ec);
+            if (parser_->is_done()) return on_request();
+            if (!readable_) return;
+            const std::size_t room = beast::read_size(buffer_, kMaxRead);
+            const ssize_t n = ::recv(fd_, buffer_.prepare(room).data(), room, 0);
+            if (n > 0) {
+                buffer_.commit(static_cast<std::size_t>(n));
+                // Short: the socket is empty now, unless the peer has closed (then the next
+                // read finds the end of the stream, which brings no further event).
+                if (static_cast<std::size_t>(n) < room) readable_ = peer_done_;
+                continue;
+            }
+            if (n == 0) return on_end_of_stream();
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                readable_ = false;
+                return;
+            }
+            return on_read_error(beast::error_code(errno, boost::system::system_category()));
+        }
+    }
+
+    // Feeds buffered bytes to the parser. False on a parse error (in ec).
+    bool parse_buffered(beast::error_code& ec) {
+        const bool had_header = parser_->is_header_done();
         while (!parser_->is_done() && buffer_.size() > 0) {
             const std::size_t used = parser_->put(buffer_.data(), ec);
             buffer_.consume(used);
@@ -220,13 +305,22 @@ class Session : public std::enable_shared_from_this<Session> {
                 ec = {};
                 break;
             }
-            if (ec) return on_read_error(ec);
+            if (ec) return false;
             if (used == 0) break;
         }
-        if (parser_->is_done()) return on_body(ec, 0);
-        expire_after(server_.options().body_timeout_ms);
-        bhttp::async_read(socket_, buffer_, *parser_,
-                          beast::bind_front_handler(&Session::on_body, shared_from_this()));
+        if (!had_header && parser_->is_header_done()) {
+            started_ = Clock::now();
+            if (!parser_->is_done()) expire_after(server_.options().body_timeout_ms);
+        }
+        return true;
+    }
+
+    void on_end_of_stream() {
+        readable_ = false;
+        if (!parser_->got_some()) return close();
+        beast::error_code ec;
+        parser_->put_eof(ec);
+        on_read_error(ec ? ec : beast::error_code(bhttp::error::partial_message));
     }
 
     void on_read_error(beast::error_code ec) {
@@ -240,16 +334,12 @@ class Session : public std::enable_shared_from_this<Session> {
                 431, "headers-too-large",
                 "the headers exceed " + std::to_string(server_.options().header_limit) + " bytes");
         }
-        if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
-            ec == asio::error::connection_reset || ec == asio::error::eof) {
-            return close();
-        }
+        if (ec.category() == boost::system::system_category()) return close();
         // Any other parse error: the bytes were not valid HTTP/1.1.
         return send_problem(400, "bad-request", "malformed HTTP request: " + ec.message());
     }
 
-    void on_body(beast::error_code ec, std::size_t) {
-        if (ec) return on_read_error(ec);
+    void on_request() {
         auto message = parser_->release();
         keep_alive_ = message.keep_alive();
 
@@ -275,12 +365,19 @@ class Session : public std::enable_shared_from_this<Session> {
         request_id_ = request.request_id;
 
         no_deadline();  // the engine's time is not the client's
+        // Bytes already here for the next request (a pipelining client) announce no event:
+        // the answer hands back to this thread, which reads on.
+        read_on_after_answer_ = buffer_.size() > 0 || readable_;
+        answered_here_ = false;
+        phase_.store(kAnswering, std::memory_order_release);
         server_.api().handle(std::move(request), [self = shared_from_this()](Exchange exchange) {
-            if (self->socket_.get_executor().running_in_this_thread()) {
+            if (self->lane_.loop->in_loop_thread()) {
+                self->answered_here_ = true;
                 return self->send(std::move(exchange));
             }
             self->answer(std::move(exchange));
         });
+        if (!answered_here_) reset_parser();  // ready for the next request before the answer
     }
 
     void send_problem(int status, std::string_view slug, std::string detail) {
@@ -290,41 +387,75 @@ class Session : public std::enable_shared_from_this<Session> {
         send(std::move(exchange));
     }
 
-    // Writes the response bytes directly: our responses are a status line, a handful of
-    // headers whose values we produced (never raw client input), and a sized body, so
-    // Beast's general response serializer is more than this needs (and showed in profiles).
+    // On the I/O thread: writes the response, the rest when the socket can take it.
     void send(Exchange exchange) {
+        phase_.store(kAnswering, std::memory_order_release);
         compose(std::move(exchange));
-        write_from(0);
-    }
-
-    // Writes out_ from byte `sent` on, under the write deadline.
-    void write_from(std::size_t sent) {
+        sent_ = 0;
+        writing_ = true;
         expire_after(server_.options().body_timeout_ms);
-        asio::async_write(socket_, asio::buffer(out_) + sent,
-                          beast::bind_front_handler(&Session::on_write, shared_from_this()));
+        write_more();
     }
 
-    // An answer from the engine, on its answering thread once the outcome is durable. While a
-    // request is in the engine its connection has no operation in flight and no deadline, so
-    // this thread may write the answer itself: the client gets it without waiting behind every
-    // other connection's work on the I/O thread, which then only logs and reads on. What the
-    // socket does not take now is written asynchronously by the I/O thread.
+    void write_more() {
+        while (sent_ < out_.size()) {
+            const ssize_t n =
+                ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n >= 0) {
+                sent_ += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                writable_ = false;
+                return;  // EPOLLOUT goes on
+            }
+            writing_ = false;
+            log_exchange();
+            return close();
+        }
+        writing_ = false;
+        on_written();
+    }
+
+    // An answer from the engine, on its answering thread once the outcome is durable. Until
+    // this hands the connection back (phase kReading) the I/O thread leaves the answer's state
+    // alone, so this thread writes the answer itself: the client gets it without waiting behind
+    // every other connection's work on the I/O thread. A response the socket takes whole is
+    // done here; the rest (a partial write, an error, a closing connection) goes to the I/O
+    // thread.
     void answer(Exchange exchange) {
         compose(std::move(exchange));
-        const ssize_t n =
-            ::send(socket_.native_handle(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        const int error = n < 0 ? errno : 0;
-        asio::post(socket_.get_executor(),
-                   [self = shared_from_this(), n, error] { self->after_answer(n, error); });
+        const ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 || static_cast<std::size_t>(n) != out_.size() || !keep_alive_) {
+            const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
+            const int error = n < 0 ? errno : 0;
+            lane_.loop->post(
+                [self = shared_from_this(), sent, error] { self->finish_answer(sent, error); });
+            return;
+        }
+        log_exchange();
+        const bool read_on = read_on_after_answer_;
+        expire_after(server_.options().header_timeout_ms);
+        // The last touch of this request's state: from here the I/O thread owns the session.
+        if (phase_.exchange(kReading, std::memory_order_acq_rel) == kParked || read_on) {
+            lane_.loop->post([self = shared_from_this()] {
+                if (!self->closed_ && self->phase_.load() == kReading) self->read_available();
+            });
+        }
     }
 
-    void after_answer(ssize_t n, int error) {
-        if (n >= 0 && static_cast<std::size_t>(n) == out_.size()) return on_write({}, out_.size());
-        if (n < 0 && error != EAGAIN && error != EWOULDBLOCK) {
-            return on_write(beast::error_code(error, boost::system::system_category()), 0);
+    // On the I/O thread: what the answering thread left of a response.
+    void finish_answer(std::size_t sent, int error) {
+        if (closed_) return;
+        if (error != 0 && error != EAGAIN && error != EWOULDBLOCK) {
+            log_exchange();
+            return close();
         }
-        write_from(n < 0 ? 0 : static_cast<std::size_t>(n));
+        sent_ = sent;
+        writing_ = true;
+        expire_after(server_.options().body_timeout_ms);
+        write_more();
     }
 
     void compose(Exchange exchange) {
@@ -353,72 +484,165 @@ class Session : public std::enable_shared_from_this<Session> {
         server_.api().count(status_);
     }
 
-    void on_write(beast::error_code ec, std::size_t) {
-        no_deadline();
+    void log_exchange() {
         const double ms =
             std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
         server_.log().write(AccessRecord{request_id_, method_, path_, status_, ms, bytes_in_,
                                          bytes_out_, principal_, remote_});
         request_id_.clear();
-        if (ec || !keep_alive_) return close();
-        read_header();
     }
 
+    // On the I/O thread, once its own write of a response is complete.
+    void on_written() {
+        log_exchange();
+        if (!keep_alive_) return close();
+        phase_.store(kReading, std::memory_order_release);
+        next_request();
+    }
+
+    // Sends what is pending and ends the connection. The descriptor itself is closed with the
+    // session, once the answering thread holds no reference either.
     void close() {
-        beast::error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        if (closed_) return;
+        closed_ = true;
+        no_deadline();
+        ::shutdown(fd_, SHUT_WR);
+        lane_.loop->remove(fd_);
+        lane_.forget(this);
     }
 
-    Socket socket_;
+    const int fd_;
     HttpServer::Impl& server_;
     Lane& lane_;
-    Clock::time_point deadline_ = Clock::time_point::max();
+    const std::string remote_;
+    std::atomic<Clock::rep> deadline_{Clock::time_point::max().time_since_epoch().count()};
+    std::atomic<int> phase_{kReading};
+    // I/O thread only:
+    bool readable_ = true;    // the socket may hold bytes (true at first: nothing read yet)
+    bool writable_ = true;    // the socket may take bytes
+    bool peer_done_ = false;  // the peer closed or reset: reads go on to the end
+    bool writing_ = false;    // a response is being written by the I/O thread
+    bool closed_ = false;
+    bool answered_here_ = false;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-    std::string out_;  // the response being written
+    std::size_t sent_ = 0;
+    // Set before a request goes to the API, read by whichever thread answers it:
+    bool read_on_after_answer_ = false;
     bool keep_alive_ = true;
     Clock::time_point started_ = Clock::now();
-    std::string remote_, method_, path_, request_id_, principal_;
+    std::string out_;  // the response being written
+    std::string method_, path_, request_id_, principal_;
     std::size_t bytes_in_ = 0, bytes_out_ = 0;
     int status_ = 0;
 };
 
+void Lane::forget(Session* session) {
+    auto it = sessions.find(session);
+    if (it == sessions.end()) return;
+    loop->release_later(std::move(it->second));  // it may be running one of its own events
+    sessions.erase(it);
+}
+
+void Listener::on_event(uint32_t) {
+    while (true) {
+        sockaddr_storage address{};
+        socklen_t length = sizeof address;
+        const int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&address), &length,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+            server_.log().event("warn", "accept failed: " + errno_text(errno));
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                resting_ = true;
+                unwatch();
+            }
+            return;
+        }
+        if (server_.connections().load() >= server_.options().max_connections) {
+            ::close(fd);  // over the cap: refuse rather than degrade everyone
+            continue;
+        }
+        server_.adopt(fd, address_text(address));
+    }
+}
+
+void Listener::resume_if_resting() {
+    if (!resting_) return;
+    resting_ = false;
+    if (!watch()) server_.log().event("warn", "cannot watch the listening socket again");
+}
+
 }  // namespace
 
-void HttpServer::Impl::accept() {
+Result<int> HttpServer::Impl::open_listening_socket() {
+    sockaddr_storage address{};
+    socklen_t length = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    if (::inet_pton(AF_INET, options_.host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(options_.port);
+        length = sizeof *v4;
+    } else if (::inet_pton(AF_INET6, options_.host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(options_.port);
+        length = sizeof *v6;
+    } else {
+        return make_error(ErrorCode::kUnavailable, "listen-failed",
+                          "invalid listen address '" + options_.host + "'");
+    }
+    const auto failed = [](std::string what, int fd) -> Error {
+        const int error = errno;
+        if (fd >= 0) ::close(fd);
+        return make_error(ErrorCode::kUnavailable, "listen-failed",
+                          what + ": " + errno_text(error));
+    };
+    const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return failed("cannot open socket", fd);
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0) {
+        return failed("cannot listen on " + options_.host + ":" + std::to_string(options_.port),
+                      fd);
+    }
+    if (::listen(fd, SOMAXCONN) != 0) return failed("cannot listen", fd);
+    sockaddr_storage bound{};
+    socklen_t bound_length = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_length);
+    port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(bound).sin6_port
+                                              : reinterpret_cast<sockaddr_in&>(bound).sin_port);
+    return fd;
+}
+
+void HttpServer::Impl::adopt(int fd, std::string remote) {
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     Lane& lane = *lanes_[next_lane_++ % lanes_.size()];
-    acceptor_->async_accept(
-        lane.context.get_executor(), [this, &lane](beast::error_code ec, Socket socket) {
-            if (ec) {
-                if (ec == asio::error::operation_aborted) return;
-                log_.event("warn", "accept failed: " + ec.message());
-            } else if (connections_.load() >= options_.max_connections) {
-                beast::error_code ignored;
-                socket.close(ignored);  // over the cap: refuse rather than degrade everyone
-            } else {
-                std::make_shared<Session>(std::move(socket), *this, lane)->start();
-            }
-            accept();
-        });
+    auto start = [this, &lane, fd, remote = std::move(remote)]() mutable {
+        auto session = std::make_shared<Session>(fd, *this, lane, std::move(remote));
+        Session* raw = session.get();
+        lane.sessions.emplace(raw, std::move(session));
+        if (!raw->start()) {
+            log_.event("warn", "cannot watch a new connection: " + errno_text(errno));
+            lane.forget(raw);
+        }
+    };
+    if (lane.loop->in_loop_thread()) {
+        start();
+    } else {
+        lane.loop->post(std::move(start));
+    }
 }
 
 void HttpServer::Impl::sweep(Lane& lane) {
-    lane.sweep_timer.expires_after(lane.tick);
-    lane.sweep_timer.async_wait([&lane](beast::error_code ec) {
-        if (ec) return;
-        const auto now = Clock::now();
-        auto& sessions = lane.sessions;
-        for (std::size_t i = 0; i < sessions.size();) {
-            if (auto session = sessions[i].lock()) {
-                session->expire_if_due(now);
-                ++i;
-            } else {
-                sessions[i] = std::move(sessions.back());  // gone: forget it
-                sessions.pop_back();
-            }
-        }
-        sweep(lane);
-    });
+    if (&lane == lanes_.front().get()) listener_->resume_if_resting();
+    const auto now = Clock::now();
+    std::vector<Session*> sessions;
+    sessions.reserve(lane.sessions.size());
+    for (auto& entry : lane.sessions) sessions.push_back(entry.first);
+    for (Session* session : sessions) session->expire_if_due(now);
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options, Api& api,

@@ -1,6 +1,7 @@
-// HttpServer: Boost.Beast over Asio. Owns sockets, limits and timeouts; hands each complete
-// request to the Api and writes what it answers. Every connection has a body limit, a header
-// limit, read timeouts and a cap on the number of connections.
+// HttpServer: one epoll loop per I/O thread (event_loop.h) and Beast's HTTP/1.1 parser. Owns
+// sockets, limits and timeouts; hands each complete request to the Api and writes what it
+// answers. Every connection has a body limit, a header limit, read timeouts and a cap on the
+// number of connections.
 #pragma once
 
 #include <cstdint>
