@@ -1,9 +1,11 @@
 #include "main/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -33,54 +35,79 @@ Result<int64_t> to_integer(const std::string& key, const std::string& text, int6
     return value;
 }
 
-// Applies one setting by its canonical name (snake_case).
-Status apply(Config& config, const std::string& key, const std::string& value) {
-    auto integer = [&](int64_t& target, int64_t low, int64_t high) -> Status {
-        auto parsed = to_integer(key, value, low, high);
-        if (!parsed) return parsed.error();
-        target = parsed.value();
-        return ok_status();
+// Every setting, by its canonical name (snake_case). The config file, the RESTOCK_*
+// environment and the flags all read this one list, so no setting is known to one of them and
+// missing from another.
+struct Setting {
+    std::string key;
+    std::function<Status(Config&, const std::string& value)> apply;
+};
+
+Setting text(std::string key, std::string Config::*field) {
+    return {std::move(key), [field](Config& config, const std::string& value) {
+                config.*field = value;
+                return ok_status();
+            }};
+}
+
+template <typename Integer>
+Setting integer(std::string key, Integer Config::*field, int64_t low, int64_t high) {
+    return {key, [key, field, low, high](Config& config, const std::string& value) -> Status {
+                auto parsed = to_integer(key, value, low, high);
+                if (!parsed) return parsed.error();
+                config.*field = static_cast<Integer>(parsed.value());
+                return ok_status();
+            }};
+}
+
+// HOST:PORT, with a port from 0 (any free one) to 65535.
+Setting address(std::string key, std::string Config::*field) {
+    return {key, [key, field](Config& config, const std::string& value) -> Status {
+                const auto colon = value.rfind(':');
+                if (colon == std::string::npos || colon == 0)
+                    return config_error(key + " must be HOST:PORT, not '" + value + "'");
+                if (!to_integer(key, value.substr(colon + 1), 0, 65535))
+                    return config_error(key + " port must be 0 to 65535 in '" + value + "'");
+                config.*field = value;
+                return ok_status();
+            }};
+}
+
+Setting boolean(std::string key, bool Config::*field) {
+    return {key, [key, field](Config& config, const std::string& value) -> Status {
+                if (value != "true" && value != "false")
+                    return config_error(key + " must be true or false, not '" + value + "'");
+                config.*field = value == "true";
+                return ok_status();
+            }};
+}
+
+const std::vector<Setting>& settings() {
+    static const std::vector<Setting> all = {
+        text("data_dir", &Config::data_dir),
+        address("listen", &Config::listen),
+        text("public_url", &Config::public_url),
+        text("ads_url", &Config::ads_url),
+        text("smtp_url", &Config::smtp_url),
+        text("mail_from", &Config::mail_from),
+        integer("function_concurrency", &Config::function_concurrency, 1, 64),
+        integer("io_threads", &Config::io_threads, 1, 64),
+        integer("body_limit_bytes", &Config::body_limit_bytes, 1024, 16 * 1024 * 1024),
+        integer("header_timeout_ms", &Config::header_timeout_ms, 100, 3'600'000),
+        integer("body_timeout_ms", &Config::body_timeout_ms, 100, 3'600'000),
+        integer("max_batch", &Config::max_batch, 1, 100'000),
+        integer("group_commit_wait_us", &Config::group_commit_wait_us, 0, 100'000),
+        boolean("access_log", &Config::access_log),
+        integer("idempotency_retention_hours", &Config::idempotency_retention_hours, 1, 24 * 365),
     };
-    if (key == "data_dir") {
-        config.data_dir = value;
-    } else if (key == "listen") {
-        config.listen = value;
-    } else if (key == "public_url") {
-        config.public_url = value;
-    } else if (key == "ads_url") {
-        config.ads_url = value;
-    } else if (key == "smtp_url") {
-        config.smtp_url = value;
-    } else if (key == "mail_from") {
-        config.mail_from = value;
-    } else if (key == "function_concurrency") {
-        int64_t workers = 0;
-        if (auto s = integer(workers, 1, 64); !s) return s;
-        config.function_concurrency = static_cast<int>(workers);
-    } else if (key == "io_threads") {
-        int64_t threads = 0;
-        if (auto s = integer(threads, 1, 64); !s) return s;
-        config.io_threads = static_cast<int>(threads);
-    } else if (key == "body_limit_bytes") {
-        return integer(config.body_limit_bytes, 1024, 16 * 1024 * 1024);
-    } else if (key == "header_timeout_ms") {
-        return integer(config.header_timeout_ms, 100, 3'600'000);
-    } else if (key == "body_timeout_ms") {
-        return integer(config.body_timeout_ms, 100, 3'600'000);
-    } else if (key == "max_batch") {
-        return integer(config.max_batch, 1, 100'000);
-    } else if (key == "group_commit_wait_us") {
-        return integer(config.group_commit_wait_us, 0, 100'000);
-    } else if (key == "idempotency_retention_hours") {
-        return integer(config.idempotency_retention_hours, 1, 24 * 365);
-    } else if (key == "access_log") {
-        if (value != "true" && value != "false")
-            return config_error("access_log must be true or false, not '" + value + "'");
-        config.access_log = value == "true";
-    } else {
-        return config_error("unknown setting '" + key + "'");
+    return all;
+}
+
+Status apply(Config& config, const std::string& key, const std::string& value) {
+    for (const Setting& setting : settings()) {
+        if (setting.key == key) return setting.apply(config, value);
     }
-    return ok_status();
+    return config_error("unknown setting '" + key + "'");
 }
 
 std::string flag_to_key(std::string flag) {
@@ -185,13 +212,13 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
             }
         }
     }
-    for (const char* key : {"data_dir", "listen", "public_url", "ads_url", "io_threads",
-                            "body_limit_bytes", "header_timeout_ms", "body_timeout_ms", "max_batch",
-                            "group_commit_wait_us", "access_log", "idempotency_retention_hours"}) {
+    for (const Setting& setting : settings()) {
         std::string env_name = "RESTOCK_";
-        for (const char* c = key; *c; ++c) env_name.push_back(static_cast<char>(std::toupper(*c)));
+        for (const char c : setting.key) {
+            env_name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        }
         if (const char* value = std::getenv(env_name.c_str())) {
-            if (auto s = apply(config, key, value); !s) {
+            if (auto s = setting.apply(config, value); !s) {
                 return config_error(env_name + ": " + s.error().message);
             }
         }
@@ -201,11 +228,6 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
             return config_error("--" + key + ": " + s.error().message);
         }
     }
-    const auto colon = config.listen.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-        return config_error("listen must be HOST:PORT, not '" + config.listen + "'");
-    if (!to_integer("listen port", config.listen.substr(colon + 1), 0, 65535))
-        return config_error("listen port must be 0 to 65535 in '" + config.listen + "'");
     if (config.public_url.empty()) config.public_url = "http://" + config.listen;
     return config;
 }
