@@ -204,9 +204,9 @@ Result<Config> load_config(const std::vector<std::string>& args, std::vector<std
         if (!in) return config_error("cannot read config file " + config_file);
         std::stringstream text;
         text << in.rdbuf();
-        auto settings = parse_toml(text.str());
-        if (!settings) return settings.error();
-        for (const auto& [key, value] : settings.value()) {
+        auto file_settings = parse_toml(text.str());
+        if (!file_settings) return file_settings.error();
+        for (const auto& [key, value] : file_settings.value()) {
             if (auto s = apply(config, key, value); !s) {
                 return config_error(config_file + ": " + s.error().message);
             }

@@ -1,9 +1,10 @@
 """Connection I/O of the HTTP server: a request that arrives while the previous one is still in
-the engine, a response larger than the socket buffers read by a slow client, and a client that
-closes its side right after its request."""
+the engine, a flood of pipelined requests, a response larger than the socket buffers read by a
+slow client, and a client that closes its side right after its request."""
 
 import json
 import socket
+import threading
 import time
 import unittest
 
@@ -74,6 +75,24 @@ class ConnectionIoTests(ServerTestCase):
                 self.assertEqual(json.loads(body)["order_id"], f"early-{i}-{suffix}")
                 self.assertEqual(headers["x-request-id"], f"early-{i}-{suffix}")
         self.assertEqual(self.on_hand("EARLY-1"), 1000 - 2 * rounds)
+
+    def test_thousands_of_pipelined_requests_are_all_answered_in_order(self):
+        # Answered on the I/O thread without the engine; each answer leads on to the next
+        # request, which must not nest one call deeper per request.
+        count = 20000
+        requests = b"".join(
+            f"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: flood-{i}\r\n\r\n".encode()
+            for i in range(count))
+        sock = self.connect()
+        sender = threading.Thread(target=sock.sendall, args=(requests,))
+        sender.start()
+        self.addCleanup(sender.join)
+        stream = sock.makefile("rb")
+        for i in range(count):
+            status, headers, _ = read_response(stream)
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["x-request-id"], f"flood-{i}")
+        self.assertEqual(self.request("GET", "/healthz").status, 200)
 
     def test_a_large_response_reaches_a_slow_reader_whole(self):
         count = 240

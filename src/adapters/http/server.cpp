@@ -1,6 +1,7 @@
 #include "adapters/http/server.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -78,16 +79,23 @@ class Listener final : public EventLoop::Handler {
   public:
     Listener(int fd, HttpServer::Impl& server, EventLoop& loop)
         : fd_(fd), server_(server), loop_(loop) {}
-    ~Listener() { ::close(fd_); }
+    ~Listener() { close(); }
     bool watch() { return loop_.add(fd_, this, EPOLLIN); }
     void unwatch() { loop_.remove(fd_); }
+    // Stops listening: new connections are refused from here (on the first lane's thread).
+    void close() {
+        if (fd_ < 0) return;
+        unwatch();
+        ::close(fd_);
+        fd_ = -1;
+    }
     void on_event(uint32_t events) override;
     // Out of descriptors, the listener rests until the next tick rather than spin on an error
     // that the pending connection raises again at once.
     void resume_if_resting();
 
   private:
-    const int fd_;
+    int fd_;
     HttpServer::Impl& server_;
     EventLoop& loop_;
     bool resting_ = false;
@@ -145,7 +153,7 @@ class HttpServer::Impl {
             if (stopped_) return;
             stopped_ = true;
         }
-        lanes_.front()->loop->post([this] { listener_->unwatch(); });
+        lanes_.front()->loop->post([this] { listener_->close(); });
         for (auto& lane : lanes_) lane->loop->stop();
         stop_cv_.notify_all();
     }
@@ -195,8 +203,8 @@ namespace {
 // One connection.
 //
 // Reading: the socket is edge-triggered, so `readable_` says whether it may hold bytes: set by
-// an event, cleared by a read that comes back short. A session never tries a receive that is
-// bound to find nothing, and never re-arms the socket.
+// an event, cleared by a read that comes back short. A session does not try a receive right
+// after a response (when it would find nothing), and never re-arms the socket.
 //
 // Who may touch it: the I/O thread reads and parses while the phase is kReading. A request
 // handed to the API makes it kAnswering until its response is out. An answer that needs the
@@ -205,6 +213,7 @@ namespace {
 // keep their order.
 class Session final : public EventLoop::Handler, public std::enable_shared_from_this<Session> {
   public:
+    // Any thread (the accepting one): the connection counts against max_connections from here.
     Session(int fd, HttpServer::Impl& server, Lane& lane, std::string remote)
         : fd_(fd), server_(server), lane_(lane), remote_(std::move(remote)) {
         server_.connections().fetch_add(1);
@@ -240,12 +249,15 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     void expire_if_due(Clock::time_point now) {
         if (now.time_since_epoch().count() < deadline_.load(std::memory_order_acquire)) return;
         no_deadline();
+        if (writing_) log_exchange();  // a client that did not take its answer in time
         close();
     }
 
   private:
     enum Phase : int { kReading, kAnswering, kParked };
     static constexpr std::size_t kMaxRead = 64 * 1024;
+    // Requests of one connection handled in a row before the others get a turn.
+    static constexpr int kRequestsPerTurn = 16;
 
     void expire_after(int ms) {
         deadline_.store((Clock::now() + std::chrono::milliseconds(ms)).time_since_epoch().count(),
@@ -268,9 +280,35 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         read_available();
     }
 
+    // Reads and handles requests until the socket is empty. A request answered on this thread
+    // (a read, a refusal) ends in on_written() -> next_request(), which asks this loop for
+    // another round instead of recursing: a client pipelining thousands of requests neither
+    // grows the stack nor holds the thread for more than kRequestsPerTurn of them in a row.
+    void read_available() {
+        if (reading_) {
+            read_again_ = true;
+            return;
+        }
+        reading_ = true;
+        int requests = 0;
+        do {
+            read_again_ = false;
+            read_request();
+        } while (read_again_ && !closed_ && ++requests < kRequestsPerTurn);
+        reading_ = false;
+        if (read_again_ && !closed_) {
+            lane_.loop->post([self = shared_from_this()] { self->read_if_mine(); });
+        }
+    }
+
+    // A turn that was posted: the connection may have moved on since.
+    void read_if_mine() {
+        if (!closed_ && phase_.load(std::memory_order_acquire) == kReading) read_available();
+    }
+
     // Parses what is buffered and reads what the socket holds until the request is complete
     // (then handles it) or the socket is empty (the next event goes on).
-    void read_available() {
+    void read_request() {
         while (!closed_) {
             beast::error_code ec;
             if (!parse_buffered(ec)) return on_read_error(ec);
@@ -439,9 +477,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         expire_after(server_.options().header_timeout_ms);
         // The last touch of this request's state: from here the I/O thread owns the session.
         if (phase_.exchange(kReading, std::memory_order_acq_rel) == kParked || read_on) {
-            lane_.loop->post([self = shared_from_this()] {
-                if (!self->closed_ && self->phase_.load() == kReading) self->read_available();
-            });
+            lane_.loop->post([self = shared_from_this()] { self->read_if_mine(); });
         }
     }
 
@@ -524,6 +560,8 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     bool writing_ = false;    // a response is being written by the I/O thread
     bool closed_ = false;
     bool answered_here_ = false;
+    bool reading_ = false;     // read_available() is on the stack
+    bool read_again_ = false;  // ... and is asked for another round
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::size_t sent_ = 0;
@@ -551,10 +589,11 @@ void Listener::on_event(uint32_t) {
         const int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&address), &length,
                                  SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
-            server_.log().event("warn", "accept failed: " + errno_text(errno));
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            const int error = errno;
+            if (error == EAGAIN || error == EWOULDBLOCK) return;
+            if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+            server_.log().event("warn", "accept failed: " + errno_text(error));
+            if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
                 resting_ = true;
                 unwatch();
             }
@@ -569,7 +608,7 @@ void Listener::on_event(uint32_t) {
 }
 
 void Listener::resume_if_resting() {
-    if (!resting_) return;
+    if (!resting_ || fd_ < 0) return;
     resting_ = false;
     if (!watch()) server_.log().event("warn", "cannot watch the listening socket again");
 }
@@ -577,22 +616,22 @@ void Listener::resume_if_resting() {
 }  // namespace
 
 Result<int> HttpServer::Impl::open_listening_socket() {
-    sockaddr_storage address{};
-    socklen_t length = 0;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-    if (::inet_pton(AF_INET, options_.host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(options_.port);
-        length = sizeof *v4;
-    } else if (::inet_pton(AF_INET6, options_.host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(options_.port);
-        length = sizeof *v6;
-    } else {
+    // A numeric IPv4 or IPv6 address (with a scope id, e.g. fe80::1%eth0); no name lookups.
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(options_.host.c_str(), std::to_string(options_.port).c_str(), &hints,
+                      &found) != 0 ||
+        found == nullptr) {
         return make_error(ErrorCode::kUnavailable, "listen-failed",
                           "invalid listen address '" + options_.host + "'");
     }
+    sockaddr_storage address{};
+    const auto length = static_cast<socklen_t>(found->ai_addrlen);
+    std::memcpy(&address, found->ai_addr, found->ai_addrlen);
+    ::freeaddrinfo(found);
     const auto failed = [](std::string what, int fd) -> Error {
         const int error = errno;
         if (fd >= 0) ::close(fd);
@@ -620,10 +659,12 @@ void HttpServer::Impl::adopt(int fd, std::string remote) {
     const int on = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     Lane& lane = *lanes_[next_lane_++ % lanes_.size()];
-    auto start = [this, &lane, fd, remote = std::move(remote)]() mutable {
-        auto session = std::make_shared<Session>(fd, *this, lane, std::move(remote));
+    // Built here: it counts against max_connections at once, and it owns the descriptor even if
+    // the lane stops before it starts the session.
+    auto session = std::make_shared<Session>(fd, *this, lane, std::move(remote));
+    auto start = [this, &lane, session] {
         Session* raw = session.get();
-        lane.sessions.emplace(raw, std::move(session));
+        lane.sessions.emplace(raw, session);
         if (!raw->start()) {
             log_.event("warn", "cannot watch a new connection: " + errno_text(errno));
             lane.forget(raw);

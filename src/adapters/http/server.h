@@ -30,7 +30,9 @@ class HttpServer {
     // Binds and starts serving on background threads.
     static Result<std::unique_ptr<HttpServer>> start(const ServerOptions& options, Api& api,
                                                      AccessLog& log);
-    ~HttpServer();  // stops accepting, closes connections, joins threads
+    // Stops accepting, closes connections, joins threads. REQUIRES: whatever answers requests
+    // on other threads (the engine) has stopped; a later answer would reach a destroyed loop.
+    ~HttpServer();
 
     uint16_t port() const;
     // Blocks until stop() is called (e.g. from a signal handler thread).
