@@ -82,10 +82,7 @@ void StockEngine::publish(Event event, Batch& batch) {
                 queues_.send(subscription.endpoint, body, batch.now_ms);
             }
         } else {
-            std::string envelope;
-            json::Writer w(envelope);
-            w.begin_object().key("subscription_id").value(id).key("event").raw(body).end_object();
-            queues_.send(kNotificationsQueue, std::move(envelope), batch.now_ms);
+            queues_.send(kNotificationsQueue, notification_json(id, body), batch.now_ms);
         }
     }
     batch.writes.events.push_back(std::move(event));

@@ -44,6 +44,49 @@ std::string event_json(const Event& event) {
     return body;
 }
 
+namespace {
+
+// The part of a notification before its event: {"subscription_id":"...","event":
+std::string notification_head(std::string_view subscription_id) {
+    std::string head;
+    json::Writer(head).begin_object().key("subscription_id").value(subscription_id).key("event");
+    return head;
+}
+
+Error invalid_notification(std::string message) {
+    return make_error(ErrorCode::kInvalidArgument, "invalid-message", std::move(message));
+}
+
+}  // namespace
+
+std::string notification_json(std::string_view subscription_id, std::string_view event) {
+    std::string body = notification_head(subscription_id);
+    body += event;
+    body += '}';
+    return body;
+}
+
+Result<Notification> parse_notification(std::string_view body) {
+    auto parsed = json::parse(body);
+    if (!parsed) return parsed.error();
+    const json::Value& v = parsed.value();
+    if (v.kind() != json::Value::Kind::kObject) return invalid_notification("not an object");
+    const json::Value* id = v.find("subscription_id");
+    const json::Value* event = v.find("event");
+    if (id == nullptr || id->kind() != json::Value::Kind::kString || event == nullptr ||
+        event->kind() != json::Value::Kind::kObject) {
+        return invalid_notification("a notification has a subscription_id and an event object");
+    }
+    // The event's own bytes: the document is exactly head + event + "}".
+    const std::string head = notification_head(id->as_string());
+    if (body.size() < head.size() + 1 || body.substr(0, head.size()) != head ||
+        body.back() != '}') {
+        return invalid_notification("the notification is not in the form restock writes");
+    }
+    return Notification{id->as_string(),
+                        std::string(body.substr(head.size(), body.size() - head.size() - 1))};
+}
+
 Result<EventRef> parse_event_ref(const std::string& body) {
     auto parsed = json::parse(body);
     if (!parsed) return parsed.error();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/event.h"
 #include "json/json.h"
@@ -19,5 +20,15 @@ struct EventRef {
     std::string sku;
 };
 Result<EventRef> parse_event_ref(const std::string& body);
+
+// A message of the notifications queue: an event for one webhook or email subscription. The
+// event's bytes travel as written, since a webhook signs exactly the body it sends.
+struct Notification {
+    std::string subscription_id;
+    std::string event;  // the event's JSON, as event_json() wrote it
+};
+std::string notification_json(std::string_view subscription_id, std::string_view event);
+// kInvalidArgument unless `body` is what notification_json() writes.
+Result<Notification> parse_notification(std::string_view body);
 
 }  // namespace restock

@@ -615,6 +615,18 @@ TEST_F(FunctionsTest, AdControlSkipsAStaleResume) {
 
 // --- notifier ---------------------------------------------------------------------------------
 
+TEST(NotificationTest, CarriesTheEventsBytesUnchanged) {
+    const std::string event =
+        R"({"seq":7,"id":"evt_7","type":"stock.low","note":"a \"quoted\" \u00e9"})";
+    for (const char* id : {"sub_12", "odd \"id\" \\ with escapes"}) {
+        const std::string body = notification_json(id, event);
+        auto parsed = parse_notification(body);
+        ASSERT_TRUE(parsed.ok()) << body;
+        EXPECT_EQ(parsed->subscription_id, id);
+        EXPECT_EQ(parsed->event, event);  // byte for byte: a webhook signs what it sends
+    }
+}
+
 TEST_F(FunctionsTest, NotifierPostsSignedWebhooks) {
     const Subscription hook = subscribe(Protocol::kWebhook, "https://admin.test/hook");
     create("A", 0);
@@ -693,8 +705,13 @@ TEST_F(FunctionsTest, NotifierAcksForAGoneSubscriptionAndFailsMalformedOnes) {
     EXPECT_TRUE(http_.calls().empty());
 
     QueueMessage bad = m;
-    for (const char* body : {"nope", "[]", R"({"event":{}})", R"({"subscription_id":1,"event":{}})",
-                             R"({"subscription_id":"sub_3","event":{"id":"x"}})"}) {
+    const std::string event = parse_notification(m.body)->event;
+    const std::string reordered = R"({"event":)" + event + R"(,"subscription_id":"sub_3"})";
+    const std::string spaced = R"({"subscription_id": "sub_3", "event": )" + event + "}";
+    for (const std::string& body :
+         {std::string("nope"), std::string("[]"), std::string(R"({"event":{}})"),
+          std::string(R"({"subscription_id":1,"event":{}})"),
+          std::string(R"({"subscription_id":"sub_3","event":{"id":"x"}})"), reordered, spaced}) {
         bad.body = body;
         EXPECT_EQ(notify(bad).settle, HandlerResult::Settle::kFail) << body;
     }

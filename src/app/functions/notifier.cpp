@@ -33,23 +33,13 @@ Handler make_notifier(StockEngine& engine, HttpClient& http, Mailer* mailer, con
                       NotifierConfig config, LogSink log) {
     return [&engine, &http, mailer, &clock, config = std::move(config),
             log = std::move(log)](const QueueMessage& message) -> HandlerResult {
-        auto parsed = json::parse(message.body);
-        if (!parsed || parsed->kind() != json::Value::Kind::kObject) {
-            return HandlerResult::fail("malformed notification");
-        }
-        const json::Value* subscription_id = parsed->find("subscription_id");
-        const json::Value* event = parsed->find("event");
-        if (!subscription_id || subscription_id->kind() != json::Value::Kind::kString || !event) {
-            return HandlerResult::fail("malformed notification");
-        }
-        // Re-serialise the event exactly as the outbox wrote it.
-        const std::string& raw = message.body;
-        const auto start = raw.find("\"event\":") + 8;
-        const std::string body = raw.substr(start, raw.size() - start - 1);
+        auto notification = parse_notification(message.body);
+        if (!notification) return HandlerResult::fail("malformed notification");
+        const std::string& body = notification->event;  // sent and signed as the outbox wrote it
         auto ref = parse_event_ref(body);
         if (!ref) return HandlerResult::fail("malformed event in notification");
 
-        auto subscription = find_subscription(engine, subscription_id->as_string());
+        auto subscription = find_subscription(engine, notification->subscription_id);
         if (!subscription) return HandlerResult::ack();  // unsubscribed since
 
         if (subscription->protocol == Protocol::kWebhook) {
