@@ -124,5 +124,13 @@ class ConnectionIoTests(ServerTestCase):
         self.assertEqual(self.on_hand("HALF-1"), 5)
 
 
+class ConnectionIoOnThreeLanesTests(ConnectionIoTests):
+    """The same with three I/O threads: the first accepts and deals connections out in turn, so
+    these tests' connections land on every lane."""
+
+    def server_args(self):
+        return ["--io-threads", "3"]
+
+
 if __name__ == "__main__":
     unittest.main()
