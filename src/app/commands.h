@@ -172,6 +172,9 @@ struct OrderOutcome {
 
 struct MessagesOutcome {
     std::vector<QueueMessage> messages;
+    // A receive that found nothing deliverable: how long until the queue's next message (a
+    // delayed retry, or one in flight whose visibility timeout runs out) becomes deliverable.
+    std::optional<int64_t> next_visible_in_ms;
 };
 
 struct QueueInfo {

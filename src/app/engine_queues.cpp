@@ -60,7 +60,13 @@ Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count,
 
 Outcome StockEngine::apply(const QueueReceive& request, Batch& batch) {
     if (queues_.policy(request.queue) == nullptr) return queue_not_found(request.queue);
-    return MessagesOutcome{queues_.receive(request.queue, request.max, batch.now_ms)};
+    MessagesOutcome outcome{queues_.receive(request.queue, request.max, batch.now_ms), {}};
+    if (outcome.messages.empty()) {
+        if (auto next = queues_.next_visible_at(request.queue)) {
+            outcome.next_visible_in_ms = std::max<int64_t>(0, *next - batch.now_ms);
+        }
+    }
+    return outcome;
 }
 
 Outcome StockEngine::apply(const QueueAck& request, Batch&) {
@@ -132,7 +138,7 @@ Outcome StockEngine::apply(const QueueList&, Batch& batch) {
 
 Outcome StockEngine::apply(const QueuePeek& request, Batch&) {
     if (queues_.policy(request.queue) == nullptr) return queue_not_found(request.queue);
-    return MessagesOutcome{queues_.peek(request.queue, request.limit)};
+    return MessagesOutcome{queues_.peek(request.queue, request.limit), {}};
 }
 
 Outcome StockEngine::apply(const CreateSubscription& request, Batch& batch) {

@@ -243,11 +243,11 @@ bool StockEngine::write(Batch& batch) {
     if (!writes.empty() && !store_.write(writes)) return false;
     queues_.settle();
     if (options_.signals != nullptr) {
+        // A delayed message (a retry after its backoff) wakes idle workers too: they learn when
+        // it is due (MessagesOutcome::next_visible_in_ms) and sleep until then.
         std::set<std::string> woken;
         for (const auto& message : writes.queues.upserted) {
-            if (!message.in_flight && message.visible_at_ms <= batch.now_ms) {
-                woken.insert(message.queue);
-            }
+            if (!message.in_flight) woken.insert(message.queue);
         }
         for (const auto& queue : woken) options_.signals->notify(queue);
     }

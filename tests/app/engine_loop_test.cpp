@@ -1033,5 +1033,32 @@ TEST_F(EngineLoopTest, UnsettledMessageIsRedeliveredAfterTheVisibilityTimeout) {
     EXPECT_EQ(again[0].receive_count, 2);
 }
 
+// An idle function worker sleeps until its queue's next message is due, so a receive that finds
+// nothing says when that is: a retry after its backoff, or an unsettled message's timeout.
+TEST_F(EngineLoopTest, AnEmptyReceiveSaysWhenTheNextMessageIsDue) {
+    auto empty_receive = [this] {
+        return expect_outcome<MessagesOutcome>(run(QueueReceive{std::string(kOrders), 1}));
+    };
+    EXPECT_FALSE(empty_receive().next_visible_in_ms) << "nothing waits in an empty queue";
+
+    fast_retries(kOrders);  // a failed message is retried 1 s later
+    create_low("A");
+    const QueueMessage m = receive_one(kOrders);
+    // In flight: due again when its visibility timeout runs out.
+    EXPECT_EQ(empty_receive().next_visible_in_ms, kVisibilityMs);
+
+    expect_outcome<Done>(run(QueueFail{m.id, m.receive_count, "factory down"}));
+    clock_.advance(400);
+    const int64_t due_in =
+        peek(kOrders).at(0).visible_at_ms - clock_.now_ms();  // backoff, jittered
+    ASSERT_GT(due_in, 0);
+    ASSERT_LE(due_in, 600);
+    const MessagesOutcome waiting = empty_receive();
+    EXPECT_TRUE(waiting.messages.empty());
+    EXPECT_EQ(waiting.next_visible_in_ms, due_in);
+    clock_.advance(due_in);
+    EXPECT_EQ(receive(kOrders).size(), 1u);
+}
+
 }  // namespace
 }  // namespace restock::testing

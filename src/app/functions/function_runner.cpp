@@ -1,5 +1,6 @@
 #include "app/functions/function_runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "app/engine_client.h"
@@ -7,8 +8,16 @@
 
 namespace restock {
 namespace {
-// Upper bound on a worker's sleep: delayed (backoff) messages become visible without a signal.
-constexpr auto kIdleWait = std::chrono::milliseconds(100);
+// An idle worker sleeps until its queue's next message is due (a retry after its backoff, or a
+// message whose receiver did not settle it in time), or until the engine signals a new one; at
+// most this long, as a safety net.
+constexpr auto kMaxIdleWait = std::chrono::milliseconds(1000);
+
+std::chrono::milliseconds idle_wait(const MessagesOutcome* received) {
+    if (received == nullptr || !received->next_visible_in_ms) return kMaxIdleWait;
+    // +1: a message due in 0.4 ms is reported as due in 0 ms.
+    return std::min(kMaxIdleWait, std::chrono::milliseconds(*received->next_visible_in_ms + 1));
+}
 }  // namespace
 
 FunctionRunner::FunctionRunner(StockEngine& engine, QueueSignals& signals, FunctionSpec spec,
@@ -39,7 +48,7 @@ void FunctionRunner::work() {
                 log_("warn",
                      spec_.name + ": cannot receive from " + spec_.queue + ": " + error->message);
             }
-            signals_.wait(spec_.queue, seen, kIdleWait);
+            signals_.wait(spec_.queue, seen, idle_wait(messages));
             continue;
         }
         const QueueMessage& message = messages->messages.front();
