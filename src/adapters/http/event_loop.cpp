@@ -107,14 +107,12 @@ void EventLoop::run(const std::function<void()>& on_tick) {
                 [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
             }
         }
-        releasing_.clear();
         run_posted();
-        releasing_.clear();
         if (Clock::now() >= next_tick) {
             on_tick();
-            releasing_.clear();
             next_tick = Clock::now() + tick_;
         }
+        releasing_.clear();  // what this round's handlers, tasks and tick let go of
     }
     run_posted();  // tasks posted before stop() still run (they only release or close)
     releasing_.clear();

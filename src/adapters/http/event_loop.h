@@ -44,8 +44,8 @@ class EventLoop {
     // Loop thread only (or before run()). False with errno set if epoll refused the socket.
     bool add(int fd, Handler* handler, uint32_t events);
     void remove(int fd);
-    // Keeps `object` alive until the events of the current epoll batch are handled, so that a
-    // handler may drop its last owner from inside its own on_event.
+    // Keeps `object` alive until this round of the loop (its events, posted tasks and tick) is
+    // done, so that a handler may drop its last owner from inside its own on_event.
     void release_later(std::shared_ptr<void> object);
 
     // Any thread. Tasks run on the loop thread, in order.

@@ -234,9 +234,9 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         if (closed_) return;
         if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_done_ = true;
         if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable_ = true;
-        if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) writable_ = true;
         if (writing_) {
-            if (writable_) write_more();
+            // Whoever started the write tried at once; an event that can take bytes goes on.
+            if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) write_more();
             return;  // reading goes on once the response is out
         }
         if (!readable_) return;
@@ -429,7 +429,12 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     void send(Exchange exchange) {
         phase_.store(kAnswering, std::memory_order_release);
         compose(std::move(exchange));
-        sent_ = 0;
+        write_from(0);
+    }
+
+    // Writes out_ from byte `sent` on, under the write deadline.
+    void write_from(std::size_t sent) {
+        sent_ = sent;
         writing_ = true;
         expire_after(server_.options().body_timeout_ms);
         write_more();
@@ -444,10 +449,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
                 continue;
             }
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                writable_ = false;
-                return;  // EPOLLOUT goes on
-            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // EPOLLOUT goes on
             writing_ = false;
             log_exchange();
             return close();
@@ -488,10 +490,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
             log_exchange();
             return close();
         }
-        sent_ = sent;
-        writing_ = true;
-        expire_after(server_.options().body_timeout_ms);
-        write_more();
+        write_from(sent);
     }
 
     void compose(Exchange exchange) {
@@ -555,7 +554,6 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     std::atomic<int> phase_{kReading};
     // I/O thread only:
     bool readable_ = true;    // the socket may hold bytes (true at first: nothing read yet)
-    bool writable_ = true;    // the socket may take bytes
     bool peer_done_ = false;  // the peer closed or reset: reads go on to the end
     bool writing_ = false;    // a response is being written by the I/O thread
     bool closed_ = false;
