@@ -292,6 +292,28 @@ class BadInputTests(ServerTestCase):
         r = self.request("POST", "/v1/products" + qs(foo="bar"), product_json(), key="admin")
         self.check("POST /v1/products?foo=bar", r, 400, "invalid-query")
 
+    def test_body_on_a_route_that_takes_none_is_400(self):
+        """A body the route would ignore is refused; no body, or {}, is fine."""
+        r = self.request("POST", "/v1/topics/stock-events/subscriptions",
+                         {"protocol": "queue", "endpoint": "ad-control"}, key="admin")
+        self.assertEqual(r.status, 201, r)
+        sub = r.json["id"]
+        cases = [("POST", "/v1/queues/stock-empty-dlq/redrive", {"queue": "x"}),
+                 ("DELETE", "/v1/queues/stock-empty-dlq/messages", "[]"),
+                 ("DELETE", f"/v1/topics/stock-events/subscriptions/{sub}", {"force": True}),
+                 ("GET", f"/v1/products/{SKU}", "x")]
+        for method, path, body in cases:
+            r = self.request(method, path, body, key="admin")
+            self.check(f"{method} {path} with a body", r, 400, "invalid-request")
+        self.assertIn(sub, [s["id"] for s in self.request(
+            "GET", "/v1/topics/stock-events/subscriptions", key="admin").json["items"]])
+        for body in (None, "{}", " { }\n"):
+            r = self.request("POST", "/v1/queues/stock-empty-dlq/redrive", body, key="admin")
+            self.assertEqual((r.status, r.json), (200, {"redriven": 0}), (body, r))
+        r = self.request("DELETE", f"/v1/topics/stock-events/subscriptions/{sub}", "{}",
+                         key="admin")
+        self.assertEqual((r.status, r.json), (200, {"status": "deleted"}), r)
+
     def test_invalid_sku_in_path_is_400(self):
         for path in ("/v1/products/bad%20sku", "/v1/products/" + "S" * 65,
                      "/v1/stock/bad%21/movements"):

@@ -115,6 +115,16 @@ bool is_json_media_type(std::string_view content_type, bool allow_merge_patch) {
            (allow_merge_patch && type == "application/merge-patch+json");
 }
 
+// A route without a body takes none; an empty JSON object is allowed, since `curl -d '{}'` is a
+// common way to send a bare POST. Anything else would be silently ignored, so it is refused.
+bool is_empty_body(std::string_view body) {
+    std::string compact;
+    for (char c : body) {
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') compact.push_back(c);
+    }
+    return compact.empty() || compact == "{}";
+}
+
 Error invalid_query(std::string message) {
     return make_error(ErrorCode::kInvalidArgument, "invalid-query", std::move(message));
 }
@@ -239,6 +249,12 @@ void Api::dispatch(Context& context, Respond respond) {
         !is_json_media_type(context.request.content_type, id == RouteId::kPatchProduct)) {
         reply_now(context.problem(415, "unsupported-media-type",
                                   "send the body as Content-Type: application/json"));
+        return;
+    }
+    if (!has_body(id) && !is_empty_body(context.request.body)) {
+        reply_now(context.problem(ErrorCode::kInvalidArgument, "invalid-request",
+                                  context.request.method + " " + context.request.path +
+                                      " takes no body; send none (or {})"));
         return;
     }
     auto params = parse_query(context.request.query, query_names(id));
