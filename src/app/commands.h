@@ -60,6 +60,11 @@ struct ReceiveShipment {
     int64_t receive_count = 0;
 };
 
+// An admin cancels an open restock order (the factory is not told: the legacy API cannot).
+struct CancelRestockOrder {
+    std::string order_id;
+};
+
 // --- queues ----------------------------------------------------------------------------
 
 struct QueueReceive {
@@ -120,10 +125,10 @@ struct GetRestockOrders {
 
 using Command =
     std::variant<NewProduct, PatchProduct, CheckoutRequest, ReceiptRequest, AdjustmentRequest,
-                 PlaceRestockOrder, CompleteDispatch, AcceptCallback, ReceiveShipment, QueueReceive,
-                 QueueAck, QueueFail, QueueRedrive, QueuePurge, QueuePolicyPatch, QueueList,
-                 QueuePeek, CreateSubscription, DeleteSubscription, ListSubscriptions, PutFactory,
-                 GetFactories, GetRestockOrders>;
+                 PlaceRestockOrder, CompleteDispatch, AcceptCallback, ReceiveShipment,
+                 CancelRestockOrder, QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge,
+                 QueuePolicyPatch, QueueList, QueuePeek, CreateSubscription, DeleteSubscription,
+                 ListSubscriptions, PutFactory, GetFactories, GetRestockOrders>;
 
 struct ProductOutcome {
     Product product;

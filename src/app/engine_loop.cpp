@@ -208,4 +208,37 @@ Outcome StockEngine::apply(const ReceiveShipment& request, Batch& batch) {
     return std::move(booked.value());
 }
 
+Outcome StockEngine::apply(const CancelRestockOrder& request, Batch& batch) {
+    RestockOrder* order = find_order(request.order_id);
+    if (order == nullptr) return order_not_found(request.order_id);
+    OrdersOutcome outcome;
+    outcome.single = true;
+    if (order->status == OrderStatus::kCancelled) {  // a repeated cancel changes nothing
+        outcome.orders.push_back(*order);
+        return outcome;
+    }
+    if (!is_open(order->status)) {
+        return make_error(ErrorCode::kConflict, "order-closed",
+                          "order " + order->id + " is " + std::string(to_string(order->status)) +
+                              "; only an open (pending, sent or acknowledged) order can be "
+                              "cancelled");
+    }
+    // Whoever holds the dispatch may still be sending it; its answer no longer reopens it.
+    if (auto held = dispatch_leases_.find(order->id); held != dispatch_leases_.end()) {
+        batch.leases.record(order->id, held->second);
+        dispatch_leases_.erase(held);
+    }
+    close_order(*order, OrderStatus::kCancelled, batch);
+    if (Product* product = find_by_id(order->product_id)) {
+        add_order_event(EventType::kRestockCancelled, *product, *order, "cancelled", batch);
+        // Nothing is on order any more: if the product still needs stock, say so again, so the
+        // loop places a new order (to the product's factory as it is now).
+        if (needs_restock(*product)) {
+            add_event_if(EventType::kStockLow, *product, "order-cancelled-still-low", batch);
+        }
+    }
+    outcome.orders.push_back(*order);
+    return outcome;
+}
+
 }  // namespace restock

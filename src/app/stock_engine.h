@@ -106,6 +106,7 @@ class StockEngine {
     Outcome apply(const CompleteDispatch& request, Batch& batch);
     Outcome apply(const AcceptCallback& request, Batch& batch);
     Outcome apply(const ReceiveShipment& request, Batch& batch);
+    Outcome apply(const CancelRestockOrder& request, Batch& batch);
     RestockOrder* find_order(const std::string& id);
     RestockOrder& touch_order(RestockOrder& order, Batch& batch);
     void close_order(RestockOrder& order, OrderStatus status, Batch& batch);

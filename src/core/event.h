@@ -12,10 +12,11 @@ enum class EventType {
     kStockLow = 1,
     kStockEmpty = 2,
     kStockRestored = 3,
-    kRestockOrdered = 4,   // an order was created for the product
-    kRestockAccepted = 5,  // the factory accepted it (2xx)
-    kRestockReceived = 6,  // a shipment arrived
-    kRestockFailed = 7,    // delivery to the factory gave up (dead-lettered)
+    kRestockOrdered = 4,    // an order was created for the product
+    kRestockAccepted = 5,   // the factory accepted it (2xx)
+    kRestockReceived = 6,   // a shipment arrived
+    kRestockFailed = 7,     // delivery to the factory gave up (dead-lettered)
+    kRestockCancelled = 8,  // an admin cancelled the open order
 };
 
 // The figures of the product at the moment the event was raised.

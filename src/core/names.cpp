@@ -67,14 +67,17 @@ std::string_view to_string(EventType type) {
             return "restock.received";
         case EventType::kRestockFailed:
             return "restock.failed";
+        case EventType::kRestockCancelled:
+            return "restock.cancelled";
     }
     return "stock.low";
 }
 
 std::optional<EventType> parse_event_type(std::string_view text) {
-    for (auto t : {EventType::kStockLow, EventType::kStockEmpty, EventType::kStockRestored,
-                   EventType::kRestockOrdered, EventType::kRestockAccepted,
-                   EventType::kRestockReceived, EventType::kRestockFailed}) {
+    for (auto t :
+         {EventType::kStockLow, EventType::kStockEmpty, EventType::kStockRestored,
+          EventType::kRestockOrdered, EventType::kRestockAccepted, EventType::kRestockReceived,
+          EventType::kRestockFailed, EventType::kRestockCancelled}) {
         if (to_string(t) == text) return t;
     }
     return std::nullopt;

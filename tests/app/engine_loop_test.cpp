@@ -961,6 +961,102 @@ TEST_F(EngineLoopTest, UnvalidatedCheckoutIsCheckedLikeAnHttpOne) {
     EXPECT_EQ(on_hand("A"), 10);
 }
 
+// --- cancelling an order -------------------------------------------------------------------
+
+TEST_F(EngineLoopTest, CancellingAPendingOrderFreesOnOrderAndTheLoopOrdersAgain) {
+    create_low("A", /*on_hand=*/2, /*reorder_point=*/5, /*reorder_qty=*/10);
+    const QueueMessage m = receive_one(kOrders);
+    const OrderOutcome placed = place("A", m.id);
+    ASSERT_TRUE(placed.dispatch);
+    EXPECT_EQ(committed("A").on_order, 10);
+
+    const auto cancelled = expect_outcome<OrdersOutcome>(run(CancelRestockOrder{"ro_1"}));
+    ASSERT_EQ(cancelled.orders.size(), 1u);
+    EXPECT_TRUE(cancelled.single);
+    EXPECT_EQ(cancelled.orders[0].status, OrderStatus::kCancelled);
+    EXPECT_EQ(order("ro_1").status, OrderStatus::kCancelled);
+    EXPECT_EQ(committed("A").on_order, 0);
+    const auto events = events_of(EventType::kRestockCancelled);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].order_id, "ro_1");
+    EXPECT_EQ(events[0].cause, "cancelled");
+    EXPECT_EQ(events[0].figures.on_order, 0);
+
+    // Still below its reorder point with nothing on order: stock.low again, and the message it
+    // sends places a new order.
+    const auto low = events_of(EventType::kStockLow);
+    ASSERT_EQ(low.size(), 2u);
+    EXPECT_EQ(low[1].cause, "order-cancelled-still-low");
+    const QueueMessage again = receive_one(kOrders);
+    EXPECT_EQ(parse_event_ref(again.body)->id, low[1].id);
+    const OrderOutcome next = place("A", again.id);
+    EXPECT_TRUE(next.created);
+    EXPECT_TRUE(next.dispatch);
+    EXPECT_EQ(next.order->id, "ro_2");
+    EXPECT_EQ(committed("A").on_order, 10);
+
+    // The first dispatcher's late answer does not reopen the cancelled order.
+    expect_outcome<Done>(complete("ro_1", true, m));
+    EXPECT_EQ(order("ro_1").status, OrderStatus::kCancelled);
+    EXPECT_EQ(committed("A").on_order, 10);
+}
+
+TEST_F(EngineLoopTest, CancellingWhenNoLongerLowRaisesNothingMore) {
+    const RestockOrder o = acknowledged_order();  // on_hand 1, reorder_point 5, on_order 10
+    expect_outcome<MovementOutcome>(run(adjustment("A", 20, "found a pallet")));  // on_hand 21
+    expect_outcome<OrdersOutcome>(run(CancelRestockOrder{o.id}));
+    EXPECT_EQ(committed("A").on_order, 0);
+    EXPECT_EQ(events_of(EventType::kStockLow).size(), 1u);
+    EXPECT_TRUE(receive(kOrders).empty());
+}
+
+TEST_F(EngineLoopTest, CancellingTwiceAnswersTheSameAndChangesNothing) {
+    const RestockOrder o = acknowledged_order();
+    const auto first = expect_outcome<OrdersOutcome>(run(CancelRestockOrder{o.id}));
+    const std::size_t events = store_.events().size();
+    const auto second = expect_outcome<OrdersOutcome>(run(CancelRestockOrder{o.id}));
+    EXPECT_EQ(second.orders[0].status, OrderStatus::kCancelled);
+    EXPECT_EQ(second.orders[0].updated_at_ms, first.orders[0].updated_at_ms);
+    EXPECT_EQ(store_.events().size(), events);
+}
+
+TEST_F(EngineLoopTest, OnlyAnOpenOrderCanBeCancelled) {
+    expect_error(run(CancelRestockOrder{"ro_404"}), ErrorCode::kNotFound);
+
+    const RestockOrder o = acknowledged_order();
+    ship(callback(o.id, "A", 10, "all"));
+    ASSERT_EQ(order(o.id).status, OrderStatus::kReceived);
+    const std::size_t events = store_.events().size();
+    const Error refused = expect_error(run(CancelRestockOrder{o.id}), ErrorCode::kConflict);
+    EXPECT_EQ(refused.slug, "order-closed");
+    EXPECT_NE(refused.message.find("received"), std::string::npos) << refused.message;
+    EXPECT_EQ(order(o.id).status, OrderStatus::kReceived);
+    EXPECT_EQ(store_.events().size(), events);
+}
+
+TEST_F(EngineLoopTest, AShipmentForACancelledOrderIsStillBooked) {
+    const RestockOrder o = acknowledged_order();  // on_hand 1, on_order 10
+    expect_outcome<OrdersOutcome>(run(CancelRestockOrder{o.id}));
+    ship(callback(o.id, "A", 4, "late"));  // the factory shipped anyway
+    EXPECT_EQ(committed("A").on_hand, 5);
+    EXPECT_EQ(committed("A").on_order, 0);
+    EXPECT_EQ(order(o.id).received_qty, 4);
+    EXPECT_EQ(order(o.id).status, OrderStatus::kCancelled);
+}
+
+TEST_F(EngineLoopTest, AFailedCommitLeavesTheOrderOpen) {
+    const RestockOrder o = acknowledged_order();
+    faults_.fail_next_commits(1);
+    expect_error(run(CancelRestockOrder{o.id}), ErrorCode::kUnavailable);
+    EXPECT_EQ(order(o.id).status, OrderStatus::kAcknowledged);
+    EXPECT_EQ(committed("A").on_order, 10);
+    EXPECT_TRUE(events_of(EventType::kRestockCancelled).empty());
+    // Still the product's open order: a new stock.low finds it rather than placing another.
+    const OrderOutcome found = place("A", 0);
+    EXPECT_FALSE(found.created);
+    EXPECT_EQ(found.order->id, o.id);
+}
+
 // --- restarts -----------------------------------------------------------------------------------
 
 TEST_F(EngineLoopTest, MessagesSurviveARestartAndInFlightOnesAreRedelivered) {
@@ -1009,7 +1105,11 @@ TEST_F(EngineLoopTest, OrdersSubscriptionsAndLeasesAfterARestart) {
             .subscriptions.size(),
         2u);
 
-    // Order numbers continue.
+    // A cancel survives a restart, and order numbers continue.
+    expect_outcome<OrdersOutcome>(run(CancelRestockOrder{"ro_1"}));
+    restart();
+    EXPECT_EQ(order("ro_1").status, OrderStatus::kCancelled);
+    EXPECT_EQ(committed("A").on_order, 0);
     create_low("B");
     const QueueMessage for_b = receive_one(kOrders);
     EXPECT_EQ(place("B", for_b.id).order->id, "ro_2");

@@ -333,6 +333,8 @@ void Api::dispatch(Context& context, Respond respond) {
         }
         case RouteId::kGetOrder:
             return submit_now(GetRestockOrders{param, 1, ""});
+        case RouteId::kCancelOrder:
+            return submit_now(CancelRestockOrder{param});
         case RouteId::kFactoryCallback:
             return factory_callback(context, std::move(respond));
         case RouteId::kListQueues:

@@ -12,7 +12,7 @@ struct RouteSpec {
     RouteId id;
 };
 
-constexpr std::array<RouteSpec, 27> kRoutes{{
+constexpr std::array<RouteSpec, 28> kRoutes{{
     {"GET", "/healthz", RouteId::kHealth},
     {"GET", "/metrics", RouteId::kMetrics},
     {"POST", "/v1/products", RouteId::kCreateProduct},
@@ -29,6 +29,7 @@ constexpr std::array<RouteSpec, 27> kRoutes{{
     {"GET", "/v1/factories/{}", RouteId::kGetFactory},
     {"GET", "/v1/restock-orders", RouteId::kListOrders},
     {"GET", "/v1/restock-orders/{}", RouteId::kGetOrder},
+    {"POST", "/v1/restock-orders/{}/cancel", RouteId::kCancelOrder},
     {"POST", "/v1/factory/callbacks/{}", RouteId::kFactoryCallback},
     {"GET", "/v1/queues", RouteId::kListQueues},
     {"PATCH", "/v1/queues/{}", RouteId::kPatchQueue},

@@ -25,6 +25,7 @@ enum class RouteId {
     kGetFactory,
     kListOrders,
     kGetOrder,
+    kCancelOrder,
     kFactoryCallback,
     kListQueues,
     kPatchQueue,

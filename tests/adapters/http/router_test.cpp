@@ -51,6 +51,8 @@ TEST(RouterTest, RestockLoopRoutes) {
     EXPECT_EQ(expect_route("GET", "/v1/factories/f-1", RouteId::kGetFactory).param, "f-1");
     expect_route("GET", "/v1/restock-orders", RouteId::kListOrders);
     EXPECT_EQ(expect_route("GET", "/v1/restock-orders/ro_1", RouteId::kGetOrder).param, "ro_1");
+    EXPECT_EQ(expect_route("POST", "/v1/restock-orders/ro_3/cancel", RouteId::kCancelOrder).param,
+              "ro_3");
     EXPECT_EQ(expect_route("POST", "/v1/factory/callbacks/ro_2", RouteId::kFactoryCallback).param,
               "ro_2");
     expect_route("GET", "/v1/queues", RouteId::kListQueues);
