@@ -135,7 +135,8 @@ Outcome StockEngine::apply(const CompleteDispatch& request, Batch& batch) {
     }
     if (order->status == OrderStatus::kPending) order->status = OrderStatus::kSent;
     order->last_error = request.error;
-    auto failed = fail_message(request.message_id, request.receive_count, request.error, batch);
+    auto failed =
+        fail_message(request.message_id, request.receive_count, request.error, batch, order->id);
     if (!failed) return failed.error();
     return Done{failed->dead_lettered ? "dead-lettered to " + failed->queue : "will retry"};
 }
@@ -231,9 +232,12 @@ Outcome StockEngine::apply(const CancelRestockOrder& request, Batch& batch) {
     close_order(*order, OrderStatus::kCancelled, batch);
     if (Product* product = find_by_id(order->product_id)) {
         add_order_event(EventType::kRestockCancelled, *product, *order, "cancelled", batch);
-        // Nothing is on order any more: if the product still needs stock, say so again, so the
-        // loop places a new order (to the product's factory as it is now).
-        if (needs_restock(*product)) {
+        // Nothing is on order any more: if the product still needs stock, say so (again, if its
+        // signal already says low), so the loop places a new order with its settings as they
+        // are now.
+        const auto signal = evaluate_signal(*product);
+        add_event_if(signal, *product, "order-cancelled", batch);
+        if (!signal && needs_restock(*product)) {
             add_event_if(EventType::kStockLow, *product, "order-cancelled-still-low", batch);
         }
     }

@@ -32,7 +32,7 @@ Status StockEngine::ack_message(int64_t id, int64_t receive_count) {
 }
 
 Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count, std::string error,
-                                              Batch& batch) {
+                                              Batch& batch, const std::string& order_id) {
     const QueueMessage* message = queues_.get(id);
     std::string queue = message ? message->queue : "";
     std::string body = message ? message->body : "";
@@ -40,19 +40,21 @@ Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count,
     auto failed = queues_.fail(id, receive_count, std::move(error), batch.now_ms, jitter(random_));
     if (!failed) return failed;
     if (failed->dead_lettered && queue == kRestockOrdersQueue) {
-        // Delivery gave up: the product's order that never reached its factory failed, so a
-        // redrive places a new one. An order the factory acknowledged stays as it is.
-        if (auto ref = parse_event_ref(body)) {
+        // Delivery gave up: the order that never reached its factory failed, so a redrive
+        // places a new one. An order the factory acknowledged stays as it is, and so does one
+        // that is no longer the delivery's (cancelled meanwhile, and replaced by a new order).
+        RestockOrder* order = nullptr;
+        if (!order_id.empty()) {
+            order = find_order(order_id);
+        } else if (auto ref = parse_event_ref(body)) {
             if (const Product* product = find(ref->sku)) {
                 auto open = open_order_by_product_.find(product->id);
-                if (open != open_order_by_product_.end()) {
-                    RestockOrder* order = find_order(open->second);
-                    if (order != nullptr && (order->status == OrderStatus::kPending ||
-                                             order->status == OrderStatus::kSent)) {
-                        close_order(*order, OrderStatus::kFailed, batch);
-                    }
-                }
+                if (open != open_order_by_product_.end()) order = find_order(open->second);
             }
+        }
+        if (order != nullptr &&
+            (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent)) {
+            close_order(*order, OrderStatus::kFailed, batch);
         }
     }
     return failed;

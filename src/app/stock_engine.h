@@ -126,9 +126,10 @@ class StockEngine {
     Outcome apply(const PutFactory& request, Batch& batch);
     Outcome apply(const GetFactories& request, Batch& batch);
     Outcome apply(const GetRestockOrders& request, Batch& batch);
-    // Fails a delivered message; a dead-lettered restock-orders message fails its order.
+    // Fails a delivered message; a dead-lettered restock-orders message fails its order:
+    // `order_id` when the delivery named the order it was sending, else the product's open one.
     Result<FailOutcome> fail_message(int64_t id, int64_t receive_count, std::string error,
-                                     Batch& batch);
+                                     Batch& batch, const std::string& order_id = "");
     Status ack_message(int64_t id, int64_t receive_count);
 
     StockStore& store_;

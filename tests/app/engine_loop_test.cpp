@@ -1001,6 +1001,49 @@ TEST_F(EngineLoopTest, CancellingAPendingOrderFreesOnOrderAndTheLoopOrdersAgain)
     EXPECT_EQ(committed("A").on_order, 10);
 }
 
+TEST_F(EngineLoopTest, ADeliveryOfTheCancelledOrderDyingDoesNotFailItsReplacement) {
+    fast_retries(kOrders, /*max_receive_count=*/1);
+    create_low("A", 2, 5, 10);
+    const QueueMessage first = receive_one(kOrders);
+    ASSERT_TRUE(place("A", first.id).dispatch);  // ro_1 is on its way to the factory
+    expect_outcome<OrdersOutcome>(run(CancelRestockOrder{"ro_1"}));
+    const QueueMessage again = receive_one(kOrders);  // the re-raised stock.low
+    const OrderOutcome replacement = place("A", again.id);
+    ASSERT_EQ(replacement.order->id, "ro_2");
+
+    // ro_1's delivery fails for the last time and is dead-lettered: ro_2 is not touched.
+    const Done done = expect_outcome<Done>(complete("ro_1", false, first, "factory answered 500"));
+    EXPECT_NE(done.note.find("dead-lettered"), std::string::npos) << done.note;
+    EXPECT_EQ(order("ro_1").status, OrderStatus::kCancelled);
+    EXPECT_EQ(order("ro_2").status, OrderStatus::kPending);
+    EXPECT_EQ(committed("A").on_order, 10);
+    EXPECT_TRUE(events_of(EventType::kRestockFailed).empty());
+    // ...and its own delivery goes on as usual.
+    expect_outcome<Done>(complete("ro_2", true, again));
+    EXPECT_EQ(order("ro_2").status, OrderStatus::kAcknowledged);
+    EXPECT_EQ(committed("A").on_order, 10);
+}
+
+TEST_F(EngineLoopTest, CancellingLowersThePositionAndSetsTheSignalOnce) {
+    create_low("A", /*on_hand=*/4, /*reorder_point=*/5, /*reorder_qty=*/10);
+    const QueueMessage m = receive_one(kOrders);
+    place("A", m.id);
+    expect_outcome<Done>(complete("ro_1", true, m));
+    ship(callback("ro_1", "A", 6, "part-1"));  // on_hand 10, on_order 4: restored
+    ASSERT_EQ(events_of(EventType::kStockRestored).size(), 1u);
+    expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 6}})));  // position 8: not low
+    ASSERT_EQ(events_of(EventType::kStockLow).size(), 1u);
+
+    expect_outcome<OrdersOutcome>(run(CancelRestockOrder{"ro_1"}));  // position 4: low
+    auto low = events_of(EventType::kStockLow);
+    ASSERT_EQ(low.size(), 2u);
+    EXPECT_EQ(low[1].cause, "order-cancelled");
+    EXPECT_EQ(low[1].figures.position, 4);
+    // The signal now says low: selling on does not announce it a third time.
+    expect_outcome<CheckoutOutcome>(run(checkout("o-2", {{"A", 1}})));
+    EXPECT_EQ(events_of(EventType::kStockLow).size(), 2u);
+}
+
 TEST_F(EngineLoopTest, CancellingWhenNoLongerLowRaisesNothingMore) {
     const RestockOrder o = acknowledged_order();  // on_hand 1, reorder_point 5, on_order 10
     expect_outcome<MovementOutcome>(run(adjustment("A", 20, "found a pallet")));  // on_hand 21
@@ -1045,16 +1088,21 @@ TEST_F(EngineLoopTest, AShipmentForACancelledOrderIsStillBooked) {
 }
 
 TEST_F(EngineLoopTest, AFailedCommitLeavesTheOrderOpen) {
-    const RestockOrder o = acknowledged_order();
+    create_low("A", 2, 5, 10);
+    const QueueMessage m = receive_one(kOrders);
+    ASSERT_TRUE(place("A", m.id).dispatch);  // pending, its dispatch held by m
     faults_.fail_next_commits(1);
-    expect_error(run(CancelRestockOrder{o.id}), ErrorCode::kUnavailable);
-    EXPECT_EQ(order(o.id).status, OrderStatus::kAcknowledged);
+    expect_error(run(CancelRestockOrder{"ro_1"}), ErrorCode::kUnavailable);
+    EXPECT_EQ(order("ro_1").status, OrderStatus::kPending);
     EXPECT_EQ(committed("A").on_order, 10);
     EXPECT_TRUE(events_of(EventType::kRestockCancelled).empty());
-    // Still the product's open order: a new stock.low finds it rather than placing another.
-    const OrderOutcome found = place("A", 0);
+    EXPECT_EQ(events_of(EventType::kStockLow).size(), 1u);
+    // Still the product's open order, and m still holds its dispatch: another message finds
+    // the order and leaves the sending to m.
+    const OrderOutcome found = place("A", m.id + 1000);
     EXPECT_FALSE(found.created);
-    EXPECT_EQ(found.order->id, o.id);
+    EXPECT_EQ(found.order->id, "ro_1");
+    EXPECT_FALSE(found.dispatch);
 }
 
 // --- restarts -----------------------------------------------------------------------------------
@@ -1105,14 +1153,21 @@ TEST_F(EngineLoopTest, OrdersSubscriptionsAndLeasesAfterARestart) {
             .subscriptions.size(),
         2u);
 
-    // A cancel survives a restart, and order numbers continue.
+    // A cancel survives a restart; the stock.low it raised places A's next order after it.
     expect_outcome<OrdersOutcome>(run(CancelRestockOrder{"ro_1"}));
     restart();
     EXPECT_EQ(order("ro_1").status, OrderStatus::kCancelled);
     EXPECT_EQ(committed("A").on_order, 0);
+    const QueueMessage low_again = receive_one(kOrders);
+    EXPECT_EQ(parse_event_ref(low_again.body)->sku, "A");
+    const OrderOutcome next = place("A", low_again.id);
+    EXPECT_TRUE(next.created);
+    EXPECT_EQ(next.order->id, "ro_2");
+
+    // Order numbers continue.
     create_low("B");
     const QueueMessage for_b = receive_one(kOrders);
-    EXPECT_EQ(place("B", for_b.id).order->id, "ro_2");
+    EXPECT_EQ(place("B", for_b.id).order->id, "ro_3");
 }
 
 // Note: the "message ids are never reused after a restart even when every message was acked"
