@@ -19,11 +19,14 @@ void abort_on_sync_failure(const Error& error) {
 
 }  // namespace
 
-DurableAcks::DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure,
+DurableAcks::DurableAcks(StockStore& store, DurableMarks durable,
+                         std::function<void(const Error&)> on_sync_failure,
                          std::function<void()> on_idle)
     : store_(store),
       on_sync_failure_(on_sync_failure ? std::move(on_sync_failure) : abort_on_sync_failure),
-      on_idle_(std::move(on_idle)) {
+      on_idle_(std::move(on_idle)),
+      durable_event_seq_(durable.event_seq),
+      durable_movement_id_(durable.movement_id) {
     answerer_ = start_named_thread("restock-answer", [this] { answer_loop(); });
     syncer_ = start_named_thread("restock-sync", [this] { sync_loop(); });
 }
@@ -39,19 +42,33 @@ DurableAcks::~DurableAcks() {
 }
 
 void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes,
-                            bool wrote) {
+                            bool wrote, DurableMarks marks) {
     Batches batch;
-    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
+    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote, marks});
     busy_.store(true, std::memory_order_release);  // before the syncer can see the batch
     put(to_sync_, batch);
 }
 
 void DurableAcks::sync_here_and_hand_over(std::deque<Submission> submissions,
-                                          std::vector<Outcome> outcomes, bool wrote) {
-    if (wrote) sync_or_stop();
+                                          std::vector<Outcome> outcomes, bool wrote,
+                                          DurableMarks marks) {
     Batches batch;
-    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote});
+    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote, marks});
+    if (wrote) sync_or_stop();
+    mark_durable(batch.back());
     put(to_answer_, batch);
+}
+
+void DurableAcks::mark_durable(const Batch& last) {
+    // Marks only grow: a batch that failed to write hands over the marks it found. One thread
+    // at a time gets here: the engine syncs on its own thread only while !busy().
+    auto raise = [](std::atomic<int64_t>& mark, int64_t value) {
+        if (value > mark.load(std::memory_order_relaxed)) {
+            mark.store(value, std::memory_order_release);
+        }
+    };
+    raise(durable_event_seq_, last.marks.event_seq);
+    raise(durable_movement_id_, last.marks.movement_id);
 }
 
 void DurableAcks::sync_or_stop() {
@@ -84,6 +101,7 @@ void DurableAcks::sync_loop() {
         for (const auto& batch : work) needs_sync = needs_sync || batch.wrote;
         // One sync covers every batch written before it started: all of `work`.
         if (needs_sync) sync_or_stop();
+        mark_durable(work.back());
         put(to_answer_, work);
         bool idle = false;
         {

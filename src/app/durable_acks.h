@@ -9,6 +9,10 @@
 // write a small batch that would only wait for the next sync; `on_idle` tells it when that ends.
 // When nothing is in flight, the engine may sync a small batch itself (sync_here_and_hand_over).
 //
+// It also keeps the durable marks: the last event seq and movement id that are on disk. Readers
+// list events and movements only up to them, so a client never sees a record that a power
+// loss could take back (and whose seq or id would then be given to another one).
+//
 // A failed sync means the store cannot promise durability: nothing more is acknowledged and the
 // process stops (like PostgreSQL's fsync PANIC); what is on disk is recovered at restart.
 // Thread-safe.
@@ -27,21 +31,37 @@
 
 namespace restock {
 
+// The newest event seq and movement id a batch leaves behind.
+struct DurableMarks {
+    int64_t event_seq = 0;
+    int64_t movement_id = 0;
+};
+
 class DurableAcks {
   public:
     // `on_sync_failure` must not return (default: print and abort). `on_idle` is called on the
     // syncer thread each time busy() becomes false; it must not block.
-    DurableAcks(StockStore& store, std::function<void(const Error&)> on_sync_failure = {},
+    // `durable`: the marks of what is on disk already.
+    DurableAcks(StockStore& store, DurableMarks durable,
+                std::function<void(const Error&)> on_sync_failure = {},
                 std::function<void()> on_idle = {});
     ~DurableAcks();  // syncs and answers everything handed over, then stops
 
-    // `wrote`: the batch changed the store, so it needs a sync before its answers.
-    void hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes, bool wrote);
+    // `wrote`: the batch changed the store, so it needs a sync before its answers. `marks`:
+    // the store's marks once the batch is written; they become durable() with its sync.
+    void hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes, bool wrote,
+                   DurableMarks marks);
 
     // Like hand_over, but syncs on the calling thread. REQUIRES: !busy() (nothing is being or
     // waiting to be synced, so the answers stay in order).
     void sync_here_and_hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes,
-                                 bool wrote);
+                                 bool wrote, DurableMarks marks);
+
+    // The marks of the last synced batch: set after its sync, before its answers go out.
+    DurableMarks durable() const {
+        return {durable_event_seq_.load(std::memory_order_acquire),
+                durable_movement_id_.load(std::memory_order_acquire)};
+    }
 
     // A sync is running, or batches are waiting for one.
     bool busy() const { return busy_.load(std::memory_order_acquire); }
@@ -51,6 +71,7 @@ class DurableAcks {
         std::deque<Submission> submissions;
         std::vector<Outcome> outcomes;
         bool wrote = false;
+        DurableMarks marks;
     };
     // A deque: Batch's move may throw (std::deque's does), so a growing vector would copy
     // every waiting batch, submissions and all.
@@ -63,6 +84,8 @@ class DurableAcks {
     };
     // One StockStore::sync(); a failure goes to on_sync_failure_, which does not return.
     void sync_or_stop();
+    // After a sync: what the batches up to `last` wrote is on disk.
+    void mark_durable(const Batch& last);
     void sync_loop();
     void answer_loop();
     // Waits for batches (or the close) of `stage` and takes them all; empty: closed and drained.
@@ -73,6 +96,8 @@ class DurableAcks {
     const std::function<void(const Error&)> on_sync_failure_;
     const std::function<void()> on_idle_;
     std::atomic<bool> busy_{false};
+    std::atomic<int64_t> durable_event_seq_;
+    std::atomic<int64_t> durable_movement_id_;
     std::mutex mutex_;
     Stage to_sync_;
     Stage to_answer_;

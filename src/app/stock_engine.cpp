@@ -45,7 +45,9 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
         engine->rollback(batch);
         return unavailable("cannot write the initial queues and subscriptions");
     }
-    engine->acks_ = std::make_unique<DurableAcks>(store, nullptr, [raw = engine.get()] {
+    // Everything written so far has just been synced.
+    const DurableMarks durable{engine->last_event_seq_, engine->last_movement_id_};
+    engine->acks_ = std::make_unique<DurableAcks>(store, durable, nullptr, [raw = engine.get()] {
         // Taking the lock orders this with the engine's check of busy(): it either sees the
         // sync finished or is already waiting for this notification.
         { std::lock_guard lock(raw->mutex_); }
@@ -219,10 +221,11 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     // this sync before writing again. Syncing here spares the two thread hand-offs around the
     // syncer (measured: +8% checkouts/s over HTTP). A large batch goes to the syncer, so the
     // engine writes the next one meanwhile.
+    const DurableMarks marks{last_event_seq_, last_movement_id_};
     if (submissions.size() < options_.max_batch / 8 && !acks_->busy()) {
-        acks_->sync_here_and_hand_over(std::move(submissions), std::move(outcomes), wrote);
+        acks_->sync_here_and_hand_over(std::move(submissions), std::move(outcomes), wrote, marks);
     } else {
-        acks_->hand_over(std::move(submissions), std::move(outcomes), wrote);
+        acks_->hand_over(std::move(submissions), std::move(outcomes), wrote, marks);
     }
 }
 

@@ -58,6 +58,8 @@ class StockEngine {
         uint64_t failed_batches = 0;
     };
     Stats stats() const;
+    // The newest event seq and movement id on disk: what readers may show (thread-safe).
+    DurableMarks durable_marks() const { return acks_->durable(); }
 
     class Batch;
     // Which message may send an order to its factory until when.

@@ -23,12 +23,14 @@ class StockReader {
     virtual Result<std::vector<Product>> products(std::optional<ProductStatus> status,
                                                   std::string_view after_sku,
                                                   std::size_t limit) = 0;
-    // A product's movements, newest first, with ids below `before_id` (0: from the newest).
+    // A product's movements, newest first, with ids below `before_id` (0: from the newest) and
+    // at most `up_to_id` (the newest durable one: later ones are skipped).
     virtual Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
-                                                    std::size_t limit) = 0;
+                                                    std::size_t limit, int64_t up_to_id) = 0;
     virtual Result<std::optional<Movement>> movement(int64_t id) = 0;
-    // Events with seq > after_seq, oldest first.
-    virtual Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit) = 0;
+    // Events with after_seq < seq <= up_to_seq, oldest first.
+    virtual Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
+                                              int64_t up_to_seq) = 0;
     virtual Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                                  std::string_view key) = 0;
     virtual Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,

@@ -94,8 +94,8 @@ TEST(DurableAcksTest, NothingIsAnsweredBeforeTheSyncReturns) {
     std::mutex mutex;
     std::vector<int> log;
     {
-        DurableAcks acks(store);
-        acks.hand_over(one(mutex, log, 1), done_outcome(), /*wrote=*/true);
+        DurableAcks acks(store, DurableMarks{});
+        acks.hand_over(one(mutex, log, 1), done_outcome(), /*wrote=*/true, {});
         ASSERT_TRUE(store.wait_for_sync_in_progress());
         std::this_thread::sleep_for(50ms);  // the sync is held: no answer may escape
         {
@@ -112,11 +112,11 @@ TEST(DurableAcksTest, BatchesHandedOverDuringASyncShareTheNextOneAndKeepTheirOrd
     std::mutex mutex;
     std::vector<int> log;
     {
-        DurableAcks acks(store);
-        acks.hand_over(one(mutex, log, 1), done_outcome(), true);
+        DurableAcks acks(store, DurableMarks{});
+        acks.hand_over(one(mutex, log, 1), done_outcome(), true, {});
         ASSERT_TRUE(store.wait_for_sync_in_progress());
         for (int tag = 2; tag <= 5; ++tag)
-            acks.hand_over(one(mutex, log, tag), done_outcome(), true);
+            acks.hand_over(one(mutex, log, tag), done_outcome(), true, {});
         store.open();
     }
     EXPECT_EQ(log, std::vector<int>({1, 2, 3, 4, 5}));
@@ -132,7 +132,7 @@ TEST(DurableAcksTest, SlowAnswersDoNotHoldUpTheNextSync) {
     gate.lock();  // batch 1's answer blocks here until released
     std::atomic<bool> answering{false};
     {
-        DurableAcks acks(store);
+        DurableAcks acks(store, DurableMarks{});
         std::deque<Submission> first;
         Submission blocked;
         blocked.done = [&](Outcome) {
@@ -142,9 +142,9 @@ TEST(DurableAcksTest, SlowAnswersDoNotHoldUpTheNextSync) {
             log.push_back(1);
         };
         first.push_back(std::move(blocked));
-        acks.hand_over(std::move(first), done_outcome(), true);
+        acks.hand_over(std::move(first), done_outcome(), true, {});
         ASSERT_TRUE(eventually([&] { return answering.load(); }));
-        acks.hand_over(one(mutex, log, 2), done_outcome(), true);
+        acks.hand_over(one(mutex, log, 2), done_outcome(), true, {});
         // Batch 2 is synced while batch 1's answer is still being sent...
         eventually([&] { return store.syncs() >= 2; });
         EXPECT_EQ(store.syncs(), 2);
@@ -163,9 +163,9 @@ TEST(DurableAcksTest, IsBusyFromHandOverUntilTheSyncEndsAndThenSaysSo) {
     std::vector<int> log;
     std::atomic<int> idles{0};
     {
-        DurableAcks acks(store, nullptr, [&idles] { ++idles; });
+        DurableAcks acks(store, DurableMarks{}, nullptr, [&idles] { ++idles; });
         EXPECT_FALSE(acks.busy());
-        acks.hand_over(one(mutex, log, 1), done_outcome(), true);
+        acks.hand_over(one(mutex, log, 1), done_outcome(), true, {});
         EXPECT_TRUE(acks.busy());
         ASSERT_TRUE(store.wait_for_sync_in_progress());
         EXPECT_TRUE(acks.busy());
@@ -184,11 +184,11 @@ TEST(DurableAcksTest, ASyncOnTheCallersThreadIsAnsweredAfterEverythingBefore) {
     std::mutex mutex;
     std::vector<int> log;
     {
-        DurableAcks acks(store);
-        acks.hand_over(one(mutex, log, 1), done_outcome(), true);
+        DurableAcks acks(store, DurableMarks{});
+        acks.hand_over(one(mutex, log, 1), done_outcome(), true, {});
         eventually([&] { return !acks.busy(); });
         ASSERT_FALSE(acks.busy());
-        acks.sync_here_and_hand_over(one(mutex, log, 2), done_outcome(), true);
+        acks.sync_here_and_hand_over(one(mutex, log, 2), done_outcome(), true, {});
         EXPECT_EQ(store.syncs(), 2);
         EXPECT_EQ(store.last_sync_thread(), std::this_thread::get_id());
     }
@@ -200,8 +200,8 @@ TEST(DurableAcksTest, BatchesThatWroteNothingNeedNoSync) {
     std::mutex mutex;
     std::vector<int> log;
     {
-        DurableAcks acks(store);
-        acks.hand_over(one(mutex, log, 1), done_outcome(), /*wrote=*/false);
+        DurableAcks acks(store, DurableMarks{});
+        acks.hand_over(one(mutex, log, 1), done_outcome(), /*wrote=*/false, {});
     }
     EXPECT_EQ(log, std::vector<int>({1}));
     EXPECT_EQ(store.syncs(), 0);
@@ -216,12 +216,12 @@ TEST(DurableAcksTest, AFailedSyncGoesToTheHandlerAndAnswersNothing) {
     std::atomic<bool> handled{false};
     std::mutex stuck;
     stuck.lock();  // the handler must not return: it waits here until the test ends
-    auto acks = std::make_unique<DurableAcks>(store, [&](const Error& error) {
+    auto acks = std::make_unique<DurableAcks>(store, DurableMarks{}, [&](const Error& error) {
         EXPECT_EQ(error.slug, "sync-failed");
         handled = true;
         std::lock_guard wait(stuck);  // never acquired while the test runs
     });
-    acks->hand_over(one(mutex, log, 1), done_outcome(), true);
+    acks->hand_over(one(mutex, log, 1), done_outcome(), true, {});
     EXPECT_TRUE(eventually([&] { return handled.load(); }));
     {
         std::lock_guard lock(mutex);
@@ -231,6 +231,43 @@ TEST(DurableAcksTest, AFailedSyncGoesToTheHandlerAndAnswersNothing) {
     // the test's own business (production aborts instead).
     stuck.unlock();
     acks.reset();
+}
+
+TEST(DurableAcksTest, MarksBecomeDurableAfterTheirSyncAndBeforeTheirAnswers) {
+    GatedSyncStore store;
+    std::vector<int64_t> seen_by_answer;
+    std::mutex mutex;
+    std::vector<int> log;
+    {
+        DurableAcks acks(store, DurableMarks{5, 7});
+        EXPECT_EQ(acks.durable().event_seq, 5);
+        EXPECT_EQ(acks.durable().movement_id, 7);
+        std::deque<Submission> batch(1);
+        batch[0].done = [&](Outcome) {
+            seen_by_answer = {acks.durable().event_seq, acks.durable().movement_id};
+        };
+        acks.hand_over(std::move(batch), done_outcome(), true, DurableMarks{9, 12});
+        ASSERT_TRUE(store.wait_for_sync_in_progress());
+        EXPECT_EQ(acks.durable().event_seq, 5);  // written, not yet on disk
+        EXPECT_EQ(acks.durable().movement_id, 7);
+        store.open();
+        eventually([&] { return !acks.busy(); });
+        EXPECT_EQ(acks.durable().event_seq, 9);
+        EXPECT_EQ(acks.durable().movement_id, 12);
+
+        // On the caller's thread too; and a batch whose write failed (it hands over the marks
+        // it found) never moves them back.
+        acks.sync_here_and_hand_over(one(mutex, log, 2), done_outcome(), true,
+                                     DurableMarks{10, 20});
+        EXPECT_EQ(acks.durable().event_seq, 10);
+        EXPECT_EQ(acks.durable().movement_id, 20);
+        acks.hand_over(one(mutex, log, 3), done_outcome(), false, DurableMarks{8, 15});
+        eventually([&] { return !acks.busy(); });
+        EXPECT_EQ(acks.durable().event_seq, 10);
+        EXPECT_EQ(acks.durable().movement_id, 20);
+    }
+    EXPECT_EQ(seen_by_answer, std::vector<int64_t>({9, 12}));
+    EXPECT_EQ(log, std::vector<int>({2, 3}));
 }
 
 }  // namespace

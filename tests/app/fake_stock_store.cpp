@@ -34,7 +34,7 @@ class FakeStockReader final : public StockReader {
     }
 
     Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
-                                            std::size_t limit) override {
+                                            std::size_t limit, int64_t up_to_id) override {
         std::lock_guard lock(store_.mutex_);
         const auto& all = store_.state_.movements;
         int64_t next = product.last_movement_id;
@@ -48,7 +48,7 @@ class FakeStockReader final : public StockReader {
         while (next != 0 && out.size() < limit) {
             auto it = all.find(next);
             if (it == all.end()) break;
-            out.push_back(it->second);
+            if (it->first <= up_to_id) out.push_back(it->second);
             next = it->second.prev_id;
         }
         return out;
@@ -61,11 +61,13 @@ class FakeStockReader final : public StockReader {
         return std::optional<Movement>(it->second);
     }
 
-    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit) override {
+    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
+                                      int64_t up_to_seq) override {
         std::lock_guard lock(store_.mutex_);
         std::vector<Event> out;
         for (auto it = store_.state_.events.upper_bound(after_seq);
-             it != store_.state_.events.end() && out.size() < limit; ++it) {
+             it != store_.state_.events.end() && it->first <= up_to_seq && out.size() < limit;
+             ++it) {
             out.push_back(it->second);
         }
         return out;

@@ -24,17 +24,18 @@ class FaultyReader final : public StockReader {
         return target_->products(status, after_sku, limit);
     }
     Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
-                                            std::size_t limit) override {
+                                            std::size_t limit, int64_t up_to_id) override {
         if (store_.reads_failing()) return injected("read");
-        return target_->movements(product, before_id, limit);
+        return target_->movements(product, before_id, limit, up_to_id);
     }
     Result<std::optional<Movement>> movement(int64_t id) override {
         if (store_.reads_failing()) return injected("read");
         return target_->movement(id);
     }
-    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit) override {
+    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
+                                      int64_t up_to_seq) override {
         if (store_.reads_failing()) return injected("read");
-        return target_->events(after_seq, limit);
+        return target_->events(after_seq, limit, up_to_seq);
     }
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                          std::string_view key) override {

@@ -43,6 +43,20 @@ TEST_F(StockEngineTest, CreateProductAssignsIdsAndBooksInitialStock) {
     EXPECT_TRUE(store_.events().empty());  // 10 and 5 are above the reorder point 2
 }
 
+TEST_F(StockEngineTest, AnsweredWritesAreWithinTheDurableMarks) {
+    EXPECT_EQ(engine_->durable_marks().movement_id, 0);
+    create("A", 3);                                                     // movement 1
+    expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 3}})));  // movement 2, an event
+    const auto events = store_.events();
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(engine_->durable_marks().movement_id, 2);
+    EXPECT_EQ(engine_->durable_marks().event_seq, events.back().seq);
+    // A refused checkout writes no movement and leaves the movement mark where it was.
+    expect_outcome<CheckoutRefused>(run(checkout("o-2", {{"A", 1}})));
+    EXPECT_EQ(engine_->durable_marks().movement_id, 2);
+    EXPECT_EQ(engine_->durable_marks().event_seq, store_.events().back().seq);
+}
+
 TEST_F(StockEngineTest, CreateWithoutStockBooksNoMovementAndIsEmpty) {
     create("A", 0);
     EXPECT_TRUE(store_.movements().empty());

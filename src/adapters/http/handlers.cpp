@@ -501,7 +501,8 @@ Reply Api::list_movements(Context& context) {
                                "no product with sku '" + context.route.param + "'");
     }
     auto movements =
-        reader.value()->movements(*product.value(), *cursor, static_cast<std::size_t>(*limit));
+        reader.value()->movements(*product.value(), *cursor, static_cast<std::size_t>(*limit),
+                                  engine_.durable_marks().movement_id);
     if (!movements) return context.problem(movements.error());
     std::string body;
     json::Writer w(body);
@@ -525,7 +526,8 @@ Reply Api::list_events(Context& context) {
     if (!after) return context.problem(after.error());
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
-    auto events = reader.value()->events(*after, static_cast<std::size_t>(*limit));
+    auto events = reader.value()->events(*after, static_cast<std::size_t>(*limit),
+                                         engine_.durable_marks().event_seq);
     if (!events) return context.problem(events.error());
     std::string body;
     json::Writer w(body);

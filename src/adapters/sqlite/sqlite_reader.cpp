@@ -50,7 +50,7 @@ Status SqliteReader::prepare_all() {
          products + "WHERE sku > ? AND " + kStatusCondition + " = ? ORDER BY sku LIMIT ?"},
         {&movement_, "SELECT " + std::string(kMovementColumns) + " FROM movements WHERE id = ?"},
         {&events_, "SELECT " + std::string(kEventColumns) +
-                       " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"},
+                       " FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"},
         {&idempotency_,
          "SELECT principal, key, fingerprint, status, body, location, at FROM idempotency "
          "WHERE principal = ? AND key = ?"},
@@ -86,7 +86,7 @@ Result<std::vector<Product>> SqliteReader::products(std::optional<ProductStatus>
 }
 
 Result<std::vector<Movement>> SqliteReader::movements(const Product& product, int64_t before_id,
-                                                      std::size_t limit) {
+                                                      std::size_t limit, int64_t up_to_id) {
     // Walk the product's chain from its newest movement (or from the cursor) backwards. Each hop
     // is a rowid lookup; all of them share one read transaction so the chain is consistent.
     if (auto s = db_->exec("BEGIN"); !s) return s.error();
@@ -112,6 +112,7 @@ Result<std::vector<Movement>> SqliteReader::movements(const Product& product, in
         }
         if (!found.value()) break;
         next = found.value()->prev_id;
+        if (found.value()->id > up_to_id) continue;  // not durable yet: not shown
         result.push_back(std::move(*found.value()));
     }
     (void)db_->exec("COMMIT");
@@ -123,8 +124,9 @@ Result<std::optional<Movement>> SqliteReader::movement(int64_t id) {
     return first<Movement>(movement_, read_movement);
 }
 
-Result<std::vector<Event>> SqliteReader::events(int64_t after_seq, std::size_t limit) {
-    events_.bind(1, after_seq).bind(2, static_cast<int64_t>(limit));
+Result<std::vector<Event>> SqliteReader::events(int64_t after_seq, std::size_t limit,
+                                                int64_t up_to_seq) {
+    events_.bind(1, after_seq).bind(2, up_to_seq).bind(3, static_cast<int64_t>(limit));
     return collect<Event>(events_, read_event);
 }
 

@@ -17,9 +17,10 @@ class SqliteReader final : public StockReader {
     Result<std::vector<Product>> products(std::optional<ProductStatus> status,
                                           std::string_view after_sku, std::size_t limit) override;
     Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
-                                            std::size_t limit) override;
+                                            std::size_t limit, int64_t up_to_id) override;
     Result<std::optional<Movement>> movement(int64_t id) override;
-    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit) override;
+    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
+                                      int64_t up_to_seq) override;
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                          std::string_view key) override;
     Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,

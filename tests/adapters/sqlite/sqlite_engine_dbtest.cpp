@@ -137,7 +137,7 @@ TEST_F(SqliteEngineTest, EventsAreInTheOutboxInOrder) {
     expect_outcome<MovementOutcome>(run(receipt("A", 10, "r-1")));      // restored
     reopen();
     auto reader = open_reader(*store_);
-    auto events = reader->events(0, 10);
+    auto events = reader->events(0, 10, INT64_MAX);
     ASSERT_TRUE(events.ok());
     ASSERT_EQ(events->size(), 3u);
     const auto database_id = store_->load()->database_id;

@@ -21,9 +21,9 @@ class SqliteReaderTest : public ::testing::Test {
         ASSERT_TRUE(s.ok()) << s.error().message;
     }
 
-    std::vector<int64_t> movement_ids(const Product& product, int64_t before_id,
-                                      std::size_t limit) {
-        auto page = reader_->movements(product, before_id, limit);
+    std::vector<int64_t> movement_ids(const Product& product, int64_t before_id, std::size_t limit,
+                                      int64_t up_to_id = INT64_MAX) {
+        auto page = reader_->movements(product, before_id, limit, up_to_id);
         EXPECT_TRUE(page.ok()) << page.error().message;
         std::vector<int64_t> ids;
         if (page.ok()) {
@@ -145,7 +145,13 @@ TEST_F(SqliteReaderTest, MovementsPageThroughTheChain) {
     // A product with no ledger.
     EXPECT_TRUE(movement_ids(make_product(3, "C", 0, 0), 0, 10).empty());
 
-    auto page = reader_->movements(a, 0, 1);
+    // Only movements up to the durable mark: newer ones are skipped, older ones still paged.
+    EXPECT_EQ(movement_ids(b, 0, 100, 5), (std::vector<int64_t>{4, 2}));
+    EXPECT_EQ(movement_ids(b, 0, 1, 5), (std::vector<int64_t>{4}));
+    EXPECT_EQ(movement_ids(b, 4, 100, 5), (std::vector<int64_t>{2}));
+    EXPECT_TRUE(movement_ids(b, 0, 100, 1).empty());
+
+    auto page = reader_->movements(a, 0, 1, INT64_MAX);
     ASSERT_TRUE(page.ok());
     ASSERT_EQ(page->size(), 1u);
     EXPECT_EQ((*page)[0].product_id, 1);
@@ -173,7 +179,7 @@ TEST_F(SqliteReaderTest, EventsInSeqOrderAfterACursor) {
             make_event(seq, "A", seq % 2 ? EventType::kStockLow : EventType::kStockRestored));
     }
     commit(batch);
-    auto events = reader_->events(0, 3);
+    auto events = reader_->events(0, 3, INT64_MAX);
     ASSERT_TRUE(events.ok());
     ASSERT_EQ(events->size(), 3u);
     EXPECT_EQ((*events)[0].seq, 1);
@@ -183,11 +189,17 @@ TEST_F(SqliteReaderTest, EventsInSeqOrderAfterACursor) {
     EXPECT_EQ((*events)[0].figures.position, 5);
     EXPECT_EQ((*events)[0].figures.on_order, 4);
     EXPECT_EQ((*events)[0].cause, "checkout");
-    events = reader_->events(3, 10);
+    events = reader_->events(3, 10, INT64_MAX);
     ASSERT_TRUE(events.ok());
     ASSERT_EQ(events->size(), 2u);
     EXPECT_EQ((*events)[0].seq, 4);
-    EXPECT_TRUE(reader_->events(5, 10)->empty());
+    EXPECT_TRUE(reader_->events(5, 10, INT64_MAX)->empty());
+    // Only up to the durable mark.
+    events = reader_->events(1, 10, 3);
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 2u);
+    EXPECT_EQ((*events)[1].seq, 3);
+    EXPECT_TRUE(reader_->events(3, 10, 3)->empty());
 }
 
 TEST_F(SqliteReaderTest, IdempotencyLookupIsPerPrincipal) {
