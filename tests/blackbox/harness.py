@@ -104,11 +104,12 @@ class Server:
 
     NAME = "restock serve"
 
-    def __init__(self, data_dir, access_log=False, extra_args=(), listen="127.0.0.1:0"):
+    def __init__(self, data_dir, access_log=False, extra_args=(), listen="127.0.0.1:0", env=None):
         self.data_dir = data_dir
         self.access_log = access_log
         self.extra_args = list(extra_args)
         self.listen = listen
+        self.env = dict(env or {})  # added to this process's environment
         self.proc = None
         self.port = None
         self.lines = []  # every stdout line, decoded
@@ -127,7 +128,8 @@ class Server:
         args = self.command()
         self._stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr_file)
+                                     stderr=self._stderr_file,
+                                     env={**os.environ, **self.env} if self.env else None)
         listening = queue.Queue()
 
         def drain(stream, proc_lines):
@@ -310,7 +312,8 @@ class ServerTestCase(unittest.TestCase):
     def start_server(self):
         """Starts (or restarts) the server on self.data_dir; replaces self.server/self.client."""
         server = Server(self.data_dir, access_log=self.ACCESS_LOG,
-                        extra_args=self.server_args(), listen=self.listen_address())
+                        extra_args=self.server_args(), listen=self.listen_address(),
+                        env=self.server_env())
         self.addCleanup(server.close)
         server.start()
         self.server = server
@@ -327,6 +330,10 @@ class ServerTestCase(unittest.TestCase):
     def server_args(self):
         """Extra ``restock serve`` arguments for start_server(); subclasses override it."""
         return []
+
+    def server_env(self):
+        """Extra environment variables for start_server(); subclasses override it."""
+        return {}
 
     def _close_clients(self):
         for c in self._clients:
