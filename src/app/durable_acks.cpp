@@ -45,7 +45,6 @@ void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outc
                             bool wrote, DurableMarks marks) {
     Batches batch;
     batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote, marks});
-    busy_.store(true, std::memory_order_release);  // before the syncer can see the batch
     put(to_sync_, batch);
 }
 
@@ -60,11 +59,11 @@ void DurableAcks::sync_here_and_hand_over(std::deque<Submission> submissions,
 }
 
 void DurableAcks::mark_durable(const Batch& last) {
-    // Marks only grow: a batch that failed to write hands over the marks it found. One thread
-    // at a time gets here: the engine syncs on its own thread only while !busy().
+    // Marks only grow: a batch that failed to write hands over the marks it found.
     auto raise = [](std::atomic<int64_t>& mark, int64_t value) {
-        if (value > mark.load(std::memory_order_relaxed)) {
-            mark.store(value, std::memory_order_release);
+        int64_t seen = mark.load(std::memory_order_relaxed);
+        while (value > seen && !mark.compare_exchange_weak(seen, value, std::memory_order_release,
+                                                           std::memory_order_relaxed)) {
         }
     };
     raise(durable_event_seq_, last.marks.event_seq);
@@ -87,6 +86,9 @@ void DurableAcks::put(Stage& stage, Batches& batches) {
     bool was_empty = false;
     {
         std::lock_guard lock(mutex_);
+        // Under the lock the syncer uses to decide it is idle: it either sees this batch or has
+        // cleared busy_ before it is set again here, never clears it with the batch waiting.
+        if (&stage == &to_sync_) busy_.store(true, std::memory_order_release);
         was_empty = stage.batches.empty();
         for (auto& batch : batches) stage.batches.push_back(std::move(batch));
     }

@@ -185,8 +185,10 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     });
     server.value()->wait();
     waiter.join();
-    // Order matters: no new requests, no new function invocations, then drain the engine (every
-    // accepted command commits), then tear down the server's remaining sockets.
+    // Order matters: no request handler running (they call the engine), no new function
+    // invocations, then drain the engine (every accepted command commits and is answered),
+    // then tear down the server's remaining sockets.
+    server.value()->join();
     queue_signals.close();
     functions.clear();
     engine.value().reset();

@@ -244,6 +244,7 @@ TEST(DurableAcksTest, MarksBecomeDurableAfterTheirSyncAndBeforeTheirAnswers) {
         EXPECT_EQ(acks.durable().movement_id, 7);
         std::deque<Submission> batch(1);
         batch[0].done = [&](Outcome) {
+            std::lock_guard lock(mutex);
             seen_by_answer = {acks.durable().event_seq, acks.durable().movement_id};
         };
         acks.hand_over(std::move(batch), done_outcome(), true, DurableMarks{9, 12});
@@ -251,7 +252,11 @@ TEST(DurableAcksTest, MarksBecomeDurableAfterTheirSyncAndBeforeTheirAnswers) {
         EXPECT_EQ(acks.durable().event_seq, 5);  // written, not yet on disk
         EXPECT_EQ(acks.durable().movement_id, 7);
         store.open();
-        eventually([&] { return !acks.busy(); });
+        eventually([&] {
+            std::lock_guard lock(mutex);
+            return !seen_by_answer.empty();
+        });
+        eventually([&] { return !acks.busy(); });  // sync_here_and_hand_over requires it
         EXPECT_EQ(acks.durable().event_seq, 9);
         EXPECT_EQ(acks.durable().movement_id, 12);
 
@@ -268,6 +273,47 @@ TEST(DurableAcksTest, MarksBecomeDurableAfterTheirSyncAndBeforeTheirAnswers) {
     }
     EXPECT_EQ(seen_by_answer, std::vector<int64_t>({9, 12}));
     EXPECT_EQ(log, std::vector<int>({2, 3}));
+}
+
+// Like the engine: sync on the calling thread when nothing is in flight, else hand over. The
+// syncer keeps finishing rounds while new batches arrive; no answer may overtake an earlier one,
+// and a batch's answer must see the marks of its own sync.
+TEST(DurableAcksTest, OrderAndMarksHoldWhileTheSyncerFinishesRoundsDuringHandOvers) {
+    GatedSyncStore store;
+    store.open();
+    constexpr int kBatches = 4000;
+    std::mutex mutex;
+    std::vector<int> log;
+    std::atomic<int> marks_behind{0};
+    {
+        DurableAcks acks(store, DurableMarks{});
+        auto batch = [&](int i) {
+            std::deque<Submission> submissions(1);
+            submissions[0].done = [&, i](Outcome) {
+                if (acks.durable().event_seq < i) ++marks_behind;
+                std::lock_guard lock(mutex);
+                log.push_back(i);
+            };
+            return submissions;
+        };
+        for (int i = 1; i <= kBatches; ++i) {
+            if (acks.busy()) {
+                acks.hand_over(batch(i), done_outcome(), true, DurableMarks{i, i});
+            } else {
+                acks.sync_here_and_hand_over(batch(i), done_outcome(), true, DurableMarks{i, i});
+            }
+        }
+        eventually([&] { return !acks.busy(); });
+        EXPECT_EQ(acks.durable().event_seq, kBatches);
+    }
+    EXPECT_EQ(marks_behind.load(), 0);
+    ASSERT_EQ(log.size(), static_cast<std::size_t>(kBatches));
+    for (int i = 0; i < kBatches; ++i) {
+        if (log[i] != i + 1) {
+            ADD_FAILURE() << "answer " << i << " was batch " << log[i];
+            break;
+        }
+    }
 }
 
 }  // namespace

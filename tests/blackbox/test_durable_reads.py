@@ -43,14 +43,15 @@ class DurableReadsTests(ServerTestCase):
         events_before = self.all_events()
         movements_before = self.all_movements(SKU)
 
-        self.hold_syncs()
         answer = {}
         buyer = self.new_client()
         thread = threading.Thread(target=lambda: answer.update(r=buyer.request(
             "POST", "/v1/checkout", {"order_id": "held-1", "lines": [{"sku": SKU, "qty": 2}]},
             key="storefront")))
+        # Cleanups run last-in first-out: on a failure the gate is removed before the join.
+        self.addCleanup(lambda: thread.is_alive() and thread.join(10))
+        self.hold_syncs()
         thread.start()
-        self.addCleanup(thread.join, 10)
 
         # Written: a product read sees it (committed, not yet durable).
         wait_until(lambda: self.get_product(SKU)["on_hand"] == 0, timeout=5,

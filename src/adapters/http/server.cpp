@@ -701,5 +701,6 @@ HttpServer::~HttpServer() {
 uint16_t HttpServer::port() const { return impl_->port(); }
 void HttpServer::wait() { impl_->wait(); }
 void HttpServer::stop() { impl_->stop(); }
+void HttpServer::join() { impl_->join(); }
 
 }  // namespace restock::http

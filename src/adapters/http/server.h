@@ -38,6 +38,10 @@ class HttpServer {
     // Blocks until stop() is called (e.g. from a signal handler thread).
     void wait();
     void stop();
+    // After stop(): waits for the I/O threads to end, so no request handler runs any more (it
+    // may touch the engine). Connections whose answers are still in the engine stay open and
+    // get them; they close when the server is destroyed.
+    void join();
 
     class Impl;
 

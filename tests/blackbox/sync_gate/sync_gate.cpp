@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -19,7 +20,12 @@ void wait_at_gate() {
 using SyncFunction = int (*)(int);
 
 SyncFunction next(const char* name) {
-    return reinterpret_cast<SyncFunction>(dlsym(RTLD_NEXT, name));
+    auto* found = reinterpret_cast<SyncFunction>(dlsym(RTLD_NEXT, name));
+    if (found == nullptr) {
+        std::fprintf(stderr, "sync_gate: no %s after this library: %s\n", name, dlerror());
+        std::abort();
+    }
+    return found;
 }
 
 }  // namespace
