@@ -12,6 +12,7 @@
 #include "main/composition_root.h"
 #include "main/config.h"
 #include "main/demo.h"
+#include "main/orders_cli.h"
 #include "main/queues_cli.h"
 #include "support/system_clock.h"
 #include "support/time_format.h"
@@ -34,6 +35,8 @@ commands:
             revoke --data-dir DIR --name NAME
   queues    list | peek NAME | redrive NAME | purge NAME   [--url URL] [--key ADMIN_KEY]
             (talks to the running server; RESTOCK_URL and RESTOCK_KEY work too)
+  orders    list [--limit N] | show ID | cancel ID   [--url URL] [--key ADMIN_KEY]
+            restock orders, the same way
   factory-sim --listen HOST:PORT [--delay-ms N] [--fail-rate F] [--hang-rate F] [--hang-ms N]
             an imitation of the legacy factory API, for the demo and the tests
   version   print the version
@@ -142,6 +145,9 @@ int run_cli(const std::vector<std::string>& args) {
     if (command == "keys") return run_keys(args);
     if (command == "queues") {
         return run_queues_cli(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (command == "orders") {
+        return run_orders_cli(std::vector<std::string>(args.begin() + 1, args.end()));
     }
     if (command == "factory-sim") {
         return run_factory_sim(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -2,9 +2,10 @@
 never ships is replaced, the order is cancelled, the loop orders again from the new factory, and
 a late shipment of the cancelled order is still booked. Also the refusals and a restart."""
 
+import os
 import unittest
 
-from harness import LoopTestCase
+from harness import LoopTestCase, run_cli
 
 SILENT = "fac-silent"  # accepts orders, never ships
 WORKING = "fac-working"
@@ -108,6 +109,42 @@ class CancelOrderTests(LoopTestCase):
         self.assertEqual(len(self.events_for(sku, ["stock.low"])), 1)
         self.wait_for_idle("restock-orders")
         self.assertEqual([o["id"] for o in self.restock_orders(sku)], [order["id"]])
+
+    def orders_cli(self, *args, check=True):
+        return run_cli("orders", *args, "--url", self.public_url, "--key", self.keys["admin"],
+                       check=check)
+
+    def test_orders_cli_list_show_cancel(self):
+        sku = "CANCEL-4"
+        order = self.drained(sku)
+        header = "id\tsku\tqty\treceived\tstatus\tfactory\tattempts\tlast_error"
+
+        row = f"{order['id']}\t{sku}\t6\t0\tacknowledged\t{SILENT}\t1\t"  # no last_error
+        listed = self.orders_cli("list").stdout.splitlines()
+        self.assertEqual(listed[0], header)
+        self.assertIn(row, listed[1:])
+        self.assertEqual(self.orders_cli("show", order["id"]).stdout.splitlines(), [header, row])
+        cancelled = self.orders_cli("cancel", order["id"]).stdout.splitlines()
+        self.assertEqual(cancelled[1].split("\t")[4], "cancelled")
+        self.assertEqual(self.restock_order(order["id"])["status"], "cancelled")
+
+        # Refusals: the server's problem detail and exit 1; usage errors exit 2.
+        p = self.orders_cli("cancel", "ro_999", check=False)
+        self.assertEqual(p.returncode, 1, p)
+        self.assertIn("HTTP 404: no restock order 'ro_999'", p.stderr)
+        p = self.orders_cli("show", check=False)
+        self.assertEqual(p.returncode, 2, p)
+        self.assertIn("show needs an order id", p.stderr)
+        p = self.orders_cli("list", "--limit", "0", check=False)
+        self.assertEqual(p.returncode, 1, p)
+        self.assertIn("HTTP 400", p.stderr)
+        p = run_cli("orders", "list", "--url", self.public_url, "--key", self.keys["storefront"],
+                    check=False)
+        self.assertEqual(p.returncode, 1, p)
+        self.assertIn("HTTP 403", p.stderr)
+        p = run_cli("orders", "list", "--url", self.public_url, check=False,
+                    env=dict(os.environ, RESTOCK_KEY=""))
+        self.assertEqual(p.returncode, 2, p)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+#include "main/admin_cli.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "adapters/curl/curl_http_client.h"
+
+namespace restock {
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+    const char* value = std::getenv(name);
+    return value && *value ? std::string(value) : std::move(fallback);
+}
+
+}  // namespace
+
+int AdminCommand::usage_error(const std::string& message) const {
+    std::cerr << "restock " << tool << ": " << message << "\n\n" << usage;
+    return 2;
+}
+
+std::variant<AdminCommand, int> parse_admin_command(std::string tool, std::string usage,
+                                                    const std::vector<std::string>& args,
+                                                    const std::set<std::string>& flags) {
+    AdminCommand command;
+    command.tool = std::move(tool);
+    command.usage = std::move(usage);
+    if (args.empty()) return command.usage_error("name an action");
+    command.action = args[0];
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        if (args[i].rfind("--", 0) == 0) {
+            if (i + 1 >= args.size()) return command.usage_error(args[i] + " needs a value");
+            const std::string flag = args[i].substr(2);
+            if (flag != "url" && flag != "key" && flags.count(flag) == 0) {
+                return command.usage_error("unknown option " + args[i]);
+            }
+            command.flags[flag] = args[++i];
+        } else if (command.name.empty()) {
+            command.name = args[i];
+        } else {
+            return command.usage_error("unexpected argument '" + args[i] + "'");
+        }
+    }
+    auto flag = [&command](const char* name) -> const std::string* {
+        auto it = command.flags.find(name);
+        return it == command.flags.end() ? nullptr : &it->second;
+    };
+    command.url = flag("url") ? *flag("url") : env_or("RESTOCK_URL", "http://127.0.0.1:8080");
+    command.key = flag("key") ? *flag("key") : env_or("RESTOCK_KEY", "");
+    if (command.key.empty()) {
+        return command.usage_error("an admin key is needed: --key KEY or RESTOCK_KEY");
+    }
+    return command;
+}
+
+std::optional<json::Value> AdminCommand::call(const std::string& method, const std::string& path,
+                                              int& failed) const {
+    HttpCall request;
+    request.method = method;
+    request.url = url + path;
+    request.headers = {{"Authorization", "Bearer " + key}};
+    request.timeout_ms = 10'000;
+    curl::CurlHttpClient http;
+    auto answer = http.send(request);
+    if (!answer) {
+        std::cerr << "restock " << tool << ": " << answer.error().message << "\n";
+        failed = 1;
+        return std::nullopt;
+    }
+    auto parsed = json::parse(answer->body);
+    if (answer->status != 200) {
+        // The problem's detail, or the raw body if it is not problem+json.
+        std::string detail = answer->body;
+        if (parsed && parsed->kind() == json::Value::Kind::kObject) {
+            if (const auto* d = parsed->find("detail");
+                d && d->kind() == json::Value::Kind::kString) {
+                detail = d->as_string();
+            }
+        }
+        std::cerr << "restock " << tool << ": HTTP " << answer->status << ": " << detail << "\n";
+        failed = 1;
+        return std::nullopt;
+    }
+    if (!parsed || parsed->kind() != json::Value::Kind::kObject) {
+        std::cerr << "restock " << tool
+                  << ": the server answered 200 with unexpected JSON: " << answer->body << "\n";
+        failed = 1;
+        return std::nullopt;
+    }
+    return std::move(parsed.value());
+}
+
+std::string field(const json::Value& object, const char* name) {
+    const json::Value* value = object.find(name);
+    if (value == nullptr || value->is_null()) return "-";
+    if (value->kind() == json::Value::Kind::kInteger) return std::to_string(value->as_integer());
+    if (value->kind() == json::Value::Kind::kString) return value->as_string();
+    return "?";
+}
+
+}  // namespace restock

@@ -1,0 +1,43 @@
+// What the admin commands that talk to a running server share (`restock queues`, `restock
+// orders`): their arguments, the HTTP call with an admin key, and how a failure is reported.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "json/json.h"
+#include "ports/http_client.h"
+
+namespace restock {
+
+struct AdminCommand {
+    std::string tool;                          // "queues", "orders": names the command in messages
+    std::string usage;                         // printed after a usage error
+    std::string action;                        // the first argument
+    std::string name;                          // the optional second one (a queue, an order id)
+    std::map<std::string, std::string> flags;  // --flag value, only the allowed ones
+    std::string url;                           // --url, $RESTOCK_URL or http://127.0.0.1:8080
+    std::string key;                           // --key or $RESTOCK_KEY
+
+    // Prints a usage error; returns the exit code (2).
+    int usage_error(const std::string& message) const;
+    // GET/POST/DELETE `path` (from the server's root) with the admin key. A failure (no answer,
+    // or a status other than 200) is printed; the exit code is then in `failed`.
+    std::optional<json::Value> call(const std::string& method, const std::string& path,
+                                    int& failed) const;
+};
+
+// Parses "ACTION [NAME] [--flag VALUE]..." with `flags` besides --url and --key. A usage error
+// is printed and returned as the exit code.
+std::variant<AdminCommand, int> parse_admin_command(std::string tool, std::string usage,
+                                                    const std::vector<std::string>& args,
+                                                    const std::set<std::string>& flags);
+
+// A field of a JSON object as text for a table: "-" when absent or null.
+std::string field(const json::Value& object, const char* name);
+
+}  // namespace restock
