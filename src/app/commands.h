@@ -173,6 +173,7 @@ struct OrderOutcome {
     std::optional<Factory> factory;  // where it goes, if the factory is known
     std::string note;                // why there is no order, for logs
     bool dispatch = false;           // this message holds the dispatch: send it
+    int64_t dispatch_ms = 0;         // ...for this long (then another delivery may send it)
 };
 
 struct MessagesOutcome {

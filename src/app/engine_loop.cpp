@@ -80,9 +80,10 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
         add_order_event(EventType::kRestockOrdered, *product, *order, "reorder-point", batch);
     }
     bool dispatch = false;
+    // The dispatch is held as long as the message stays invisible: a redelivery comes no sooner.
+    const QueuePolicy* policy = queues_.policy(kRestockOrdersQueue);
+    const int64_t lease_ms = policy ? policy->visibility_timeout_ms : 30'000;
     if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
-        const QueuePolicy* policy = queues_.policy(kRestockOrdersQueue);
-        const int64_t lease_ms = policy ? policy->visibility_timeout_ms : 30'000;
         auto held = dispatch_leases_.find(order->id);
         if (held == dispatch_leases_.end() || held->second.message_id == request.message_id ||
             held->second.until_ms <= batch.now_ms) {
@@ -98,6 +99,7 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
     if (auto it = factories_.find(order->factory_id); it != factories_.end()) factory = it->second;
     OrderOutcome outcome{*order, created, std::move(factory), ""};
     outcome.dispatch = dispatch;
+    if (dispatch) outcome.dispatch_ms = lease_ms;
     if (!dispatch) outcome.note = "another delivery is sending this order";
     return outcome;
 }

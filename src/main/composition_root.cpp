@@ -161,15 +161,13 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     std::vector<std::unique_ptr<FunctionRunner>> functions;
     auto function = [&](const char* name, const char* queue, Handler handler) {
         functions.push_back(std::make_unique<FunctionRunner>(
-            *engine.value(), queue_signals,
-            FunctionSpec{name, queue, config.function_concurrency, kFunctionTimeoutMs},
+            *engine.value(), queue_signals, FunctionSpec{name, queue, config.function_concurrency},
             std::move(handler), sink));
     };
     function("order-dispatch", kRestockOrdersQueue,
-             make_order_dispatch(*engine.value(), outbound,
-                                 OrderDispatchConfig{public_url, callback_secret.value(), "restock",
-                                                     kFunctionTimeoutMs},
-                                 sink));
+             make_order_dispatch(
+                 *engine.value(), outbound,
+                 OrderDispatchConfig{public_url, callback_secret.value(), "restock"}, sink));
     function("stock-increase", kStockReceiptsQueue, make_stock_increase(*engine.value()));
     function("ad-control", kAdControlQueue,
              make_ad_control(readers, outbound, AdControlConfig{config.ads_url, kFunctionTimeoutMs},

@@ -307,6 +307,7 @@ TEST_F(EngineLoopTest, PlaceRestockOrderCreatesOneOpenOrder) {
     ASSERT_TRUE(placed.order);
     EXPECT_TRUE(placed.created);
     EXPECT_TRUE(placed.dispatch);
+    EXPECT_EQ(placed.dispatch_ms, kVisibilityMs);  // how long the message holds the dispatch
     ASSERT_TRUE(placed.factory);
     EXPECT_EQ(placed.factory->url, "http://factory.test");
     const RestockOrder& o = *placed.order;
@@ -367,6 +368,7 @@ TEST_F(EngineLoopTest, OnlyOneMessageHoldsTheDispatchLease) {
     ASSERT_TRUE(blocked.order);
     EXPECT_EQ(blocked.order->id, "ro_1");
     EXPECT_FALSE(blocked.dispatch);
+    EXPECT_EQ(blocked.dispatch_ms, 0);
     EXPECT_FALSE(blocked.created);
     EXPECT_FALSE(blocked.note.empty());
 

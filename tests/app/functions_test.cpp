@@ -167,7 +167,7 @@ class FunctionsTest : public ::testing::Test {
 
 // Products created out of stock: one stock.empty each on ad-control.
 FunctionSpec ad_spec(int concurrency) {
-    return FunctionSpec{"test-function", kAdControlQueue, concurrency, 1'000};
+    return FunctionSpec{"test-function", kAdControlQueue, concurrency};
 }
 
 TEST_F(FunctionsTest, RunnerAcksWhatTheHandlerAcks) {
@@ -311,7 +311,6 @@ OrderDispatchConfig dispatch_config() {
     config.public_url = "https://restock.test";
     config.callback_secret = "callback-secret";
     config.requester = "restock-tests";
-    config.timeout_ms = 10'000;
     return config;
 }
 
@@ -340,7 +339,7 @@ TEST_F(FunctionsTest, OrderDispatchSendsTheOrderAndRecordsTheAcceptance) {
     EXPECT_EQ(call.method, "POST");
     EXPECT_EQ(call.url, "http://factory.test/api/manufactures");
     EXPECT_EQ(header(call, "Content-Type"), "application/json");
-    EXPECT_EQ(call.timeout_ms, 5'000);  // the factory's, below the function's bound
+    EXPECT_EQ(call.timeout_ms, 5'000);  // the factory's: well within the 30 s dispatch hold
     auto body = json::parse(call.body);
     ASSERT_TRUE(body.ok()) << call.body;
     EXPECT_EQ(body->find("MessageGroupId")->as_string(), "stock-arrival-group");
@@ -360,18 +359,37 @@ TEST_F(FunctionsTest, OrderDispatchSendsTheOrderAndRecordsTheAcceptance) {
     }
 }
 
-TEST_F(FunctionsTest, OrderDispatchUsesTheShorterTimeout) {
+TEST(FactoryCallBudgetTest, TheFactorysTimeoutWithinTheDispatchHold) {
+    EXPECT_EQ(factory_call_budget_ms(5'000, 30'000), 5'000);
+    EXPECT_EQ(factory_call_budget_ms(60'000, 30'000), 28'000);  // 2 s to record the answer
+    EXPECT_EQ(factory_call_budget_ms(60'000, 120'000), 60'000);
+    EXPECT_EQ(factory_call_budget_ms(5'000, 1'000), 750);  // a short hold keeps a quarter
+    EXPECT_EQ(factory_call_budget_ms(5'000, 0), 100);
+}
+
+// A factory slower than the restock-orders visibility timeout: its timeout_ms is honoured once
+// the queue holds a delivery long enough (PATCH visibility_timeout_s), never beyond the hold.
+TEST_F(FunctionsTest, OrderDispatchWaitsForTheFactoryAtMostWhileItHoldsTheDispatch) {
     Factory slow;
     slow.id = "factory-1";
     slow.url = "http://factory.test";
     slow.timeout_ms = 60'000;
     expect_outcome<FactoriesOutcome>(run(PutFactory{slow}));
     create("A", 2);
-    OrderDispatchConfig config = dispatch_config();
-    config.timeout_ms = 1'500;
-    make_order_dispatch(*engine_, http_, config, log())(receive_one(kRestockOrdersQueue));
+    make_order_dispatch(*engine_, http_, dispatch_config(),
+                        log())(receive_one(kRestockOrdersQueue));
     ASSERT_EQ(http_.calls().size(), 1u);
-    EXPECT_EQ(http_.calls()[0].timeout_ms, 1'500);
+    EXPECT_EQ(http_.calls()[0].timeout_ms, 28'000);  // the default hold is 30 s
+
+    QueuePolicyPatch longer;
+    longer.queue = kRestockOrdersQueue;
+    longer.visibility_timeout_ms = 120'000;
+    expect_outcome<QueuesOutcome>(run(longer));
+    create("B", 2);
+    make_order_dispatch(*engine_, http_, dispatch_config(),
+                        log())(receive_one(kRestockOrdersQueue));
+    ASSERT_EQ(http_.calls().size(), 2u);
+    EXPECT_EQ(http_.calls()[1].timeout_ms, 60'000);
 }
 
 TEST_F(FunctionsTest, OrderDispatchRecordsAFactoryErrorForRetry) {
@@ -451,7 +469,7 @@ TEST_F(FunctionsTest, OrderDispatchUnderTheRunnerReachesTheDlqAndFailsTheOrder) 
     create("A", 2);
     {
         FunctionRunner runner(
-            *engine_, signals_, FunctionSpec{"order-dispatch", kRestockOrdersQueue, 2, 1'000},
+            *engine_, signals_, FunctionSpec{"order-dispatch", kRestockOrdersQueue, 2},
             make_order_dispatch(*engine_, http_, dispatch_config(), log()), log());
         ASSERT_TRUE(eventually([&] { return store_.messages("stock-empty-dlq").size() == 1; }));
     }

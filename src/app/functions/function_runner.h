@@ -18,10 +18,9 @@
 namespace restock {
 
 struct FunctionSpec {
-    std::string name;   // e.g. "order-dispatch"
-    std::string queue;  // its trigger
-    int concurrency = 2;
-    int64_t timeout_ms = 10'000;  // bounds each invocation's outbound calls
+    std::string name;     // e.g. "order-dispatch"
+    std::string queue;    // its trigger
+    int concurrency = 2;  // each handler bounds its own outbound calls (see its config)
 };
 
 // What the handler did with the message.

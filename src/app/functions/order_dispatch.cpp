@@ -1,5 +1,7 @@
 #include "app/functions/order_dispatch.h"
 
+#include <algorithm>
+
 #include "app/callback_token.h"
 #include "app/engine_client.h"
 #include "app/event_json.h"
@@ -25,6 +27,11 @@ std::string legacy_order_body(const RestockOrder& order, const std::string& requ
         .value(callback_url)
         .end_object();
     return body;
+}
+
+int64_t factory_call_budget_ms(int64_t factory_timeout_ms, int64_t dispatch_ms) {
+    const int64_t margin = std::min<int64_t>(2'000, dispatch_ms / 4);
+    return std::max<int64_t>(100, std::min(factory_timeout_ms, dispatch_ms - margin));
 }
 
 Handler make_order_dispatch(StockEngine& engine, HttpClient& http, OrderDispatchConfig config,
@@ -56,7 +63,7 @@ Handler make_order_dispatch(StockEngine& engine, HttpClient& http, OrderDispatch
         call.url = factory.url + "/api/manufactures";
         call.headers = {{"Content-Type", "application/json"}};
         call.body = legacy_order_body(order, config.requester, callback_url);
-        call.timeout_ms = std::min(factory.timeout_ms, config.timeout_ms);
+        call.timeout_ms = factory_call_budget_ms(factory.timeout_ms, outcome.dispatch_ms);
         auto answer = http.send(call);
 
         CompleteDispatch complete{order.id, false, "", message.id, message.receive_count};

@@ -14,8 +14,12 @@ struct OrderDispatchConfig {
     std::string public_url;       // base of the callback URL the factory will call
     std::string callback_secret;  // signs callback tokens
     std::string requester = "restock";
-    int64_t timeout_ms = 10'000;  // the function's bound on the factory call
 };
+
+// How long the call to the factory may take: the factory's timeout_ms, but never past the end
+// of the delivery's hold on the dispatch (less a margin to record the answer), after which a
+// redelivery may send the order again. At least 100 ms.
+int64_t factory_call_budget_ms(int64_t factory_timeout_ms, int64_t dispatch_ms);
 
 // The JSON body of POST {factory}/api/manufactures.
 std::string legacy_order_body(const RestockOrder& order, const std::string& requester,
