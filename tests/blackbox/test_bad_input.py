@@ -243,6 +243,13 @@ class BadInputTests(ServerTestCase):
             r = self.request("POST", "/v1/products", product_json(), key="admin",
                              content_type=ct)
             self.check(f"product content-type {ct}", r, 415, "unsupported-media-type")
+        # Every PATCH also takes JSON merge patch (RFC 7396), which POSTs do not (above).
+        r = self.request("PATCH", f"/v1/products/{SKU}", {"name": "Merged"}, key="admin",
+                         content_type="application/merge-patch+json")
+        self.assertEqual((r.status, r.json["name"]), (200, "Merged"), r)
+        r = self.request("PATCH", "/v1/queues/ad-control", {"max_receive_count": 7}, key="admin",
+                         content_type="application/merge-patch+json")
+        self.assertEqual((r.status, r.json["max_receive_count"]), (200, 7), r)
         # Parameters and case do not matter for the JSON media type.
         r = self.request("POST", "/v1/checkout", VALID_CHECKOUT, key="storefront",
                          content_type="Application/JSON; charset=utf-8")

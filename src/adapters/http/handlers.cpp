@@ -246,7 +246,7 @@ void Api::dispatch(Context& context, Respond respond) {
 
     // Legacy factories send their callback with whatever Content-Type they like.
     if (has_body(id) && id != RouteId::kFactoryCallback &&
-        !is_json_media_type(context.request.content_type, id == RouteId::kPatchProduct)) {
+        !is_json_media_type(context.request.content_type, context.request.method == "PATCH")) {
         reply_now(context.problem(415, "unsupported-media-type",
                                   "send the body as Content-Type: application/json"));
         return;

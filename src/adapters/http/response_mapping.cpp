@@ -198,7 +198,11 @@ Reply problem_reply(int status, std::string_view slug, std::string_view detail,
 }
 
 Reply problem_reply(const Error& error, std::string_view instance, std::string_view request_id) {
-    return problem_reply(status_for(error.code), error.slug, error.message, instance, request_id);
+    // Every 503 has the one documented type: whatever failed (the engine's queue, the store, a
+    // read), the client's move is the same, retry later. The detail still says what failed.
+    const std::string_view slug =
+        error.code == ErrorCode::kUnavailable ? std::string_view("unavailable") : error.slug;
+    return problem_reply(status_for(error.code), slug, error.message, instance, request_id);
 }
 
 namespace {

@@ -65,6 +65,18 @@ TEST(ProblemTest, ExtraMembersAndUnknownSlugs) {
     EXPECT_EQ(parsed->find("extra")->as_array().size(), 1u);
 }
 
+TEST(ProblemTest, EveryUnavailableErrorIsTheUnavailableType) {
+    // A failed read brings the store's own slug; clients get the documented 503 type.
+    const Reply reply = problem_reply(
+        make_error(ErrorCode::kUnavailable, "store-error", "read products: disk I/O error"),
+        "/v1/products", "req-2");
+    EXPECT_EQ(reply.status, 503);
+    auto parsed = json::parse(reply.body);
+    ASSERT_TRUE(parsed.ok()) << reply.body;
+    EXPECT_EQ(parsed->find("type")->as_string(), "https://restock.dev/problems/unavailable");
+    EXPECT_EQ(parsed->find("detail")->as_string(), "read products: disk I/O error");
+}
+
 TEST(ResponseMappingTest, ProductJson) {
     const json::Value v = parse_body(Reply{200, "", product_json(sample_product()), "", false});
     EXPECT_EQ(v.find("sku")->as_string(), "SKU-1");
