@@ -448,6 +448,13 @@ class ServerTestCase(unittest.TestCase):
 
     # -- assertions -----------------------------------------------------------------------------
 
+    def assertCliFails(self, proc, exit_code, text=None):
+        """A ``restock`` CLI run (run_cli(..., check=False)) that failed with ``exit_code`` and,
+        if given, said ``text`` on stderr."""
+        self.assertEqual(proc.returncode, exit_code, proc)
+        if text is not None:
+            self.assertIn(text, proc.stderr)
+
     def assertProblem(self, response, status, slug=None):
         """A 4xx/5xx with an RFC 9457 problem+json body that agrees with the status line."""
         self.assertEqual(response.status, status, response)
