@@ -32,6 +32,9 @@ struct PlaceRestockOrder {
     std::string sku;
     std::string trigger_event_id;
     int64_t message_id = 0;
+    // The delivery's receive count: a delivery of a message that was delivered again since
+    // never holds the dispatch. 0: not checked (tools and tests that hold no delivery).
+    int64_t receive_count = 0;
 };
 
 // order-dispatch: the factory's answer, and the queue message settled in the same commit.
@@ -173,7 +176,7 @@ struct OrderOutcome {
     std::optional<Factory> factory;  // where it goes, if the factory is known
     std::string note;                // why there is no order, for logs
     bool dispatch = false;           // this message holds the dispatch: send it
-    int64_t dispatch_ms = 0;         // ...for this long (then another delivery may send it)
+    int64_t dispatch_ms = 0;         // ...for this long: until its message may be delivered again
 };
 
 struct MessagesOutcome {

@@ -1,5 +1,7 @@
 // The restock loop inside the engine: restock orders, the factory's answers and callbacks,
 // and shipments arriving. Every step commits with the queue message it settles.
+#include <algorithm>
+
 #include "app/engine_batch.h"
 #include "app/event_json.h"
 #include "app/stock_engine.h"
@@ -79,19 +81,28 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
         product->updated_at_ms = batch.now_ms;
         add_order_event(EventType::kRestockOrdered, *product, *order, "reorder-point", batch);
     }
+    // A delivery whose message was delivered again since (it stalled past its visibility
+    // timeout) must not send: the newer delivery may be sending already.
+    const QueueMessage* message = queues_.get(request.message_id);
+    const bool stale =
+        request.receive_count > 0 && (message == nullptr || !message->in_flight ||
+                                      message->receive_count != request.receive_count);
     bool dispatch = false;
-    // The dispatch is held as long as the message stays invisible: a redelivery comes no sooner.
-    const QueuePolicy* policy = queues_.policy(kRestockOrdersQueue);
-    const int64_t lease_ms = policy ? policy->visibility_timeout_ms : 30'000;
-    if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
+    int64_t hold_until_ms = 0;
+    if (!stale && (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent)) {
         auto held = dispatch_leases_.find(order->id);
         if (held == dispatch_leases_.end() || held->second.message_id == request.message_id ||
             held->second.until_ms <= batch.now_ms) {
+            // Held until the message may be delivered again: its visibility counts from its
+            // receive, with the timeout it was received under.
+            const QueuePolicy* policy = queues_.policy(kRestockOrdersQueue);
+            hold_until_ms = (message != nullptr && message->in_flight)
+                                ? message->visible_at_ms
+                                : batch.now_ms + (policy ? policy->visibility_timeout_ms : 30'000);
             batch.leases.record(order->id, held == dispatch_leases_.end()
                                                ? std::nullopt
                                                : std::optional<DispatchLease>(held->second));
-            dispatch_leases_[order->id] =
-                DispatchLease{request.message_id, batch.now_ms + lease_ms};
+            dispatch_leases_[order->id] = DispatchLease{request.message_id, hold_until_ms};
             dispatch = true;
         }
     }
@@ -99,8 +110,11 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
     if (auto it = factories_.find(order->factory_id); it != factories_.end()) factory = it->second;
     OrderOutcome outcome{*order, created, std::move(factory), ""};
     outcome.dispatch = dispatch;
-    if (dispatch) outcome.dispatch_ms = lease_ms;
-    if (!dispatch) outcome.note = "another delivery is sending this order";
+    if (dispatch) outcome.dispatch_ms = std::max<int64_t>(0, hold_until_ms - batch.now_ms);
+    if (!dispatch) {
+        outcome.note = stale ? "stale delivery: the message was delivered again since"
+                             : "another delivery is sending this order";
+    }
     return outcome;
 }
 

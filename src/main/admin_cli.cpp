@@ -1,5 +1,6 @@
 #include "main/admin_cli.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 
@@ -89,6 +90,28 @@ std::optional<json::Value> AdminCommand::call(const std::string& method, const s
         return std::nullopt;
     }
     return std::move(parsed.value());
+}
+
+std::string url_encoded(const std::string& text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out += {'%', kHex[c >> 4], kHex[c & 15]};
+        }
+    }
+    return out;
+}
+
+const std::vector<json::Value>* items_of(const AdminCommand& command, const json::Value& answer) {
+    const json::Value* items = answer.find("items");
+    if (items == nullptr || items->kind() != json::Value::Kind::kArray) {
+        std::cerr << "restock " << command.tool << ": the answer has no \"items\" list\n";
+        return nullptr;
+    }
+    return &items->as_array();
 }
 
 std::string field(const json::Value& object, const char* name) {

@@ -40,4 +40,11 @@ std::variant<AdminCommand, int> parse_admin_command(std::string tool, std::strin
 // A field of a JSON object as text for a table: "-" when absent or null.
 std::string field(const json::Value& object, const char* name);
 
+// `text` percent-encoded for a URL path segment or query value (only unreserved characters
+// stay), so a name with '/', '?', '#' or a space reaches the server as the one name it is.
+std::string url_encoded(const std::string& text);
+
+// The "items" array of a list answer; nullptr (after a message) when the answer has none.
+const std::vector<json::Value>* items_of(const AdminCommand& command, const json::Value& answer);
+
 }  // namespace restock

@@ -39,11 +39,11 @@ int run_orders_cli(const std::vector<std::string>& args) {
         if (!id.empty()) return command.usage_error("list takes no order id");
         auto limit = command.flags.find("limit");
         path = "/v1/restock-orders?limit=" +
-               (limit == command.flags.end() ? std::string("50") : limit->second);
+               url_encoded(limit == command.flags.end() ? std::string("50") : limit->second);
     } else if (action == "show" || action == "cancel") {
         if (id.empty()) return command.usage_error(action + " needs an order id");
         if (command.flags.count("limit")) return command.usage_error(action + " takes no --limit");
-        path = "/v1/restock-orders/" + id;
+        path = "/v1/restock-orders/" + url_encoded(id);
         if (action == "cancel") {
             method = "POST";
             path += "/cancel";
@@ -57,7 +57,9 @@ int run_orders_cli(const std::vector<std::string>& args) {
     if (!answer) return failed;
     std::cout << kHeader;
     if (action == "list") {
-        for (const auto& order : answer->find("items")->as_array()) print_order(order);
+        const auto* items = items_of(command, answer.value());
+        if (items == nullptr) return 1;
+        for (const auto& order : *items) print_order(order);
     } else {
         print_order(answer.value());
     }

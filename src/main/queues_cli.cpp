@@ -33,14 +33,14 @@ int run_queues_cli(const std::vector<std::string>& args) {
         if (name.empty()) return command.usage_error(action + " needs a queue name");
         if (action == "peek") {
             auto limit = command.flags.find("limit");
-            path = "/v1/queues/" + name +
-                   "/messages?limit=" + (limit == command.flags.end() ? "50" : limit->second);
+            path = "/v1/queues/" + url_encoded(name) + "/messages?limit=" +
+                   url_encoded(limit == command.flags.end() ? "50" : limit->second);
         } else if (action == "redrive") {
             method = "POST";
-            path = "/v1/queues/" + name + "/redrive";
+            path = "/v1/queues/" + url_encoded(name) + "/redrive";
         } else {
             method = "DELETE";
-            path = "/v1/queues/" + name + "/messages";
+            path = "/v1/queues/" + url_encoded(name) + "/messages";
         }
     } else {
         return command.usage_error("unknown action '" + action + "'");
@@ -49,6 +49,9 @@ int run_queues_cli(const std::vector<std::string>& args) {
     int failed = 0;
     auto answer = command.call(method, path, failed);
     if (!answer) return failed;
+    if ((action == "list" || action == "peek") && items_of(command, answer.value()) == nullptr) {
+        return 1;
+    }
     if (action == "list") {
         std::cout << "name\tvisible\tin_flight\tdelayed\tdlq\tmax_receive_count\n";
         for (const auto& queue : answer->find("items")->as_array()) {

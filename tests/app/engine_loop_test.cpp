@@ -382,6 +382,38 @@ TEST_F(EngineLoopTest, OnlyOneMessageHoldsTheDispatchLease) {
     EXPECT_FALSE(place("A", first.id).dispatch);  // and now the first one is the outsider
 }
 
+// The dispatch is held until the message may be delivered again, counted from its receive and
+// with the visibility timeout it was received under; a stale delivery never holds it.
+TEST_F(EngineLoopTest, TheDispatchIsHeldUntilTheMessageMayBeDeliveredAgain) {
+    create_low("A");
+    const QueueMessage m = receive_one(kOrders);
+    QueuePolicyPatch longer;  // after the receive: not this message's window
+    longer.queue = kOrders;
+    longer.visibility_timeout_ms = 120'000;
+    expect_outcome<QueuesOutcome>(run(longer));
+    clock_.advance(5'000);  // the worker was slow to place it
+    const OrderOutcome placed =
+        expect_outcome<OrderOutcome>(run(PlaceRestockOrder{"A", "evt", m.id, m.receive_count}));
+    ASSERT_TRUE(placed.dispatch);
+    EXPECT_EQ(placed.dispatch_ms, kVisibilityMs - 5'000);
+
+    // The window passes: the message is delivered again. The first delivery, stalled until
+    // now, may not take the dispatch back; the new one holds it for its own window.
+    clock_.advance(kVisibilityMs - 5'000);
+    const QueueMessage again = receive_one(kOrders);
+    ASSERT_EQ(again.id, m.id);
+    ASSERT_EQ(again.receive_count, m.receive_count + 1);
+    const OrderOutcome stale =
+        expect_outcome<OrderOutcome>(run(PlaceRestockOrder{"A", "evt", m.id, m.receive_count}));
+    EXPECT_FALSE(stale.dispatch);
+    EXPECT_EQ(stale.dispatch_ms, 0);
+    EXPECT_NE(stale.note.find("stale"), std::string::npos) << stale.note;
+    const OrderOutcome fresh = expect_outcome<OrderOutcome>(
+        run(PlaceRestockOrder{"A", "evt", again.id, again.receive_count}));
+    EXPECT_TRUE(fresh.dispatch);
+    EXPECT_EQ(fresh.dispatch_ms, 120'000);
+}
+
 TEST_F(EngineLoopTest, TwoMessagesInOneBatchMakeOneOrderAndOneDispatcher) {
     create("A", 3, /*reorder_point=*/2);
     expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 1}})));  // stock.low

@@ -132,6 +132,10 @@ class CancelOrderTests(LoopTestCase):
         self.assertCliFails(self.orders_cli("cancel", "ro_999", check=False), 1,
                             "HTTP 404: no restock order 'ro_999'")
         self.assertCliFails(self.orders_cli("show", check=False), 2, "show needs an order id")
+        # An id is sent as the one path segment it is, whatever it holds.
+        for odd in (f"{order['id']}?x", f"{order['id']}/cancel", "ro 1#"):
+            self.assertCliFails(self.orders_cli("show", odd, check=False), 1,
+                                f"HTTP 404: no restock order '{odd}'")
         self.assertCliFails(self.orders_cli("list", "--limit", "0", check=False), 1, "HTTP 400")
         self.assertCliFails(run_cli("orders", "list", "--url", self.public_url,
                                     "--key", self.keys["storefront"], check=False), 1, "HTTP 403")

@@ -41,8 +41,8 @@ Handler make_order_dispatch(StockEngine& engine, HttpClient& http, OrderDispatch
         auto event = parse_event_ref(message.body);
         if (!event) return HandlerResult::fail("malformed event: " + event.error().message);
 
-        Outcome placed =
-            submit_and_wait(engine, PlaceRestockOrder{event->sku, event->id, message.id});
+        Outcome placed = submit_and_wait(
+            engine, PlaceRestockOrder{event->sku, event->id, message.id, message.receive_count});
         if (const auto* error = std::get_if<Error>(&placed)) {
             return HandlerResult::fail(error->message);
         }
