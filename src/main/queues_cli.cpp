@@ -27,7 +27,11 @@ int run_queues_cli(const std::vector<std::string>& args) {
 
     std::string method = "GET";
     std::string path;
+    if (action != "peek" && command.flags.count("limit")) {
+        return command.usage_error(action + " takes no --limit");
+    }
     if (action == "list") {
+        if (!name.empty()) return command.usage_error("list takes no queue name");
         path = "/v1/queues";
     } else if (action == "peek" || action == "redrive" || action == "purge") {
         if (name.empty()) return command.usage_error(action + " needs a queue name");

@@ -198,6 +198,11 @@ class FactoryDlqTests(LoopTestCase):
         self.assertCliFails(run_cli("queues", "list", "--url", self.public_url,
                                     "--key", self.keys["storefront"], check=False), 1, "HTTP 403")
         self.assertCliFails(self.queues_cli("frobnicate", check=False), 2, "unknown action")
+        # Nothing is silently ignored: a name for list, a --limit for anything but peek.
+        self.assertCliFails(self.queues_cli("list", "restock-orders", check=False), 2,
+                            "list takes no queue name")
+        self.assertCliFails(self.queues_cli("purge", "stock-empty-dlq", "--limit", "5",
+                                            check=False), 2, "purge takes no --limit")
 
         # purge: both dead messages are gone for good, even once the factory works again.
         self.assertEqual(sorted(m["body"]["sku"] for m in self.queue_messages("stock-empty-dlq")),
