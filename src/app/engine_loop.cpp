@@ -48,6 +48,19 @@ void StockEngine::close_order(RestockOrder& order, OrderStatus status, Batch& ba
     }
 }
 
+void StockEngine::release_dispatch(const std::string& order_id, Batch& batch) {
+    if (auto held = dispatch_leases_.find(order_id); held != dispatch_leases_.end()) {
+        batch.leases.record(order_id, held->second);
+        dispatch_leases_.erase(held);
+    }
+}
+
+void StockEngine::say_low_again_if_needed(const Product& product, std::string cause, Batch& batch) {
+    if (needs_restock(product) && open_order_by_product_.count(product.id) == 0) {
+        add_event_if(EventType::kStockLow, product, std::move(cause), batch);
+    }
+}
+
 Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
     Product* product = find(request.sku);
     if (product == nullptr)
@@ -89,7 +102,7 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
                                       message->receive_count != request.receive_count);
     bool dispatch = false;
     int64_t hold_until_ms = 0;
-    if (!stale && (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent)) {
+    if (!stale && awaits_factory(order->status)) {
         auto held = dispatch_leases_.find(order->id);
         if (held == dispatch_leases_.end() || held->second.message_id == request.message_id ||
             held->second.until_ms <= batch.now_ms) {
@@ -134,11 +147,8 @@ Outcome StockEngine::apply(const CompleteDispatch& request, Batch& batch) {
     order->attempts += 1;
     order->updated_at_ms = batch.now_ms;
     if (request.accepted) {
-        if (auto held = dispatch_leases_.find(order->id); held != dispatch_leases_.end()) {
-            batch.leases.record(order->id, held->second);
-            dispatch_leases_.erase(held);
-        }
-        if (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent) {
+        release_dispatch(order->id, batch);
+        if (awaits_factory(order->status)) {
             order->status = OrderStatus::kAcknowledged;
             order->last_error.clear();
             if (const Product* product = find_by_id(order->product_id)) {
@@ -212,10 +222,9 @@ Outcome StockEngine::apply(const ReceiveShipment& request, Batch& batch) {
         const auto signal = evaluate_signal(*product, /*stock_increased=*/true);
         add_event_if(signal, *product, "receipt", batch);
         // The order is complete but the product is still at or below its reorder point (sales
-        // went on while it was open): say so again, or nothing would ever order more.
-        if (!signal && was_open && order->status == OrderStatus::kReceived &&
-            needs_restock(*product) && open_order_by_product_.count(product->id) == 0) {
-            add_event_if(EventType::kStockLow, *product, "order-received-still-low", batch);
+        // went on while it was open).
+        if (!signal && was_open && order->status == OrderStatus::kReceived) {
+            say_low_again_if_needed(*product, "order-received-still-low", batch);
         }
         booked->product = *product;
     }
@@ -241,10 +250,7 @@ Outcome StockEngine::apply(const CancelRestockOrder& request, Batch& batch) {
                               "cancelled");
     }
     // Whoever holds the dispatch may still be sending it; its answer no longer reopens it.
-    if (auto held = dispatch_leases_.find(order->id); held != dispatch_leases_.end()) {
-        batch.leases.record(order->id, held->second);
-        dispatch_leases_.erase(held);
-    }
+    release_dispatch(order->id, batch);
     close_order(*order, OrderStatus::kCancelled, batch);
     if (Product* product = find_by_id(order->product_id)) {
         add_order_event(EventType::kRestockCancelled, *product, *order, "cancelled", batch);
@@ -253,9 +259,7 @@ Outcome StockEngine::apply(const CancelRestockOrder& request, Batch& batch) {
         // are now.
         const auto signal = evaluate_signal(*product);
         add_event_if(signal, *product, "order-cancelled", batch);
-        if (!signal && needs_restock(*product)) {
-            add_event_if(EventType::kStockLow, *product, "order-cancelled-still-low", batch);
-        }
+        if (!signal) say_low_again_if_needed(*product, "order-cancelled-still-low", batch);
     }
     outcome.orders.push_back(*order);
     return outcome;

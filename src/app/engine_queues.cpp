@@ -52,8 +52,7 @@ Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count,
                 if (open != open_order_by_product_.end()) order = find_order(open->second);
             }
         }
-        if (order != nullptr &&
-            (order->status == OrderStatus::kPending || order->status == OrderStatus::kSent)) {
+        if (order != nullptr && awaits_factory(order->status)) {
             close_order(*order, OrderStatus::kFailed, batch);
         }
     }

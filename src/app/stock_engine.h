@@ -112,6 +112,11 @@ class StockEngine {
     RestockOrder* find_order(const std::string& id);
     RestockOrder& touch_order(RestockOrder& order, Batch& batch);
     void close_order(RestockOrder& order, OrderStatus status, Batch& batch);
+    // Ends the order's dispatch lease, if a delivery holds one.
+    void release_dispatch(const std::string& order_id, Batch& batch);
+    // An order just closed and the product's signal already says low: if it still needs stock
+    // and has no open order, stock.low again, or nothing would ever order more.
+    void say_low_again_if_needed(const Product& product, std::string cause, Batch& batch);
 
     // Queues, topics, factories (engine_queues.cpp).
     Outcome apply(const QueueReceive& request, Batch& batch);

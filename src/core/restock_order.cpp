@@ -32,9 +32,12 @@ std::optional<OrderStatus> parse_order_status(std::string_view text) {
     return std::nullopt;
 }
 
+bool awaits_factory(OrderStatus status) {
+    return status == OrderStatus::kPending || status == OrderStatus::kSent;
+}
+
 bool is_open(OrderStatus status) {
-    return status == OrderStatus::kPending || status == OrderStatus::kSent ||
-           status == OrderStatus::kAcknowledged;
+    return awaits_factory(status) || status == OrderStatus::kAcknowledged;
 }
 
 int64_t restock_quantity(const Product& product) {

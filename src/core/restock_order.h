@@ -36,6 +36,8 @@ std::optional<OrderStatus> parse_order_status(std::string_view text);
 
 // Open orders count towards on_order and block a second order for the same product.
 bool is_open(OrderStatus status);
+// Pending or sent: open, and no factory has accepted it yet.
+bool awaits_factory(OrderStatus status);
 
 // reorder_qty, or enough to bring the position up to order_up_to (if set), raised to
 // min_order_qty and rounded up to a whole number of packs. Always >= 1.

@@ -151,5 +151,14 @@ TEST(OrderStatusTest, OpenStatuses) {
     EXPECT_FALSE(is_open(OrderStatus::kCancelled));
 }
 
+TEST(OrderStatusTest, AwaitingTheFactory) {
+    EXPECT_TRUE(awaits_factory(OrderStatus::kPending));
+    EXPECT_TRUE(awaits_factory(OrderStatus::kSent));
+    EXPECT_FALSE(awaits_factory(OrderStatus::kAcknowledged));
+    EXPECT_FALSE(awaits_factory(OrderStatus::kReceived));
+    EXPECT_FALSE(awaits_factory(OrderStatus::kFailed));
+    EXPECT_FALSE(awaits_factory(OrderStatus::kCancelled));
+}
+
 }  // namespace
 }  // namespace restock
