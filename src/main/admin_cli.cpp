@@ -43,20 +43,21 @@ std::variant<AdminCommand, int> parse_admin_command(std::string tool, std::strin
             return command.usage_error("unexpected argument '" + args[i] + "'");
         }
     }
-    auto flag = [&command](const char* name) -> const std::string* {
-        auto it = command.flags.find(name);
-        return it == command.flags.end() ? nullptr : &it->second;
-    };
-    command.url = flag("url") ? *flag("url") : env_or("RESTOCK_URL", "http://127.0.0.1:8080");
-    command.key = flag("key") ? *flag("key") : env_or("RESTOCK_KEY", "");
+    command.url = command.flag("url", env_or("RESTOCK_URL", "http://127.0.0.1:8080"));
+    command.key = command.flag("key", env_or("RESTOCK_KEY", ""));
     if (command.key.empty()) {
         return command.usage_error("an admin key is needed: --key KEY or RESTOCK_KEY");
     }
     return command;
 }
 
-std::optional<json::Value> AdminCommand::call(const std::string& method, const std::string& path,
-                                              int& failed) const {
+std::string AdminCommand::flag(const std::string& name, std::string fallback) const {
+    auto it = flags.find(name);
+    return it == flags.end() ? std::move(fallback) : it->second;
+}
+
+std::optional<json::Value> AdminCommand::call(const std::string& method,
+                                              const std::string& path) const {
     HttpCall request;
     request.method = method;
     request.url = url + path;
@@ -66,7 +67,6 @@ std::optional<json::Value> AdminCommand::call(const std::string& method, const s
     auto answer = http.send(request);
     if (!answer) {
         std::cerr << "restock " << tool << ": " << answer.error().message << "\n";
-        failed = 1;
         return std::nullopt;
     }
     auto parsed = json::parse(answer->body);
@@ -80,13 +80,11 @@ std::optional<json::Value> AdminCommand::call(const std::string& method, const s
             }
         }
         std::cerr << "restock " << tool << ": HTTP " << answer->status << ": " << detail << "\n";
-        failed = 1;
         return std::nullopt;
     }
     if (!parsed || parsed->kind() != json::Value::Kind::kObject) {
         std::cerr << "restock " << tool
                   << ": the server answered 200 with unexpected JSON: " << answer->body << "\n";
-        failed = 1;
         return std::nullopt;
     }
     return std::move(parsed.value());

@@ -25,10 +25,11 @@ struct AdminCommand {
 
     // Prints a usage error; returns the exit code (2).
     int usage_error(const std::string& message) const;
+    // The value of --`name`, or `fallback`.
+    std::string flag(const std::string& name, std::string fallback) const;
     // GET/POST/DELETE `path` (from the server's root) with the admin key. A failure (no answer,
-    // or a status other than 200) is printed; the exit code is then in `failed`.
-    std::optional<json::Value> call(const std::string& method, const std::string& path,
-                                    int& failed) const;
+    // or a status other than 200) is printed and gives nullopt: exit code 1.
+    std::optional<json::Value> call(const std::string& method, const std::string& path) const;
 };
 
 // Parses "ACTION [NAME] [--flag VALUE]..." with `flags` besides --url and --key. A usage error

@@ -37,9 +37,7 @@ int run_orders_cli(const std::vector<std::string>& args) {
     std::string path;
     if (action == "list") {
         if (!id.empty()) return command.usage_error("list takes no order id");
-        auto limit = command.flags.find("limit");
-        path = "/v1/restock-orders?limit=" +
-               url_encoded(limit == command.flags.end() ? std::string("50") : limit->second);
+        path = "/v1/restock-orders?limit=" + url_encoded(command.flag("limit", "50"));
     } else if (action == "show" || action == "cancel") {
         if (id.empty()) return command.usage_error(action + " needs an order id");
         if (command.flags.count("limit")) return command.usage_error(action + " takes no --limit");
@@ -52,9 +50,8 @@ int run_orders_cli(const std::vector<std::string>& args) {
         return command.usage_error("unknown action '" + action + "'");
     }
 
-    int failed = 0;
-    auto answer = command.call(method, path, failed);
-    if (!answer) return failed;
+    auto answer = command.call(method, path);
+    if (!answer) return 1;
     std::cout << kHeader;
     if (action == "list") {
         const auto* items = items_of(command, answer.value());

@@ -36,9 +36,8 @@ int run_queues_cli(const std::vector<std::string>& args) {
     } else if (action == "peek" || action == "redrive" || action == "purge") {
         if (name.empty()) return command.usage_error(action + " needs a queue name");
         if (action == "peek") {
-            auto limit = command.flags.find("limit");
-            path = "/v1/queues/" + url_encoded(name) + "/messages?limit=" +
-                   url_encoded(limit == command.flags.end() ? "50" : limit->second);
+            path = "/v1/queues/" + url_encoded(name) +
+                   "/messages?limit=" + url_encoded(command.flag("limit", "50"));
         } else if (action == "redrive") {
             method = "POST";
             path = "/v1/queues/" + url_encoded(name) + "/redrive";
@@ -50,9 +49,8 @@ int run_queues_cli(const std::vector<std::string>& args) {
         return command.usage_error("unknown action '" + action + "'");
     }
 
-    int failed = 0;
-    auto answer = command.call(method, path, failed);
-    if (!answer) return failed;
+    auto answer = command.call(method, path);
+    if (!answer) return 1;
     if ((action == "list" || action == "peek") && items_of(command, answer.value()) == nullptr) {
         return 1;
     }
