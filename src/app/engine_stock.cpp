@@ -18,7 +18,7 @@ Error not_found(std::string_view sku) {
 }  // namespace
 
 Product* StockEngine::find(std::string_view sku) {
-    auto it = products_.find(std::string(sku));
+    auto it = products_.find(sku);
     return it == products_.end() ? nullptr : &it->second;
 }
 

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -144,8 +145,16 @@ class StockEngine {
     const EngineOptions options_;
     std::unique_ptr<StockReader> reader_;  // engine thread only: committed idempotency/receipts
 
+    // Hashes a std::string and a std::string_view alike, so a lookup by view builds no string.
+    struct SkuHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sku) const noexcept {
+            return std::hash<std::string_view>{}(sku);
+        }
+    };
+
     // Engine-thread state.
-    std::unordered_map<std::string, Product> products_;
+    std::unordered_map<std::string, Product, SkuHash, std::equal_to<>> products_;
     std::unordered_map<int64_t, Product*> products_by_id_;
     int64_t last_product_id_ = 0;
     int64_t last_movement_id_ = 0;

@@ -97,17 +97,18 @@ Status validate(const CheckoutRequest& r) {
         return invalid_request("order_id must be 1 to 64 printable ASCII characters");
     if (r.lines.empty() || r.lines.size() > limits::kMaxCheckoutLines)
         return invalid_request("lines must hold 1 to 100 lines");
+    // Every checkout passes here, on the engine's thread too: text is built only for a refusal.
+    auto where = [](std::size_t i) { return "lines[" + std::to_string(i) + "]"; };
     for (std::size_t i = 0; i < r.lines.size(); ++i) {
         const auto& line = r.lines[i];
-        std::string where = "lines[" + std::to_string(i) + "]";
-        if (!is_valid_sku(line.sku)) return invalid_request(where + ".sku is not a valid sku");
+        if (!is_valid_sku(line.sku)) return invalid_request(where(i) + ".sku is not a valid sku");
         if (!in_range(line.qty, 1, limits::kMaxCheckoutQty))
-            return invalid_request(where + ".qty must be " +
+            return invalid_request(where(i) + ".qty must be " +
                                    range_text(1, limits::kMaxCheckoutQty));
         // At most 100 lines: comparing with the earlier ones costs less than a set would.
         for (std::size_t k = 0; k < i; ++k) {
             if (r.lines[k].sku == line.sku)
-                return invalid_request(where + ".sku '" + line.sku +
+                return invalid_request(where(i) + ".sku '" + line.sku +
                                        "' appears twice; put the whole quantity on one line");
         }
     }
