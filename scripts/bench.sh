@@ -49,12 +49,11 @@ dirty="$(git status --porcelain -- src 2>/dev/null | head -n1)"
   echo "Machine: $(nproc) x ${cpu:-unknown CPU}, $(engine_field fs) (fdatasync $(engine_field fsync_us) us), SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1), load average before/after $load_before / $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ -n "$(engine_field engine_mps)" ]]; then
     awk -v e="$(engine_field engine_mps)" -v b="$(engine_field bare_mps)" \
-        -v b1024="$(engine_field bare1024_mps)" -v batch="$(engine_field avg_batch)" \
+        -v batch="$(engine_field avg_batch)" \
         -v bb="$(engine_field bare_batch)" -v p="$(engine_field producers)" 'BEGIN {
       printf "Engine (StockEngine + SQLite WAL, group commit, each batch fdatasync-ed before its acks):\n"
       printf "  %9.0f checkout movements/s, %d producers, avg batch %.1f\n", e, p, batch
       printf "  bare SQLite, same schema, batch %4d: %9.0f/s  -> engine %.2f x bare\n", bb, b, e / b
-      if (bb != 1024) printf "  bare SQLite, same schema, batch 1024: %9.0f/s  -> engine %.2f x bare\n", b1024, e / b1024
       printf "  goals: >= 500000/s %s; >= 0.5 x bare %s\n", (e >= 500000 ? "yes" : "no"), (e >= 0.5 * b ? "yes" : "no")
     }'
   fi

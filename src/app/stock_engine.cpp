@@ -9,6 +9,10 @@
 namespace restock {
 namespace {
 
+// A batch under min(this, max_batch / 8) submissions, written with no sync in flight, is synced
+// on the engine's own thread (process()): the convoys of a few dozen clients.
+constexpr std::size_t kSmallBatch = 128;
+
 Error unavailable(std::string message) {
     return make_error(ErrorCode::kUnavailable, "unavailable", std::move(message));
 }
@@ -222,7 +226,7 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     // syncer (measured: +8% checkouts/s over HTTP). A large batch goes to the syncer, so the
     // engine writes the next one meanwhile.
     const DurableMarks marks{last_event_seq_, last_movement_id_};
-    if (submissions.size() < options_.max_batch / 8 && !acks_->busy()) {
+    if (submissions.size() < std::min(kSmallBatch, options_.max_batch / 8) && !acks_->busy()) {
         acks_->sync_here_and_hand_over(std::move(submissions), std::move(outcomes), wrote, marks);
     } else {
         acks_->hand_over(std::move(submissions), std::move(outcomes), wrote, marks);

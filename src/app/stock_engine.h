@@ -30,7 +30,9 @@
 namespace restock {
 
 struct EngineOptions {
-    std::size_t max_batch = 1024;     // submissions per group commit
+    // Submissions per group commit. It binds only under a backlog, where a larger batch writes
+    // each touched page once for more movements (engine bench: 1024 → 4096 is +30–50 %).
+    std::size_t max_batch = 4096;
     std::size_t max_queue = 100'000;  // beyond this, submit() answers unavailable at once
     QueueSignals* signals = nullptr;  // told which queues got deliverable messages
     GatherOptions gather{};           // how long a batch may wait for more (commit_gathering.h)

@@ -30,7 +30,7 @@ struct Config {
     // taking of an answer, lasts longer than body_timeout_ms.
     int64_t header_timeout_ms = 30'000;
     int64_t body_timeout_ms = 10'000;
-    int64_t max_batch = 1024;
+    int64_t max_batch = 4096;
     // Under load a ready group commit may wait this long for the clients it just answered to
     // send their next requests, so they share one sync (app/commit_gathering.h). 0: never.
     int64_t group_commit_wait_us = 1000;
