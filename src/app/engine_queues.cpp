@@ -1,5 +1,7 @@
 // Queue, topic and factory commands of the engine.
 #include <algorithm>
+#include <charconv>
+#include <optional>
 
 #include "app/engine_batch.h"
 #include "app/event_json.h"
@@ -23,7 +25,20 @@ Status in_range(const char* name, const std::optional<int64_t>& value, int64_t l
     return ok_status();
 }
 
-int64_t number_of(const std::string& id) { return std::stoll(id.substr(id.find('_') + 1)); }
+// The number of an id like "ro_12"; nullopt if it has none that fits in 64 bits.
+std::optional<int64_t> number_of(const std::string& id) {
+    const auto underscore = id.find('_');
+    if (underscore == std::string::npos) return std::nullopt;
+    const char* first = id.data() + underscore + 1;
+    const char* last = id.data() + id.size();
+    int64_t number = 0;
+    const auto [end, error] = std::from_chars(first, last, number);
+    if (error != std::errc() || end != last || first == last) return std::nullopt;
+    return number;
+}
+
+// Newest first: by number, ids without one last.
+int64_t order_rank(const std::string& id) { return number_of(id).value_or(-1); }
 
 }  // namespace
 
@@ -185,7 +200,7 @@ Outcome StockEngine::apply(const ListSubscriptions& request, Batch&) {
         if (subscription.topic == request.topic) outcome.subscriptions.push_back(subscription);
     }
     std::sort(outcome.subscriptions.begin(), outcome.subscriptions.end(),
-              [](const auto& a, const auto& b) { return number_of(a.id) < number_of(b.id); });
+              [](const auto& a, const auto& b) { return order_rank(a.id) < order_rank(b.id); });
     return outcome;
 }
 
@@ -231,12 +246,20 @@ Outcome StockEngine::apply(const GetRestockOrders& request, Batch&) {
         outcome.single = true;
         return outcome;
     }
-    const int64_t below = request.after_id.empty() ? INT64_MAX : number_of(request.after_id);
+    int64_t below = INT64_MAX;
+    if (!request.after_id.empty()) {
+        const auto cursor = number_of(request.after_id);
+        if (!cursor) {
+            return make_error(ErrorCode::kInvalidArgument, "invalid-query",
+                              "'cursor' is not valid");
+        }
+        below = *cursor;
+    }
     for (const auto& [id, order] : orders_) {
-        if (number_of(id) < below) outcome.orders.push_back(order);
+        if (order_rank(id) < below) outcome.orders.push_back(order);
     }
     std::sort(outcome.orders.begin(), outcome.orders.end(),
-              [](const auto& a, const auto& b) { return number_of(a.id) > number_of(b.id); });
+              [](const auto& a, const auto& b) { return order_rank(a.id) > order_rank(b.id); });
     if (outcome.orders.size() > request.limit) {
         outcome.orders.resize(request.limit);
         outcome.next_cursor = outcome.orders.back().id;

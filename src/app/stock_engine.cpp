@@ -17,9 +17,14 @@ Error unavailable(std::string message) {
     return make_error(ErrorCode::kUnavailable, "unavailable", std::move(message));
 }
 
+// Whether an idempotency record is kept for this outcome. Not for a failure that a retry may
+// not meet (unavailable, internal), nor for a 400: a request that breaks a rule changed
+// nothing, and the client must be able to send the corrected one under the same key, wherever
+// the rule is checked (the HTTP layer or here).
 bool changes_state_or_answers(const Outcome& outcome) {
     if (const auto* error = std::get_if<Error>(&outcome)) {
-        return error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kInternal;
+        return error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kInternal &&
+               error->code != ErrorCode::kInvalidArgument;
     }
     return !std::holds_alternative<StoredResponse>(outcome);
 }

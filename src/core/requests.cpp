@@ -12,17 +12,19 @@ std::string range_text(int64_t low, int64_t high) {
     return "between " + std::to_string(low) + " and " + std::to_string(high);
 }
 
-// Printable text: well-formed UTF-8 without C0/C1 control characters, within a length.
+// Printable text: well-formed UTF-8 without C0/C1 control characters, of 1 to `max_length`
+// characters (code points, not bytes: "é" is one).
 bool is_valid_text(std::string_view text, std::size_t max_length) {
-    if (text.empty() || text.size() > max_length) return false;
-    for (std::size_t i = 0; i < text.size();) {
+    if (text.empty() || text.size() > 4 * max_length) return false;
+    std::size_t characters = 0;
+    for (std::size_t i = 0; i < text.size(); ++characters) {
         uint32_t code = 0;
         const std::size_t length = decode_utf8(text, i, code);
         if (length == 0) return false;
         if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;  // C0, DEL, C1
         i += length;
     }
-    return true;
+    return characters <= max_length;
 }
 
 }  // namespace
@@ -77,7 +79,9 @@ Status validate_settings(const ReorderSettings& s) {
 
 Status validate(const NewProduct& r) {
     if (!is_valid_sku(r.sku))
-        return invalid_request("sku must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+        return invalid_request(
+            "sku must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-', and not '.' or "
+            "'..'");
     if (!is_valid_text(r.name, limits::kMaxNameLength))
         return invalid_request("name must be 1 to 200 characters without control characters");
     if (!in_range(r.on_hand, 0, limits::kMaxQuantity))

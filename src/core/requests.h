@@ -68,7 +68,11 @@ Status validate_settings(const ReorderSettings& settings);
 // Identifiers: 1..64 of [A-Za-z0-9._-], safe unescaped in a URL path segment, a header or a
 // log line. SKUs, key names, ad ids, queue names and client request ids are identifiers.
 bool is_valid_identifier(std::string_view text);
-inline bool is_valid_sku(std::string_view sku) { return is_valid_identifier(sku); }
+// A SKU is a path segment of the API (/v1/products/{sku}): "." and ".." would be read as dot
+// segments and resolved away by clients, so they are not SKUs.
+inline bool is_valid_sku(std::string_view sku) {
+    return is_valid_identifier(sku) && sku != "." && sku != "..";
+}
 // Ids and references: 1..max printable ASCII characters without spaces at either end.
 bool is_valid_token(std::string_view text, std::size_t max_length);
 

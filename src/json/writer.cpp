@@ -1,3 +1,4 @@
+#include "core/utf8.h"
 #include "json/json.h"
 
 namespace restock::json {
@@ -5,7 +6,22 @@ namespace restock::json {
 void append_quoted(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     out.push_back('"');
-    for (unsigned char c : text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            // JSON text is UTF-8: a byte that starts no well-formed sequence (a percent-decoded
+            // path echoed in an error, say) is written as U+FFFD, never raw.
+            uint32_t code = 0;
+            const std::size_t length = decode_utf8(text, i, code);
+            if (length == 0) {
+                out += "\\ufffd";
+                i += 1;
+            } else {
+                out.append(text.substr(i, length));
+                i += length;
+            }
+            continue;
+        }
         switch (c) {
             case '"':
                 out += "\\\"";
@@ -31,6 +47,7 @@ void append_quoted(std::string& out, std::string_view text) {
                     out.push_back(static_cast<char>(c));
                 }
         }
+        i += 1;
     }
     out.push_back('"');
 }

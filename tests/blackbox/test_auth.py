@@ -43,6 +43,12 @@ class AuthTests(ServerTestCase):
         self.assertEqual([p["sku"] for p in self.all_products()], ["AUTH-1"])
         self.assertEqual(len(self.all_movements("AUTH-1")), 1)
 
+    def test_the_bearer_scheme_is_case_insensitive(self):
+        for scheme in ("Bearer", "bearer", "BEARER", "bEaReR"):
+            r = self.request("GET", "/v1/products/AUTH-1", key=None,
+                             headers={"Authorization": f"{scheme} {self.keys['admin']}"})
+            self.assertEqual(r.status, 200, (scheme, r))
+
     def test_403_for_the_wrong_role(self):
         r = self.request("POST", "/v1/products", PRODUCT, key="storefront")
         self.assertProblem(r, 403, "forbidden")

@@ -359,6 +359,55 @@ class BadInputTests(ServerTestCase):
         self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:200])
         self.assertNothingChanged("chunked body over the limit")
 
+    def test_out_of_range_cursors_are_400_and_the_server_survives(self):
+        for cursor in ("ro_9223372036854775808", "ro_99999999999999999999999",
+                       "ro_18446744073709551616"):
+            r = self.request("GET", "/v1/restock-orders" + qs(cursor=cursor), key="admin")
+            self.check("restock-orders cursor " + cursor, r, 400, "invalid-query")
+        self.assertTrue(self.server.alive())
+        r = self.request("GET", "/v1/restock-orders" + qs(cursor="ro_9223372036854775807"),
+                         key="admin")
+        self.assertEqual((r.status, r.json["items"]), (200, []), r)
+
+    def test_invalid_utf8_in_a_path_is_echoed_as_valid_json(self):
+        """A percent-decoded path segment that is not UTF-8 is named in the error, as U+FFFD."""
+        for path, slug in [("/v1/factories/%FF", "factory-not-found"),
+                           ("/v1/restock-orders/%C3%28", "order-not-found"),
+                           ("/v1/queues/%FF%FE/messages", "queue-not-found")]:
+            r = self.request("GET", path, key="admin")
+            self.check("GET " + path, r, 404, slug)
+            r.raw.decode("utf-8")  # strict: raises on a raw byte
+            self.assertIn("\ufffd", r.json["detail"], r)
+        reply = self.raw_exchange(b"GET /v1/nope/\xc3( HTTP/1.1\r\nHost: x\r\n"
+                                  b"Connection: close\r\n\r\n")
+        head, _, body = reply.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 404"), reply[:200])
+        problem = json.loads(body.decode("utf-8"))
+        self.assertIn("\ufffd", problem["detail"])
+
+    def test_head_is_a_get_without_the_body(self):
+        get = self.request("GET", f"/v1/products/{SKU}", key="admin")
+        # Pipelined: a body after the HEAD answer would be read as the next response.
+        reply = self.raw_exchange(
+            f"HEAD /v1/products/{SKU} HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {self.keys['admin']}\r\n\r\n"
+            "HEAD /v1/checkout HTTP/1.1\r\nHost: x\r\n\r\n"
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        first, _, rest = reply.partition(b"\r\n\r\n")
+        self.assertTrue(first.startswith(b"HTTP/1.1 200"), reply[:300])
+        self.assertIn(f"Content-Length: {len(get.raw)}".encode(), first)
+        second, _, rest = rest.partition(b"\r\n\r\n")
+        self.assertTrue(second.startswith(b"HTTP/1.1 405"), reply[:500])
+        self.assertIn(b"Allow: POST", second)
+        self.assertTrue(rest.startswith(b"HTTP/1.1 200"), reply[:700])
+        self.assertTrue(rest.endswith(b'{"status":"ok"}'), rest)
+        self.assertNothingChanged("HEAD")
+
+    def test_dot_segments_are_not_skus(self):
+        for sku in (".", ".."):
+            r = self.request("POST", "/v1/products", product_json(sku=sku), key="admin")
+            self.check(f"create sku {sku!r}", r, 400, "invalid-request")
+
     def test_malformed_http_gets_400_or_close_and_server_survives(self):
         garbage = [
             b"GARBAGE\r\n\r\n",

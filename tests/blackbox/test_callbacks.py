@@ -87,6 +87,25 @@ class CallbackTests(LoopTestCase):
                            for n, q in self.queues().items()},
                 "events": len(self.all_events())}
 
+    def test_idempotency_keys_of_callbacks_are_scoped_to_their_order(self):
+        """Callbacks carry no API key: one order's Idempotency-Key never blocks another's."""
+        order_a, url_a = self.order_for("CB-IDEM-A", qty=10)
+        order_b, url_b = self.order_for("CB-IDEM-B", qty=20)
+        headers = {"Idempotency-Key": "shipment-1"}
+        self.assertAccepted(self.callback(url_a, self.shipped("CB-IDEM-A", 10), headers=headers))
+        r = self.callback(url_b, self.shipped("CB-IDEM-B", 20), headers=headers)
+        self.assertAccepted(r)
+        self.assertNotIn("Idempotent-Replayed", r.headers)
+        # Within one order the key still means "the same request": a replay, then a 422.
+        r = self.callback(url_a, self.shipped("CB-IDEM-A", 10), headers=headers)
+        self.assertEqual((r.status, r.headers.get("Idempotent-Replayed")), (202, "true"), r)
+        r = self.callback(url_a, self.shipped("CB-IDEM-A", 3), headers=headers)
+        self.assertProblem(r, 422, "idempotency-key-reuse")
+        for order, sku, qty in ((order_a, "CB-IDEM-A", 10), (order_b, "CB-IDEM-B", 20)):
+            self.wait_for(lambda o=order, q=qty: self.restock_order(o["id"])["received_qty"] == q,
+                          f"{sku} received")
+            self.assertEqual(self.on_hand(sku), qty)
+
     def test_duplicate_callback_adds_stock_once(self):
         sku = "CB-DUP"
         order, url = self.order_for(sku, on_hand=4, qty=10)

@@ -65,6 +65,28 @@ class IdempotencyTests(ServerTestCase):
         self.assertEqual(again.json["lines"], first.json["lines"])
         self.assertEqual(self.on_hand("IDEM-1"), 100)
 
+    def test_a_400_from_the_engine_is_not_recorded(self):
+        """A PATCH that breaks a rule checked in the engine (reorder_qty 0) changed nothing: the
+        corrected request under the same key goes through, as for any other 400."""
+        for attempt in range(2):
+            r = self.request("PATCH", "/v1/products/IDEM-1", {"reorder_qty": 0}, key="admin",
+                             headers={"Idempotency-Key": "fix-me"})
+            self.assertProblem(r, 400, "invalid-request")
+            self.assertIsNone(r.headers.get("Idempotent-Replayed"), attempt)
+        r = self.request("PATCH", "/v1/products/IDEM-1", {"reorder_qty": 7}, key="admin",
+                         headers={"Idempotency-Key": "fix-me"})
+        self.assertEqual((r.status, r.json["reorder_qty"]), (200, 7), r)
+        again = self.request("PATCH", "/v1/products/IDEM-1", {"reorder_qty": 7}, key="admin",
+                             headers={"Idempotency-Key": "fix-me"})
+        self.assertEqual((again.status, again.headers.get("Idempotent-Replayed")), (200, "true"))
+        # The same for a queue's retry policy.
+        r = self.request("PATCH", "/v1/queues/notifications", {"max_receive_count": 0},
+                         key="admin", headers={"Idempotency-Key": "fix-queue"})
+        self.assertProblem(r, 400, "invalid-request")
+        r = self.request("PATCH", "/v1/queues/notifications", {"max_receive_count": 9},
+                         key="admin", headers={"Idempotency-Key": "fix-queue"})
+        self.assertEqual((r.status, r.json["max_receive_count"]), (200, 9), r)
+
     def test_invalid_idempotency_key_is_400(self):
         body = {"order_id": "bad-key", "lines": [{"sku": "IDEM-1", "qty": 1}]}
         # (Leading/trailing blanks are not tested: HTTP strips them from field values.)

@@ -49,7 +49,7 @@ TEST(IsValidSkuTest, AcceptsTheWholeAlphabet) {
     EXPECT_TRUE(is_valid_sku("ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
     EXPECT_TRUE(is_valid_sku("0123456789"));
     EXPECT_TRUE(is_valid_sku("a.b_c-d"));
-    EXPECT_TRUE(is_valid_sku("."));
+    EXPECT_TRUE(is_valid_sku(".a"));
     EXPECT_TRUE(is_valid_sku("-"));
 }
 
@@ -69,7 +69,7 @@ TEST(IsValidSkuTest, RejectsEverythingElse) {
     // Every byte outside [A-Za-z0-9._-] is refused on its own.
     for (int c = 0; c < 256; ++c) {
         const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                             (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                             (c >= '0' && c <= '9') || c == '_' || c == '-';  // "." alone: no
         EXPECT_EQ(is_valid_sku(std::string(1, static_cast<char>(c))), allowed) << c;
     }
 }
@@ -101,6 +101,12 @@ TEST(ValidateNewProductTest, Sku) {
     p.sku = std::string(limits::kMaxSkuLength + 1, 'a');
     expect_invalid(validate(p), "sku");
     p.sku = std::string(limits::kMaxSkuLength, 'a');
+    expect_valid(validate(p));
+    p.sku = ".";  // dot segments: a client resolves /v1/products/.. to /v1/
+    expect_invalid(validate(p), "sku");
+    p.sku = "..";
+    expect_invalid(validate(p), "sku");
+    p.sku = "...";
     expect_valid(validate(p));
 }
 
@@ -395,6 +401,26 @@ TEST(ValidateAdjustmentTest, Delta) {
     expect_invalid(validate(r), "delta");
     r.delta = -kMaxQuantity - 1;
     expect_invalid(validate(r), "delta");
+}
+
+// Lengths are in characters: 200 two-, three- or four-byte characters are a valid name, 201 not.
+TEST(ValidateNewProductTest, NameLengthCountsCharactersNotBytes) {
+    auto repeat = [](std::string_view character, std::size_t times) {
+        std::string out;
+        for (std::size_t i = 0; i < times; ++i) out += character;
+        return out;
+    };
+    NewProduct p = good_product();
+    for (std::string_view character : {"\xc3\xa9", "\xe6\x9d\xaf", "\xf0\x9f\x8d\xb5"}) {
+        p.name = repeat(character, limits::kMaxNameLength);
+        expect_valid(validate(p));
+        p.name = repeat(character, limits::kMaxNameLength + 1);
+        expect_invalid(validate(p), "name");
+    }
+    AdjustmentRequest r{"SKU-1", 1, repeat("\xc3\xa9", limits::kMaxReasonLength)};
+    expect_valid(validate(r));
+    r.reason += "\xc3\xa9";
+    expect_invalid(validate(r), "reason");
 }
 
 TEST(ValidateAdjustmentTest, ReasonAndSku) {

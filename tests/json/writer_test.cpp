@@ -46,6 +46,21 @@ TEST(AppendQuotedTest, Utf8PassesThrough) {
     EXPECT_EQ(json_quoted("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
 }
 
+// Invalid UTF-8 (say a percent-decoded path echoed in an error) never reaches the JSON text:
+// each byte that starts no well-formed sequence becomes U+FFFD, and the result parses.
+TEST(AppendQuotedTest, InvalidUtf8BecomesReplacementCharacters) {
+    EXPECT_EQ(json_quoted("\xff"), R"("\ufffd")");
+    EXPECT_EQ(json_quoted("a\xc3(b"), R"("a\ufffd(b")");                // a cut-off sequence
+    EXPECT_EQ(json_quoted("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong '/'
+    EXPECT_EQ(json_quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // a surrogate
+    EXPECT_EQ(json_quoted("\xf0\x9f\x98"), R"("\ufffd\ufffd\ufffd")");  // truncated at the end
+    EXPECT_EQ(json_quoted("\xc3\xa9\xff\xc3\xa9"), "\"\xc3\xa9\\ufffd\xc3\xa9\"");
+    for (int c = 0x80; c < 0x100; ++c) {
+        const std::string one(1, static_cast<char>(c));
+        EXPECT_EQ(round_trip(one), "\xef\xbf\xbd") << c;  // U+FFFD
+    }
+}
+
 TEST(AppendQuotedTest, EveryAsciiByteRoundTrips) {
     std::string all;
     for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));

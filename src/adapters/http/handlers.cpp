@@ -208,9 +208,19 @@ void Api::handle(HttpRequest request, Respond respond) {
 
     const RouteAccess access = access_for(context.route.id);
     if (!access.public_route) {
-        constexpr std::string_view kBearer = "Bearer ";
+        constexpr std::string_view kBearer = "bearer ";
         const std::string& header = context.request.authorization;
-        if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+        // The scheme name is case-insensitive (RFC 9110 11.1): "Bearer", "bearer", "BEARER".
+        auto is_bearer = [&] {
+            if (header.size() <= kBearer.size()) return false;
+            for (std::size_t i = 0; i < kBearer.size(); ++i) {
+                const char c = header[i];
+                if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kBearer[i])
+                    return false;
+            }
+            return true;
+        };
+        if (!is_bearer()) {
             respond(
                 Exchange{context.problem(401, "unauthorized", "send 'Authorization: Bearer <key>'"),
                          "", ""});
@@ -324,8 +334,12 @@ void Api::dispatch(Context& context, Respond respond) {
             request.limit = static_cast<std::size_t>(*limit);
             if (auto it = context.params.find("cursor"); it != context.params.end()) {
                 request.after_id = it->second;
+                int64_t number = 0;
+                const char* first = request.after_id.data() + 3;
+                const char* last = request.after_id.data() + request.after_id.size();
                 if (request.after_id.rfind("ro_", 0) != 0 || request.after_id.size() < 4 ||
-                    request.after_id.find_first_not_of("0123456789", 3) != std::string::npos) {
+                    request.after_id.find_first_not_of("0123456789", 3) != std::string::npos ||
+                    std::from_chars(first, last, number).ec != std::errc()) {
                     return reply_now(context.problem(invalid_query("'cursor' is not valid")));
                 }
             }
@@ -398,8 +412,13 @@ void Api::submit(Context& context, Command command, Respond respond) {
                 principal, ""});
             return;
         }
+        // A factory callback carries no API key: its keys are scoped to the order it is for
+        // (a space, which no key name has, keeps the two kinds of scope apart).
+        const std::string scope = context.route.id == RouteId::kFactoryCallback
+                                      ? "callback " + context.route.param
+                                      : principal;
         submission.idempotency = IdempotencyTag{
-            principal, key,
+            scope, key,
             sha256_hex(context.request.method + " " + instance + "\n" + context.request.body)};
         submission.render = [instance, request_id](const Outcome& outcome) {
             Reply reply = reply_for(outcome, instance, request_id);

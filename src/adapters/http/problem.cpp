@@ -28,14 +28,24 @@ int status_for(ErrorCode code) {
 }
 
 std::string_view title_for(std::string_view slug) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kTitles{{
+    static constexpr std::pair<std::string_view, std::string_view> kTitles[] = {
         {"invalid-json", "Malformed JSON"},
         {"invalid-request", "Invalid request"},
         {"invalid-query", "Invalid query parameter"},
         {"unauthorized", "Missing or invalid API key"},
-        {"forbidden", "The API key's role may not do this"},
+        {"forbidden", "Not allowed"},
         {"not-found", "No such resource"},
         {"product-not-found", "Unknown product"},
+        {"order-not-found", "Unknown restock order"},
+        {"factory-not-found", "Unknown factory"},
+        {"queue-not-found", "Unknown queue"},
+        {"topic-not-found", "Unknown topic"},
+        {"subscription-not-found", "Unknown subscription"},
+        {"message-not-found", "Unknown queue message"},
+        {"order-closed", "Restock order already closed"},
+        {"not-a-dlq", "Not a dead-letter queue"},
+        {"sku-mismatch", "SKU does not match the order"},
+        {"stale-receipt", "Receipt no longer valid"},
         {"method-not-allowed", "Method not allowed"},
         {"payload-too-large", "Request body too large"},
         {"headers-too-large", "Request headers too large"},
@@ -51,7 +61,7 @@ std::string_view title_for(std::string_view slug) {
         {"unavailable", "Service temporarily unavailable"},
         {"bad-request", "Malformed HTTP request"},
         {"internal", "Internal error"},
-    }};
+    };
     for (const auto& [known, title] : kTitles) {
         if (known == slug) return title;
     }

@@ -399,6 +399,9 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         bytes_in_ = message.body().size();
         request.body = std::move(message.body());
         method_ = request.method;
+        // HEAD is answered as the GET of the same target, without the body (RFC 9110 9.3.2).
+        head_ = request.method == "HEAD";
+        if (head_) request.method = "GET";
         path_ = request.path;
         request_id_ = request.request_id;
 
@@ -419,7 +422,8 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     }
 
     void send_problem(int status, std::string_view slug, std::string detail) {
-        keep_alive_ = false;
+        keep_alive_ = false;  // the connection closes after it, body and all
+        head_ = false;
         if (request_id_.empty()) request_id_ = server_.request_ids().next();
         Exchange exchange{problem_reply(status, slug, detail, path_, request_id_), "", ""};
         send(std::move(exchange));
@@ -512,8 +516,8 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         out_ += "\r\nContent-Length: ";
         out_ += std::to_string(reply.body.size());
         out_ += "\r\n\r\n";
-        out_ += reply.body;
-        bytes_out_ = reply.body.size();
+        if (!head_) out_ += reply.body;
+        bytes_out_ = head_ ? 0 : reply.body.size();
         status_ = reply.status;
         principal_ = std::move(exchange.principal);
         server_.api().count(status_);
@@ -569,6 +573,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     Clock::time_point started_ = Clock::now();
     std::string out_;  // the response being written
     std::string method_, path_, request_id_, principal_;
+    bool head_ = false;  // the request is a HEAD: its answer has no body
     std::size_t bytes_in_ = 0, bytes_out_ = 0;
     int status_ = 0;
 };

@@ -65,6 +65,44 @@ TEST(ProblemTest, ExtraMembersAndUnknownSlugs) {
     EXPECT_EQ(parsed->find("extra")->as_array().size(), 1u);
 }
 
+// Every type in docs/api.md's error table has a title of its own, not the generic one.
+TEST(ProblemTest, EveryDocumentedTypeHasItsOwnTitle) {
+    for (const char* slug : {"invalid-json",
+                             "invalid-request",
+                             "invalid-query",
+                             "invalid-idempotency-key",
+                             "bad-request",
+                             "unauthorized",
+                             "forbidden",
+                             "not-found",
+                             "product-not-found",
+                             "order-not-found",
+                             "factory-not-found",
+                             "queue-not-found",
+                             "topic-not-found",
+                             "subscription-not-found",
+                             "method-not-allowed",
+                             "insufficient-stock",
+                             "negative-stock",
+                             "stock-limit",
+                             "product-exists",
+                             "duplicate-reference",
+                             "order-closed",
+                             "not-a-dlq",
+                             "payload-too-large",
+                             "headers-too-large",
+                             "unsupported-media-type",
+                             "unknown-sku",
+                             "idempotency-key-reuse",
+                             "sku-mismatch",
+                             "unavailable"}) {
+        const std::string body = problem_body(400, slug, "d", "/x", "r", "");
+        auto parsed = json::parse(body);
+        ASSERT_TRUE(parsed.ok()) << body;
+        EXPECT_NE(parsed->find("title")->as_string(), "Error") << slug;
+    }
+}
+
 TEST(ProblemTest, EveryUnavailableErrorIsTheUnavailableType) {
     // A failed read brings the store's own slug; clients get the documented 503 type.
     const Reply reply = problem_reply(
