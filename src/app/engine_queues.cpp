@@ -52,12 +52,13 @@ Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count,
     std::string queue = message ? message->queue : "";
     std::string body = message ? message->body : "";
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
-    auto failed = queues_.fail(id, receive_count, std::move(error), batch.now_ms, jitter(random_));
+    auto failed = queues_.fail(id, receive_count, error, batch.now_ms, jitter(random_));
     if (!failed) return failed;
-    if (failed->dead_lettered && queue == kRestockOrdersQueue) {
-        // Delivery gave up: the order that never reached its factory failed, so a redrive
-        // places a new one. An order the factory acknowledged stays as it is, and so does one
-        // that is no longer the delivery's (cancelled meanwhile, and replaced by a new order).
+    if (queue == kRestockOrdersQueue) {
+        // The order that has not reached its factory shows why (GET /v1/restock-orders). When
+        // delivery gives up, it failed, so a redrive places a new one. An order the factory
+        // acknowledged stays as it is, and so does one that is no longer the delivery's
+        // (cancelled meanwhile, and replaced by a new order).
         RestockOrder* order = nullptr;
         if (!order_id.empty()) {
             order = find_order(order_id);
@@ -68,7 +69,10 @@ Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count,
             }
         }
         if (order != nullptr && awaits_factory(order->status)) {
-            close_order(*order, OrderStatus::kFailed, batch);
+            touch_order(*order, batch);
+            order->last_error = std::move(error);
+            order->updated_at_ms = batch.now_ms;
+            if (failed->dead_lettered) close_order(*order, OrderStatus::kFailed, batch);
         }
     }
     return failed;

@@ -24,7 +24,8 @@ class StockReader {
                                                   std::string_view after_sku,
                                                   std::size_t limit) = 0;
     // A product's movements, newest first, with ids below `before_id` (0: from the newest) and
-    // at most `up_to_id` (the newest durable one: later ones are skipped).
+    // at most `up_to_id` (the newest durable one: later ones are skipped). A `before_id` that is
+    // no movement of the product is an invalid-query error (kInvalidArgument).
     virtual Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
                                                     std::size_t limit, int64_t up_to_id) = 0;
     virtual Result<std::optional<Movement>> movement(int64_t id) = 0;

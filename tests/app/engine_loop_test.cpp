@@ -479,6 +479,28 @@ TEST_F(EngineLoopTest, CompleteDispatchOfAnUnknownOrder) {
                  "order-not-found");
 }
 
+// A delivery that fails before any factory call (say, the factory is not registered) still
+// tells the order why, and the order fails with that reason once the message is dead-lettered.
+TEST_F(EngineLoopTest, AFailedDeliveryTellsTheOrderWhy) {
+    fast_retries(kOrders);
+    create_low("A", 2, 5, 10);
+    for (int64_t n = 1; n <= 4; ++n) {
+        const QueueMessage m = receive_one(kOrders);
+        const OrderOutcome placed = place("A", m.id);
+        ASSERT_TRUE(placed.order);
+        const std::string why = "unknown factory 'f-" + std::to_string(n) + "'";
+        expect_outcome<Done>(run(QueueFail{m.id, m.receive_count, why}));
+        const RestockOrder o = order("ro_1");
+        EXPECT_EQ(o.last_error, why);
+        EXPECT_EQ(o.attempts, 0);  // no factory was called
+        EXPECT_EQ(o.status, n < 4 ? OrderStatus::kPending : OrderStatus::kFailed) << n;
+        clock_.advance(1'000);
+    }
+    restart();  // it was committed
+    EXPECT_EQ(order("ro_1").last_error, "unknown factory 'f-4'");
+    EXPECT_EQ(order("ro_1").status, OrderStatus::kFailed);
+}
+
 TEST_F(EngineLoopTest, FailedDispatchRetriesThenDeadLettersAndFailsTheOrder) {
     fast_retries(kOrders);
     create_low("A", 2, 5, 10);

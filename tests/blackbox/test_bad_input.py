@@ -403,6 +403,13 @@ class BadInputTests(ServerTestCase):
         self.assertTrue(rest.endswith(b'{"status":"ok"}'), rest)
         self.assertNothingChanged("HEAD")
 
+    def test_a_movements_cursor_of_another_product_is_400(self):
+        other = self.request("GET", f"/v1/stock/{SKU2}/movements", key="admin").json["items"]
+        for cursor in (other[0]["id"], 9223372036854775807):
+            path = f"/v1/stock/{SKU}/movements" + qs(cursor=cursor)
+            self.check("GET " + path, self.request("GET", path, key="admin"), 400,
+                       "invalid-query")
+
     def test_dot_segments_are_not_skus(self):
         for sku in (".", ".."):
             r = self.request("POST", "/v1/products", product_json(sku=sku), key="admin")

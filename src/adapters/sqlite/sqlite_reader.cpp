@@ -99,9 +99,13 @@ Result<std::vector<Movement>> SqliteReader::movements(const Product& product, in
             (void)db_->exec("COMMIT");
             return cursor.error();
         }
-        next = (cursor.value() && cursor.value()->product_id == product.id)
-                   ? cursor.value()->prev_id
-                   : 0;
+        if (!cursor.value() || cursor.value()->product_id != product.id) {
+            (void)db_->exec("COMMIT");
+            return make_error(ErrorCode::kInvalidArgument, "invalid-query",
+                              "'cursor' is no movement of " + product.sku +
+                                  ": pass back the next_cursor of this list");
+        }
+        next = cursor.value()->prev_id;
     }
     while (next != 0 && result.size() < limit) {
         movement_.bind(1, next);

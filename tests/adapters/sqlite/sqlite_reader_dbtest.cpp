@@ -139,9 +139,13 @@ TEST_F(SqliteReaderTest, MovementsPageThroughTheChain) {
     EXPECT_EQ(movement_ids(a, 0, 100), (std::vector<int64_t>{13, 11, 9, 7, 5, 3, 1}));
     EXPECT_EQ(movement_ids(b, 0, 100), (std::vector<int64_t>{6, 4, 2}));
     EXPECT_EQ(movement_ids(b, 6, 1), (std::vector<int64_t>{4}));
-    // A cursor from another product's ledger, or one that does not exist, gives nothing.
-    EXPECT_TRUE(movement_ids(a, 4, 10).empty());
-    EXPECT_TRUE(movement_ids(a, 999, 10).empty());
+    // A cursor from another product's ledger, or one that does not exist, is refused.
+    for (int64_t foreign : {4, 999}) {
+        auto page = reader_->movements(a, foreign, 10, INT64_MAX);
+        ASSERT_FALSE(page.ok()) << foreign;
+        EXPECT_EQ(page.error().code, ErrorCode::kInvalidArgument);
+        EXPECT_EQ(page.error().slug, "invalid-query");
+    }
     // A product with no ledger.
     EXPECT_TRUE(movement_ids(make_product(3, "C", 0, 0), 0, 10).empty());
 
