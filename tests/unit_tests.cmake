@@ -21,6 +21,7 @@ endfunction()
 
 restock_add_gtest(restock_core_tests LABEL unit
   SOURCES
+    ${RESTOCK_TESTS_DIR}/core/ascii_test.cpp
     ${RESTOCK_TESTS_DIR}/core/names_test.cpp
     ${RESTOCK_TESTS_DIR}/core/requests_test.cpp
     ${RESTOCK_TESTS_DIR}/core/stock_rules_test.cpp

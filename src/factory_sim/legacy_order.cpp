@@ -1,7 +1,6 @@
 #include "factory_sim/legacy_order.h"
 
-#include <cctype>
-
+#include "core/ascii.h"
 #include "json/json.h"
 
 namespace restock::factory_sim {
@@ -16,14 +15,6 @@ Result<std::string> non_empty_string(const Value& object, std::string_view name)
         return invalid_request(std::string(name) + " must be a non-empty string");
     }
     return value->as_string();
-}
-
-bool starts_with_icase(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-    }
-    return true;
 }
 
 bool is_callback_url(std::string_view url) {

@@ -7,6 +7,7 @@
 #include "adapters/http/request_mapping.h"
 #include "adapters/http/router.h"
 #include "app/callback_token.h"
+#include "core/ascii.h"
 #include "core/limits.h"
 #include "support/crypto.h"
 
@@ -211,16 +212,7 @@ void Api::handle(HttpRequest request, Respond respond) {
         constexpr std::string_view kBearer = "bearer ";
         const std::string& header = context.request.authorization;
         // The scheme name is case-insensitive (RFC 9110 11.1): "Bearer", "bearer", "BEARER".
-        auto is_bearer = [&] {
-            if (header.size() <= kBearer.size()) return false;
-            for (std::size_t i = 0; i < kBearer.size(); ++i) {
-                const char c = header[i];
-                if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kBearer[i])
-                    return false;
-            }
-            return true;
-        };
-        if (!is_bearer()) {
+        if (header.size() <= kBearer.size() || !starts_with_icase(header, kBearer)) {
             respond(
                 Exchange{context.problem(401, "unauthorized", "send 'Authorization: Bearer <key>'"),
                          "", ""});

@@ -1,0 +1,29 @@
+// starts_with_icase: the case of ASCII letters in the text does not matter; nothing else does.
+#include "core/ascii.h"
+
+#include <gtest/gtest.h>
+
+namespace restock {
+namespace {
+
+TEST(StartsWithIcaseTest, IgnoresTheCaseOfTheText) {
+    for (const char* text : {"bearer k", "Bearer k", "BEARER k", "bEaReR k"}) {
+        EXPECT_TRUE(starts_with_icase(text, "bearer ")) << text;
+    }
+    EXPECT_TRUE(starts_with_icase("HTTPS://x", "https://"));
+    EXPECT_TRUE(starts_with_icase("anything", ""));
+}
+
+TEST(StartsWithIcaseTest, RefusesOtherTextAndShortText) {
+    EXPECT_FALSE(starts_with_icase("bearer", "bearer "));  // shorter than the prefix
+    EXPECT_FALSE(starts_with_icase("basic k", "bearer "));
+    EXPECT_FALSE(starts_with_icase("bearer-k", "bearer "));
+    EXPECT_FALSE(starts_with_icase("", "b"));
+    // Only A-Z fold: '@' (0x40) and '[' (0x5b) sit beside them and stay themselves.
+    EXPECT_FALSE(starts_with_icase("@", "`"));
+    EXPECT_FALSE(starts_with_icase("[", "{"));
+    EXPECT_FALSE(starts_with_icase("\xc3\x89", "\xc3\xa9"));  // É is no é: not ASCII
+}
+
+}  // namespace
+}  // namespace restock
