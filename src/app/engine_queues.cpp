@@ -25,10 +25,14 @@ Status in_range(const char* name, const std::optional<int64_t>& value, int64_t l
     return ok_status();
 }
 
-// The number of an id like "ro_12"; nullopt if it has none that fits in 64 bits.
+// The number of an id like "ro_12": the digits after the first '_'; nullopt if there are none,
+// anything else follows, or they do not fit in 64 bits.
 std::optional<int64_t> number_of(const std::string& id) {
     const auto underscore = id.find('_');
-    if (underscore == std::string::npos) return std::nullopt;
+    if (underscore == std::string::npos ||
+        id.find_first_not_of("0123456789", underscore + 1) != std::string::npos) {
+        return std::nullopt;
+    }
     const char* first = id.data() + underscore + 1;
     const char* last = id.data() + id.size();
     int64_t number = 0;
@@ -252,8 +256,9 @@ Outcome StockEngine::apply(const GetRestockOrders& request, Batch&) {
     }
     int64_t below = INT64_MAX;
     if (!request.after_id.empty()) {
+        // Only an order id ("ro_" and its number) is a cursor; the HTTP layer passes it on as is.
         const auto cursor = number_of(request.after_id);
-        if (!cursor) {
+        if (request.after_id.rfind("ro_", 0) != 0 || !cursor) {
             return make_error(ErrorCode::kInvalidArgument, "invalid-query",
                               "'cursor' is not valid");
         }

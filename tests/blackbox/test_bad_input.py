@@ -361,7 +361,9 @@ class BadInputTests(ServerTestCase):
 
     def test_out_of_range_cursors_are_400_and_the_server_survives(self):
         for cursor in ("ro_9223372036854775808", "ro_99999999999999999999999",
-                       "ro_18446744073709551616"):
+                       "ro_18446744073709551616",
+                       # and cursors that are no order id at all
+                       "ro_", "ro_-1", "ro_+1", "ro_1x", "ro_ 1", "xx_1", "sub_1", "1", "ab"):
             r = self.request("GET", "/v1/restock-orders" + qs(cursor=cursor), key="admin")
             self.check("restock-orders cursor " + cursor, r, 400, "invalid-query")
         self.assertTrue(self.server.alive())
