@@ -40,9 +40,11 @@ class FakeStockReader final : public StockReader {
         int64_t next = product.last_movement_id;
         if (before_id > 0) {
             auto cursor = all.find(before_id);
-            next = (cursor != all.end() && cursor->second.product_id == product.id)
-                       ? cursor->second.prev_id
-                       : 0;
+            if (cursor == all.end() || cursor->second.product_id != product.id) {
+                return make_error(ErrorCode::kInvalidArgument, "invalid-query",
+                                  "'cursor' is no movement of " + product.sku);
+            }
+            next = cursor->second.prev_id;
         }
         std::vector<Movement> out;
         while (next != 0 && out.size() < limit) {
