@@ -46,8 +46,8 @@ constexpr int64_t kInitialOnHand = 1'000'000'000;  // limits::kMaxQuantity
 struct Options {
     uint64_t count = 2'000'000;
     std::vector<int> producers = {2};
-    std::ptrdiff_t window =
-        0;  // checkouts in flight; 0: 4 x max_batch, so batches queue behind a sync
+    // Checkouts in flight; 0: 4 x max_batch, so that batches queue up behind a sync.
+    std::ptrdiff_t window = 0;
     int products = 1000;
     std::size_t max_batch = EngineOptions{}.max_batch;  // the server's default
     uint64_t bare_count = 0;                            // 0: same as count
