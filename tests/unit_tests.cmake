@@ -84,4 +84,5 @@ restock_add_gtest(restock_sqlite_tests LABEL integration
     ${RESTOCK_TESTS_DIR}/adapters/sqlite/sqlite_engine_dbtest.cpp
     ${RESTOCK_TESTS_DIR}/adapters/sqlite/queue_loop_dbtest.cpp
     ${RESTOCK_TESTS_DIR}/adapters/sqlite/checkpointer_dbtest.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/sqlite/data_dir_lock_dbtest.cpp
   LIBRARIES restock_sqlite restock_app)

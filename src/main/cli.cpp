@@ -166,6 +166,7 @@ int run_cli(const std::vector<std::string>& args) {
             return 1;
         }
         ServerHooks hooks;
+        hooks.command = "restock demo";
         hooks.on_start = [&](StockEngine& engine, KeyStore& keys) {
             SystemClock clock;
             return demo.value()->seed(engine, keys, clock);

@@ -14,6 +14,7 @@
 #include "adapters/http/access_log.h"
 #include "adapters/http/handlers.h"
 #include "adapters/http/server.h"
+#include "adapters/sqlite/data_dir_lock.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "app/authenticator.h"
 #include "app/functions/ad_control.h"
@@ -97,6 +98,9 @@ int run_server(const Config& config, const ServerHooks& hooks) {
                   << "\n";
         return 1;
     }
+    // One process owns the data dir; a second refuses to start rather than serve a stale copy.
+    auto owner = sqlite::DataDirLock::acquire(config.data_dir, hooks.command);
+    if (!owner) return fail("cannot open the store", owner.error());
     auto store = sqlite::SqliteStore::open(config.data_dir + "/restock.db");
     if (!store) return fail("cannot open the store", store.error());
 

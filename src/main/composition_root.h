@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "app/stock_engine.h"
 #include "main/config.h"
@@ -11,6 +12,8 @@
 namespace restock {
 
 struct ServerHooks {
+    // What this process is, as named to a second process refused the same data dir.
+    std::string command = "restock serve";
     // After the engine is ready, before the server accepts traffic.
     std::function<Status(StockEngine& engine, KeyStore& keys)> on_start;
     // Once the server listens, with its port.
