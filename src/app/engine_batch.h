@@ -121,7 +121,6 @@ class StockEngine::Batch {
     UndoLog<int64_t, std::string> open_orders;
     UndoLog<std::string, Factory> factories;
     UndoLog<std::string, Subscription> subscriptions;
-    UndoLog<std::string, DispatchLease> leases;
 
     int64_t saved_product_id = 0;
     int64_t saved_movement_id = 0;

@@ -2,11 +2,11 @@
 // threads, which must not block).
 #pragma once
 
-#include "app/stock_engine.h"
+#include "app/command_sink.h"
 
 namespace restock {
 
 // Submits one command and waits for its durable outcome.
-Outcome submit_and_wait(StockEngine& engine, Command command);
+Outcome submit_and_wait(CommandSink& sink, Command command);
 
 }  // namespace restock

@@ -48,11 +48,11 @@ void StockEngine::close_order(RestockOrder& order, OrderStatus status, Batch& ba
     }
 }
 
-void StockEngine::release_dispatch(const std::string& order_id, Batch& batch) {
-    if (auto held = dispatch_leases_.find(order_id); held != dispatch_leases_.end()) {
-        batch.leases.record(order_id, held->second);
-        dispatch_leases_.erase(held);
-    }
+void StockEngine::release_dispatch(RestockOrder& order, Batch& batch) {
+    if (order.dispatch_message_id == 0 && order.dispatch_until_ms == 0) return;
+    touch_order(order, batch);
+    order.dispatch_message_id = 0;
+    order.dispatch_until_ms = 0;
 }
 
 void StockEngine::say_low_again_if_needed(const Product& product, std::string cause, Batch& batch) {
@@ -103,19 +103,20 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
     bool dispatch = false;
     int64_t hold_until_ms = 0;
     if (!stale && awaits_factory(order->status)) {
-        auto held = dispatch_leases_.find(order->id);
-        if (held == dispatch_leases_.end() || held->second.message_id == request.message_id ||
-            held->second.until_ms <= batch.now_ms) {
+        const bool free = order->dispatch_until_ms == 0 ||
+                          order->dispatch_message_id == request.message_id ||
+                          order->dispatch_until_ms <= batch.now_ms;
+        if (free) {
             // Held until the message may be delivered again: its visibility counts from its
             // receive, with the timeout it was received under.
             const QueuePolicy* policy = queues_.policy(kRestockOrdersQueue);
             hold_until_ms = (message != nullptr && message->in_flight)
                                 ? message->visible_at_ms
                                 : batch.now_ms + (policy ? policy->visibility_timeout_ms : 30'000);
-            batch.leases.record(order->id, held == dispatch_leases_.end()
-                                               ? std::nullopt
-                                               : std::optional<DispatchLease>(held->second));
-            dispatch_leases_[order->id] = DispatchLease{request.message_id, hold_until_ms};
+            // Written with the batch: a writer on another node that takes over later sees it.
+            touch_order(*order, batch);
+            order->dispatch_message_id = request.message_id;
+            order->dispatch_until_ms = hold_until_ms;
             dispatch = true;
         }
     }
@@ -147,7 +148,7 @@ Outcome StockEngine::apply(const CompleteDispatch& request, Batch& batch) {
     order->attempts += 1;
     order->updated_at_ms = batch.now_ms;
     if (request.accepted) {
-        release_dispatch(order->id, batch);
+        release_dispatch(*order, batch);
         if (awaits_factory(order->status)) {
             order->status = OrderStatus::kAcknowledged;
             order->last_error.clear();
@@ -250,7 +251,7 @@ Outcome StockEngine::apply(const CancelRestockOrder& request, Batch& batch) {
                               "cancelled");
     }
     // Whoever holds the dispatch may still be sending it; its answer no longer reopens it.
-    release_dispatch(order->id, batch);
+    release_dispatch(*order, batch);
     close_order(*order, OrderStatus::kCancelled, batch);
     if (Product* product = find_by_id(order->product_id)) {
         add_order_event(EventType::kRestockCancelled, *product, *order, "cancelled", batch);

@@ -23,8 +23,8 @@ Error unavailable(std::string message) {
 // the rule is checked (the HTTP layer or here).
 bool changes_state_or_answers(const Outcome& outcome) {
     if (const auto* error = std::get_if<Error>(&outcome)) {
-        return error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kInternal &&
-               error->code != ErrorCode::kInvalidArgument;
+        return error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kStoreLost &&
+               error->code != ErrorCode::kInternal && error->code != ErrorCode::kInvalidArgument;
     }
     return !std::holds_alternative<StoredResponse>(outcome);
 }
@@ -50,9 +50,12 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
     // command can raise an event.
     Batch batch(clock.now_ms());
     engine->bootstrap(batch);
-    if (!engine->write(batch) || !store.sync()) {
+    const Status written = engine->write(batch);
+    const Status synced = written ? store.sync() : written;
+    if (!synced) {
         engine->rollback(batch);
-        return unavailable("cannot write the initial queues and subscriptions");
+        return unavailable("cannot write the initial queues and subscriptions: " +
+                           synced.error().message);
     }
     // Everything written so far has just been synced.
     const DurableMarks durable{engine->last_event_seq_, engine->last_movement_id_};
@@ -82,7 +85,14 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
     last_movement_id_ = snapshot.last_movement_id;
     last_event_seq_ = snapshot.last_event_seq;
     database_id_ = std::move(snapshot.database_id);
+    const bool shared = store.shared();
     for (auto& order : snapshot.orders) {
+        // On an embedded store the delivery that held a dispatch died with the last process:
+        // its redelivery claims the order again (not written back, like the messages below).
+        if (!shared) {
+            order.dispatch_message_id = 0;
+            order.dispatch_until_ms = 0;
+        }
         const int64_t number = std::stoll(order.id.substr(order.id.find('_') + 1));
         last_order_number_ = std::max(last_order_number_, number);
         if (is_open(order.status)) open_order_by_product_[order.product_id] = order.id;
@@ -100,7 +110,8 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
         subscriptions_.emplace(std::move(id), std::move(subscription));
     }
     queues_.load(std::move(snapshot.queue_policies), std::move(snapshot.queue_messages),
-                 snapshot.last_message_id);
+                 snapshot.last_message_id,
+                 shared ? QueueBook::InFlight::kKeep : QueueBook::InFlight::kRedeliver);
 }
 
 void StockEngine::bootstrap(Batch& batch) {
@@ -137,21 +148,31 @@ StockEngine::~StockEngine() {
 }
 
 void StockEngine::submit(Submission submission) {
+    const char* refusal = nullptr;
     {
         std::lock_guard lock(mutex_);
-        if (!stopping_ && pending_.size() < options_.max_queue) {
+        if (store_lost_) {
+            refusal = "the writer lost its store and is restarting; retry";
+        } else if (stopping_ || pending_.size() >= options_.max_queue) {
+            refusal = "the stock engine is overloaded or stopping; retry later";
+        } else {
             pending_.push_back(std::move(submission));
             const std::size_t size = pending_.size();
             if (size == 1 || size == options_.max_batch || size == wake_at_) wake_.notify_one();
             return;
         }
     }
-    submission.done(unavailable("the stock engine is overloaded or stopping; retry later"));
+    submission.done(unavailable(refusal));  // outside the lock: done may be anything
 }
 
 StockEngine::Stats StockEngine::stats() const {
     std::lock_guard lock(mutex_);
     return stats_;
+}
+
+bool StockEngine::store_lost() const {
+    std::lock_guard lock(mutex_);
+    return store_lost_;
 }
 
 bool StockEngine::ready_to_write() const {
@@ -183,6 +204,7 @@ void StockEngine::run() {
         }
         process(work);
         work.clear();
+        if (store_lost()) return;
     }
 }
 
@@ -210,11 +232,14 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));
 
-    const bool written = write(batch);
+    const Status status = write(batch);
+    const bool written = status.ok();
     if (!written) {
         rollback(batch);
+        const bool lost = status.error().code == ErrorCode::kStoreLost;
         const Error error =
-            unavailable("the store could not commit; nothing was changed, retry later");
+            lost ? status.error()
+                 : unavailable("the store could not commit; nothing was changed, retry later");
         for (auto& outcome : outcomes) outcome = error;
     }
     {
@@ -236,9 +261,25 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     } else {
         acks_->hand_over(std::move(submissions), std::move(outcomes), wrote, marks);
     }
+    if (!written && status.error().code == ErrorCode::kStoreLost) give_up(status.error());
 }
 
-bool StockEngine::write(Batch& batch) {
+void StockEngine::give_up(const Error& error) {
+    std::deque<Submission> queued;
+    {
+        std::lock_guard lock(mutex_);
+        store_lost_ = true;
+        queued.swap(pending_);
+    }
+    // In order, behind the batch that failed. None of these was applied: refused, not unknown.
+    std::vector<Outcome> refused(queued.size(),
+                                 unavailable("the writer lost its store (" + error.message +
+                                             ") and is restarting; nothing was changed, retry"));
+    acks_->hand_over(std::move(queued), std::move(refused), false, acks_->durable());
+    if (options_.on_store_lost) options_.on_store_lost();
+}
+
+Status StockEngine::write(Batch& batch) {
     WriteBatch& writes = batch.writes;
     batch.collect_products();
     for (const auto& id : batch.orders.keys()) writes.orders.push_back(orders_.at(id));
@@ -252,7 +293,9 @@ bool StockEngine::write(Batch& batch) {
         }
     }
     writes.queues = queues_.changes();
-    if (!writes.empty() && !store_.write(writes)) return false;
+    if (!writes.empty()) {
+        if (auto written = store_.write(writes); !written) return written;
+    }
     queues_.settle();
     if (options_.signals != nullptr) {
         // A delayed message (a retry after its backoff) wakes idle workers too: they learn when
@@ -263,7 +306,7 @@ bool StockEngine::write(Batch& batch) {
         }
         for (const auto& queue : woken) options_.signals->notify(queue);
     }
-    return true;
+    return ok_status();
 }
 
 void StockEngine::rollback(Batch& batch) {
@@ -278,7 +321,6 @@ void StockEngine::rollback(Batch& batch) {
     batch.open_orders.restore(open_order_by_product_);
     batch.factories.restore(factories_);
     batch.subscriptions.restore(subscriptions_);
-    batch.leases.restore(dispatch_leases_);
     queues_.rollback();
     last_product_id_ = batch.saved_product_id;
     last_movement_id_ = batch.saved_movement_id;

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "app/command_sink.h"
 #include "app/commands.h"
 #include "app/commit_gathering.h"
 #include "app/durable_acks.h"
@@ -36,6 +38,11 @@ struct EngineOptions {
     std::size_t max_queue = 100'000;  // beyond this, submit() answers unavailable at once
     QueueSignals* signals = nullptr;  // told which queues got deliverable messages
     GatherOptions gather{};           // how long a batch may wait for more (commit_gathering.h)
+    // Called once, on the engine thread, when the store was lost (StockStore::write failed with
+    // kStoreLost): the engine has answered that batch and everything queued behind it, refuses
+    // what comes next, and must be replaced by one that loads the store again. Must not block
+    // or destroy the engine.
+    std::function<void()> on_store_lost;
 };
 
 // The queues of the restock loop, created on first start.
@@ -44,16 +51,16 @@ inline constexpr const char* kAdControlQueue = "ad-control";
 inline constexpr const char* kStockReceiptsQueue = "stock-receipts";
 inline constexpr const char* kNotificationsQueue = "notifications";
 
-class StockEngine {
+class StockEngine final : public CommandSink {
   public:
     // REQUIRES: store and clock outlive the engine.
     static Result<std::unique_ptr<StockEngine>> start(StockStore& store, const Clock& clock,
                                                       EngineOptions options = {});
-    ~StockEngine();  // drains what was submitted, then stops
+    ~StockEngine() override;  // drains what was submitted, then stops
     StockEngine(const StockEngine&) = delete;
     StockEngine& operator=(const StockEngine&) = delete;
 
-    void submit(Submission submission);
+    void submit(Submission submission) override;
 
     struct Stats {
         uint64_t commands = 0;
@@ -61,15 +68,12 @@ class StockEngine {
         uint64_t failed_batches = 0;
     };
     Stats stats() const;
+    // Whether the engine has lost its store and stopped taking commands (thread-safe).
+    bool store_lost() const;
     // The newest event seq and movement id on disk: what readers may show (thread-safe).
     DurableMarks durable_marks() const { return acks_->durable(); }
 
     class Batch;
-    // Which message may send an order to its factory until when.
-    struct DispatchLease {
-        int64_t message_id = 0;
-        int64_t until_ms = 0;
-    };
 
   private:
     StockEngine(StockStore& store, const Clock& clock, EngineOptions options,
@@ -81,8 +85,10 @@ class StockEngine {
     // Waits, as gathering_ says, for more submissions to join a ready batch. Holds `lock`.
     void gather(std::unique_lock<std::mutex>& lock);
     void process(std::deque<Submission>& submissions);
-    // Writes the batch (visible, not yet durable). False if the store refused it.
-    bool write(Batch& batch);
+    // Writes the batch (visible, not yet durable); the store's error if it refused it.
+    Status write(Batch& batch);
+    // After a kStoreLost write: answers everything queued, refuses what comes, tells the owner.
+    void give_up(const Error& error);
     void rollback(Batch& batch);
     Outcome execute(Submission& submission, Batch& batch);
     Outcome apply(const Command& command, Batch& batch);
@@ -115,8 +121,8 @@ class StockEngine {
     RestockOrder* find_order(const std::string& id);
     RestockOrder& touch_order(RestockOrder& order, Batch& batch);
     void close_order(RestockOrder& order, OrderStatus status, Batch& batch);
-    // Ends the order's dispatch lease, if a delivery holds one.
-    void release_dispatch(const std::string& order_id, Batch& batch);
+    // Ends the order's dispatch hold, if a delivery has one.
+    void release_dispatch(RestockOrder& order, Batch& batch);
     // An order just closed and the product's signal already says low: if it still needs stock
     // and has no open order, stock.low again, or nothing would ever order more.
     void say_low_again_if_needed(const Product& product, std::string cause, Batch& batch);
@@ -164,9 +170,6 @@ class StockEngine {
     std::string database_id_;
     std::map<std::string, RestockOrder> orders_;
     std::unordered_map<int64_t, std::string> open_order_by_product_;
-    // Which message may send an order to its factory right now (not persisted: after a
-    // restart the first redelivered message claims it).
-    std::unordered_map<std::string, DispatchLease> dispatch_leases_;
     int64_t last_order_number_ = 0;
     std::map<std::string, Factory> factories_;
     std::map<std::string, Subscription> subscriptions_;
@@ -180,6 +183,7 @@ class StockEngine {
     std::size_t wake_at_ = 0;  // while gathering: submit() wakes the engine at this many pending
     CommitGathering gathering_;
     bool stopping_ = false;
+    bool store_lost_ = false;
     Stats stats_;
     std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop
     std::thread thread_;

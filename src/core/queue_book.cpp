@@ -25,14 +25,14 @@ int64_t backoff_ms(const QueuePolicy& policy, int64_t attempt, double jitter) {
 }
 
 void QueueBook::load(std::vector<QueuePolicy> policies, std::vector<QueueMessage> messages,
-                     int64_t last_message_id) {
+                     int64_t last_message_id, InFlight in_flight) {
     for (auto& p : policies) policies_[p.name] = std::move(p);
     last_id_ = last_message_id;
     for (auto& m : messages) {
         last_id_ = std::max(last_id_, m.id);
         // Its receiver died with the previous process. Not written back: if we stop again
         // before it is received, the next load recovers it the same way.
-        if (m.in_flight) {
+        if (m.in_flight && in_flight == InFlight::kRedeliver) {
             m.in_flight = false;
             m.visible_at_ms = 0;
         }

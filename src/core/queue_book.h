@@ -59,10 +59,13 @@ struct QueueChanges {
 
 class QueueBook {
   public:
-    // Start-up: queues, then messages. A message in flight when the process stopped is made
-    // visible again (its receiver is gone).
+    // Start-up: queues, then messages. With kRedeliver a message in flight when the process
+    // stopped is made visible again (its receiver is gone); with kKeep (a store shared by
+    // several nodes, whose receivers may live on) it stays in flight until its visibility
+    // timeout, as it would have.
+    enum class InFlight { kRedeliver, kKeep };
     void load(std::vector<QueuePolicy> policies, std::vector<QueueMessage> messages,
-              int64_t last_message_id);
+              int64_t last_message_id, InFlight in_flight = InFlight::kRedeliver);
 
     // Creates the queue if missing (policy recorded as a change); keeps an existing one as is.
     void ensure(const QueuePolicy& policy);

@@ -29,6 +29,11 @@ struct RestockOrder {
     std::string trigger_event_id;
     int64_t created_at_ms = 0;
     int64_t updated_at_ms = 0;
+    // The dispatch hold: which delivery (queue message) may send the order to its factory, and
+    // until when. Kept with the order, so a writer that takes over from another node honours
+    // the holds granted before it (0: none).
+    int64_t dispatch_message_id = 0;
+    int64_t dispatch_until_ms = 0;
 };
 
 std::string_view to_string(OrderStatus status);

@@ -15,7 +15,9 @@ enum class ErrorCode {
     kAlreadyExists,    // creating something that exists (409)
     kConflict,         // the state forbids it: not enough stock, negative stock (409)
     kUnprocessable,    // well-formed but unusable: unknown SKU, idempotency key reuse (422)
-    kUnavailable,      // the store cannot take writes right now (503)
+    kUnavailable,      // the store cannot take writes right now; nothing changed (503)
+    kStoreLost,        // the writer lost track of the store: a commit's outcome is unknown, or
+                       // another node writes now (503; the writer must reload)
     kInternal,         // a bug or corrupted state (500)
 };
 

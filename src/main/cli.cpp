@@ -167,7 +167,7 @@ int run_cli(const std::vector<std::string>& args) {
         }
         ServerHooks hooks;
         hooks.command = "restock demo";
-        hooks.on_start = [&](StockEngine& engine, KeyStore& keys) {
+        hooks.on_start = [&](CommandSink& engine, KeyStore& keys) {
             SystemClock clock;
             return demo.value()->seed(engine, keys, clock);
         };

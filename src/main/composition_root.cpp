@@ -55,7 +55,7 @@ class SignalWaiter {
 // Deletes expired idempotency records now and then, off the request path.
 class IdempotencyExpiry {
   public:
-    IdempotencyExpiry(sqlite::SqliteStore& store, const Clock& clock, int64_t retention_ms)
+    IdempotencyExpiry(StockStore& store, const Clock& clock, int64_t retention_ms)
         : thread_([this, &store, &clock, retention_ms] {
               std::unique_lock lock(mutex_);
               while (!stopping_) {
@@ -113,18 +113,20 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     engine_options.max_batch = static_cast<std::size_t>(config.max_batch);
     engine_options.gather.window = std::chrono::microseconds(config.group_commit_wait_us);
     engine_options.signals = &queue_signals;
-    auto engine = StockEngine::start(*store.value(), clock, engine_options);
-    if (!engine) return fail("cannot start the stock engine", engine.error());
+    auto started = StockEngine::start(*store.value(), clock, engine_options);
+    if (!started) return fail("cannot start the stock engine", started.error());
+    std::shared_ptr<StockEngine> engine = std::move(started.value());
+    SoleWriter writer(engine);
 
     if (hooks.on_start) {
-        if (auto s = hooks.on_start(*engine.value(), *store.value()); !s) {
+        if (auto s = hooks.on_start(*engine, *store.value()); !s) {
             return fail("start-up failed", s.error());
         }
     }
 
     ReaderPool readers(*store.value());
     Authenticator authenticator(readers, clock);
-    http::Api api(*engine.value(), readers, authenticator, callback_secret.value());
+    http::Api api(writer, readers, authenticator, callback_secret.value());
     http::AccessLog log(config.access_log ? stdout : nullptr);
     http::AccessLog operations(stdout);  // the loop's own lines, even with the access log off
     const LogSink sink = [&operations](std::string_view level, const std::string& message) {
@@ -165,19 +167,19 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     std::vector<std::unique_ptr<FunctionRunner>> functions;
     auto function = [&](const char* name, const char* queue, Handler handler) {
         functions.push_back(std::make_unique<FunctionRunner>(
-            *engine.value(), queue_signals, FunctionSpec{name, queue, config.function_concurrency},
+            *engine, queue_signals, FunctionSpec{name, queue, config.function_concurrency},
             std::move(handler), sink));
     };
     function("order-dispatch", kRestockOrdersQueue,
              make_order_dispatch(
-                 *engine.value(), outbound,
+                 *engine, outbound,
                  OrderDispatchConfig{public_url, callback_secret.value(), "restock"}, sink));
-    function("stock-increase", kStockReceiptsQueue, make_stock_increase(*engine.value()));
+    function("stock-increase", kStockReceiptsQueue, make_stock_increase(*engine));
     function("ad-control", kAdControlQueue,
              make_ad_control(readers, outbound, AdControlConfig{config.ads_url, kFunctionTimeoutMs},
                              sink));
     function("notifier", kNotificationsQueue,
-             make_notifier(*engine.value(), outbound, mailer.get(), clock,
+             make_notifier(*engine, outbound, mailer.get(), clock,
                            NotifierConfig{config.mail_from, kFunctionTimeoutMs}, sink));
     if (hooks.on_listening) hooks.on_listening(server.value()->port());
 
@@ -193,7 +195,7 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     server.value()->join();
     queue_signals.close();
     functions.clear();
-    engine.value().reset();
+    engine.reset();
     server.value().reset();
     log.event("info", "stopped");
     return 0;

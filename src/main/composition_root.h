@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "app/stock_engine.h"
+#include "app/command_sink.h"
 #include "main/config.h"
 #include "ports/stock_store.h"
 
@@ -15,7 +15,7 @@ struct ServerHooks {
     // What this process is, as named to a second process refused the same data dir.
     std::string command = "restock serve";
     // After the engine is ready, before the server accepts traffic.
-    std::function<Status(StockEngine& engine, KeyStore& keys)> on_start;
+    std::function<Status(CommandSink& engine, KeyStore& keys)> on_start;
     // Once the server listens, with its port.
     std::function<void(uint16_t port)> on_listening;
 };

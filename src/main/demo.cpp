@@ -38,7 +38,7 @@ Demo::~Demo() {
     if (traffic_.joinable()) traffic_.join();
 }
 
-Status Demo::seed(StockEngine& engine, KeyStore& keys, const Clock& clock) {
+Status Demo::seed(CommandSink& engine, KeyStore& keys, const Clock& clock) {
     const std::string factory_url = "http://" + simulator_->address();
     for (const char* id : {"factory-1", "factory-2"}) {
         Factory factory;

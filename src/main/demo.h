@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "app/stock_engine.h"
+#include "app/command_sink.h"
 #include "main/child_process.h"
 #include "main/config.h"
 #include "ports/clock.h"
@@ -30,7 +30,7 @@ class Demo {
     ~Demo();  // stops the traffic, then the simulator
 
     // Start-up hook: products, factories (pointing at the simulator) and keys.
-    Status seed(StockEngine& engine, KeyStore& keys, const Clock& clock);
+    Status seed(CommandSink& engine, KeyStore& keys, const Clock& clock);
     // Once the server listens: start the storefront traffic.
     void on_listening(uint16_t port);
 

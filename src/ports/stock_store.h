@@ -1,5 +1,6 @@
 // Store port: where products, the ledger, the outbox and request records live durably.
-// The embedded adapter is SQLite; a PostgreSQL one comes later. Core code never sees either.
+// Adapters: SQLite (embedded, one process) and PostgreSQL (shared by many nodes, of which one
+// at a time writes: ports/writer_lease.h). Core code never sees either.
 #pragma once
 
 #include <memory>
@@ -45,11 +46,15 @@ class StockStore {
   public:
     virtual ~StockStore() = default;
 
-    // Called once, before any commit.
+    // Called once per engine, before its first commit.
     virtual Result<EngineSnapshot> load() = 0;
     // Writes the whole batch atomically. On return it is visible to readers and survives a
     // crash of this process, but it is durable (survives power loss) only once sync() that
     // started after this write has returned.
+    // On failure: kUnavailable means nothing was written and the store is as it was, so the
+    // writer may undo the batch in memory and go on. kStoreLost means the writer can no longer
+    // know the store's state (the connection died during the commit, whose outcome is then
+    // unknown, or another node has taken the writer lease): it must stop and load() again.
     // REQUIRES: one caller at a time (the engine's writer thread).
     virtual Status write(const WriteBatch& batch) = 0;
     // Makes every batch written before the call durable. May run on another thread while
@@ -63,6 +68,17 @@ class StockStore {
     }
     // A new reader with its own connection. Thread-safe.
     virtual Result<std::unique_ptr<StockReader>> open_reader() = 0;
+    // Whether processes other than this one work on the store (several nodes on one database).
+    // Then a message in flight or a dispatch hold found at load() may belong to a live
+    // receiver on another node and is kept; on an embedded store they belonged to the last
+    // process, which is gone, and are released.
+    virtual bool shared() const = 0;
+    // The secret that signs factory callback tokens: random, fixed when the store was created,
+    // the same for every node. Thread-safe.
+    virtual Result<std::string> callback_secret() = 0;
+    // Deletes idempotency records older than `before_ms`; returns how many. Thread-safe, and
+    // safe beside write(): records are only ever added by write() and read by key.
+    virtual Result<int64_t> expire_idempotency(int64_t before_ms) = 0;
 };
 
 // API keys, stored hashed. Thread-safe.

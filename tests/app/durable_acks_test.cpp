@@ -27,6 +27,9 @@ class GatedSyncStore final : public StockStore {
     Result<std::unique_ptr<StockReader>> open_reader() override {
         return make_error(ErrorCode::kInternal, "internal", "not used");
     }
+    bool shared() const override { return false; }
+    Result<std::string> callback_secret() override { return std::string("not used"); }
+    Result<int64_t> expire_idempotency(int64_t) override { return int64_t{0}; }
     Status sync() override {
         std::unique_lock lock(mutex_);
         ++syncs_in_progress_;

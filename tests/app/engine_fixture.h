@@ -53,9 +53,12 @@ class EngineTest : public ::testing::Test {
     // release_commits(): a throwaway command's commit is held at the gate meanwhile.
     void begin_batch() {
         faults_.hold_commits();
-        blocker_ = submit(new_product("blocker-" + std::to_string(++blockers_), 1, 0));
+        ++blockers_;
+        blocker_ = submit(new_product(blocker_sku(), 1, 0));
         faults_.wait_until_commit_held();
     }
+    // The product the last begin_batch() created (or tried to).
+    std::string blocker_sku() const { return "blocker-" + std::to_string(blockers_); }
     void end_batch() {
         faults_.release_commits();
         expect_outcome<ProductOutcome>(blocker_.get());

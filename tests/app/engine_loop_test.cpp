@@ -1187,6 +1187,51 @@ TEST_F(EngineLoopTest, MessagesSurviveARestartAndInFlightOnesAreRedelivered) {
     EXPECT_EQ(store_.messages(kOrders).back().id, last_id + 1);
 }
 
+// A writer that takes over a shared store (another node's engine, after the first one's node
+// died) must honour what the old one handed out: a delivery in flight may still be running on a
+// live node, so its message stays in flight until its visibility timeout, and the dispatch hold
+// it was granted still keeps every other delivery from sending the order a second time.
+TEST_F(EngineLoopTest, ATakeOverOfASharedStoreKeepsDeliveriesAndDispatchHolds) {
+    store_.set_shared(true);
+    restart();
+    create_low("A");
+    const QueueMessage first = receive_one(kOrders);
+    const OrderOutcome placed = place("A", first.id);
+    ASSERT_TRUE(placed.dispatch);
+    // A second message about A (a stock.empty, say), not yet received.
+    expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 2}})));
+    ASSERT_EQ(peek(kOrders).size(), 2u);
+
+    restart();  // the new writer
+
+    // The first delivery is still in flight: only the second message is deliverable.
+    const auto deliverable = receive(kOrders, 10);
+    ASSERT_EQ(deliverable.size(), 1u);
+    EXPECT_NE(deliverable[0].id, first.id);
+    // It finds the open order held by the first delivery: no second factory call.
+    const OrderOutcome second = place("A", deliverable[0].id);
+    EXPECT_EQ(second.order->id, placed.order->id);
+    EXPECT_FALSE(second.dispatch) << second.note;
+    // The first delivery, still alive on its node, records the factory's answer.
+    expect_outcome<Done>(complete(placed.order->id, true, first));
+    EXPECT_EQ(order(placed.order->id).status, OrderStatus::kAcknowledged);
+}
+
+TEST_F(EngineLoopTest, AnUnsettledDeliveryOfASharedStoreComesBackAfterItsTimeout) {
+    store_.set_shared(true);
+    restart();
+    create_low("A");
+    const QueueMessage first = receive_one(kOrders);
+    ASSERT_TRUE(place("A", first.id).dispatch);
+    restart();
+    EXPECT_TRUE(receive(kOrders, 10).empty());
+    clock_.advance(kVisibilityMs);
+    const QueueMessage again = receive_one(kOrders);
+    EXPECT_EQ(again.id, first.id);
+    EXPECT_EQ(again.receive_count, 2);
+    EXPECT_TRUE(place("A", again.id).dispatch);  // the hold ended with the first delivery
+}
+
 TEST_F(EngineLoopTest, OrdersSubscriptionsAndLeasesAfterARestart) {
     create_low("A");
     const QueueMessage m = receive_one(kOrders);

@@ -1,6 +1,7 @@
 #include "app/fake_stock_store.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace restock::testing {
@@ -157,6 +158,19 @@ Status FakeStockStore::check(const WriteBatch& batch) const {
             return constraint("UNIQUE idempotency(principal, key)");
         }
     }
+    // At most one open restock order per product, as the SQL stores' partial unique index.
+    std::map<int64_t, std::string> open_orders;
+    for (const auto& [id, order] : state_.orders) {
+        if (is_open(order.status)) open_orders[order.product_id] = id;
+    }
+    for (const RestockOrder& o : batch.orders) {
+        auto open = open_orders.find(o.product_id);
+        if (open != open_orders.end() && open->second == o.id) open_orders.erase(open);
+        if (!is_open(o.status)) continue;
+        if (!open_orders.emplace(o.product_id, o.id).second) {
+            return constraint("one open restock order per product");
+        }
+    }
     std::set<std::pair<int64_t, std::string>> references;
     for (const ReceiptRecord& r : batch.receipts) {
         std::pair<int64_t, std::string> key{r.product_id, r.reference};
@@ -192,6 +206,20 @@ Status FakeStockStore::write(const WriteBatch& batch) {
     for (int64_t id : batch.queues.deleted) state_.messages.erase(id);
     ++state_.commits;
     return ok_status();
+}
+
+Result<int64_t> FakeStockStore::expire_idempotency(int64_t before_ms) {
+    std::lock_guard lock(mutex_);
+    int64_t removed = 0;
+    for (auto it = state_.idempotency.begin(); it != state_.idempotency.end();) {
+        if (it->second.at_ms < before_ms) {
+            it = state_.idempotency.erase(it);
+            ++removed;
+        } else {
+            ++it;
+        }
+    }
+    return removed;
 }
 
 Result<std::unique_ptr<StockReader>> FakeStockStore::open_reader() {

@@ -4,6 +4,7 @@
 // Readers see committed state only. It is also the KeyStore, as the SQLite store is. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -26,6 +27,11 @@ class FakeStockStore final : public StockStore, public KeyStore {
     Status write(const WriteBatch& batch) override;
     Status sync() override { return ok_status(); }  // memory: written is as durable as it gets
     Result<std::unique_ptr<StockReader>> open_reader() override;
+    bool shared() const override { return shared_.load(); }
+    // Behave as a store several nodes share (StockStore::shared()) from the next load on.
+    void set_shared(bool shared) { shared_.store(shared); }
+    Result<std::string> callback_secret() override { return std::string("fake-callback-secret"); }
+    Result<int64_t> expire_idempotency(int64_t before_ms) override;
 
     Result<ApiKeyRecord> create_key(ApiKeyRecord record) override;
     Result<std::vector<ApiKeyRecord>> list_keys() override;
@@ -63,6 +69,7 @@ class FakeStockStore final : public StockStore, public KeyStore {
     Status check(const WriteBatch& batch) const;  // REQUIRES: mutex_ held
 
     const std::string database_id_;
+    std::atomic<bool> shared_{false};
     mutable std::mutex mutex_;
     State state_;
 };

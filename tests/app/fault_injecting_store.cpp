@@ -80,7 +80,22 @@ Status FaultInjectingStore::write(const WriteBatch& batch) {
         batches_.push_back(shape);
     }
     if (shape.failed) return injected("commit");
+    std::optional<bool> lost;
+    {
+        std::lock_guard lock(mutex_);
+        lost.swap(lose_commit_);
+    }
+    if (lost) {
+        if (*lost) (void)StockStoreWrapper::write(batch);
+        return make_error(ErrorCode::kStoreLost, "outcome-unknown",
+                          "injected fault: the connection died during COMMIT");
+    }
     return StockStoreWrapper::write(batch);
+}
+
+void FaultInjectingStore::lose_next_commit(bool applied) {
+    std::lock_guard lock(mutex_);
+    lose_commit_ = applied;
 }
 
 Result<std::unique_ptr<StockReader>> FaultInjectingStore::open_reader() {

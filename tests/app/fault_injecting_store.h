@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ class StockStoreWrapper : public StockStore {
     Status write(const WriteBatch& batch) override { return target_.write(batch); }
     Status sync() override { return target_.sync(); }
     Result<std::unique_ptr<StockReader>> open_reader() override { return target_.open_reader(); }
+    bool shared() const override { return target_.shared(); }
+    Result<std::string> callback_secret() override { return target_.callback_secret(); }
+    Result<int64_t> expire_idempotency(int64_t before_ms) override {
+        return target_.expire_idempotency(before_ms);
+    }
     StockStore& target() { return target_; }
 
   private:
@@ -57,6 +63,9 @@ class FaultInjectingStore final : public StockStoreWrapper {
 
     // The next `count` commits fail with kUnavailable, writing nothing.
     void fail_next_commits(std::size_t count);
+    // The next commit ends with kStoreLost, as a connection that dies during COMMIT: the batch
+    // is written to the target (`applied`) or not, and the writer cannot know which.
+    void lose_next_commit(bool applied);
     void fail_load(bool fail);
     // Readers opened through this wrapper (before or after) fail every call while set.
     void fail_reads(bool fail);
@@ -89,6 +98,7 @@ class FaultInjectingStore final : public StockStoreWrapper {
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::size_t fail_commits_ = 0;
+    std::optional<bool> lose_commit_;  // set: the next commit is lost, applied or not
     bool fail_load_ = false;
     bool fail_reads_ = false;
     Gate commits_;

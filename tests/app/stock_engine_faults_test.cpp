@@ -2,6 +2,8 @@
 // leaves the engine's memory exactly as the store has it.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "app/engine_fixture.h"
 
 namespace restock::testing {
@@ -154,6 +156,75 @@ TEST_F(StockEngineFaultTest, StartFailsWhenTheStoreCannotLoad) {
     EXPECT_EQ(engine.error().code, ErrorCode::kUnavailable);
     faults_.fail_load(false);
     start();
+}
+
+// A commit whose outcome is unknown (a connection lost during COMMIT) leaves the engine's
+// memory unmatched to the store either way: the engine answers that batch "outcome unknown",
+// refuses everything queued or sent after it, tells its owner once, and a new engine loaded
+// from the store carries on from whatever the store really has.
+class StockEngineStoreLostTest : public EngineTest {
+  protected:
+    void SetUp() override {
+        EngineOptions options;
+        options.on_store_lost = [this] { lost_calls_.fetch_add(1); };
+        start(options);
+    }
+    std::atomic<int> lost_calls_{0};
+};
+
+TEST_F(StockEngineStoreLostTest, ALostCommitStopsTheEngineWhetherOrNotItWasApplied) {
+    for (const bool applied : {true, false}) {
+        SCOPED_TRACE(applied ? "applied" : "not applied");
+        restart(EngineOptions{.on_store_lost = [this] { lost_calls_.fetch_add(1); }});
+        lost_calls_ = 0;
+        const std::string sku = applied ? "APPLIED" : "NOT-APPLIED";
+        create(sku, 10);
+
+        begin_batch();
+        faults_.lose_next_commit(applied);
+        auto first = submit(checkout("o-1", {{sku, 4}}));
+        auto second = submit(checkout("o-2", {{sku, 1}}), tag("k-" + sku, "fp"));
+        faults_.release_commits();
+        // The blocker's commit is the one lost (it was first at the gate): its batch, which
+        // holds nothing else, is answered outcome-unknown...
+        // ...and the checkouts queued behind it are refused without being applied.
+        expect_error(first.get(), ErrorCode::kUnavailable);
+        expect_error(second.get(), ErrorCode::kUnavailable);
+        ASSERT_TRUE(eventually([&] { return lost_calls_.load() == 1; }));
+        EXPECT_TRUE(engine_->store_lost());
+        // Later submissions are refused at once.
+        expect_error(run(checkout("o-3", {{sku, 1}})), ErrorCode::kUnavailable);
+        EXPECT_EQ(on_hand(sku), 10);
+
+        // A fresh engine loads what the store has and goes on: the lost batch's product exists
+        // for it exactly when the store has it.
+        restart();
+        EXPECT_EQ(store_.product(blocker_sku()).has_value(), applied);
+        const Outcome again = run(new_product(blocker_sku(), 1, 0));
+        if (applied) {
+            expect_error(again, ErrorCode::kAlreadyExists, "product-exists");
+        } else {
+            expect_outcome<ProductOutcome>(again);
+        }
+        EXPECT_EQ(on_hand(sku), 10);
+        const auto taken = expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{sku, 4}})));
+        EXPECT_EQ(taken.lines[0].available, 6);
+        EXPECT_EQ(lost_calls_.load(), 1);
+    }
+}
+
+TEST_F(StockEngineStoreLostTest, TheLostBatchIsAnsweredOutcomeUnknown) {
+    create("A", 10);
+    faults_.lose_next_commit(/*applied=*/true);
+    const Error unknown =
+        expect_error(run(checkout("o-1", {{"A", 4}})), ErrorCode::kStoreLost, "outcome-unknown");
+    EXPECT_NE(unknown.message.find("COMMIT"), std::string::npos) << unknown.message;
+    ASSERT_TRUE(eventually([&] { return lost_calls_.load() == 1; }));
+    // It was applied: a new engine sees it, and a retry of the same order would be a new sale
+    // (the client's Idempotency-Key is what makes such a retry safe).
+    restart();
+    EXPECT_EQ(on_hand("A"), 6);
+    EXPECT_EQ(store_.movements().back().reference, "o-1");
 }
 
 }  // namespace

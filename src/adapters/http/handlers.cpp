@@ -410,17 +410,32 @@ void Api::submit(Context& context, Command command, Respond respond) {
             return StoredResponse{reply.status, std::move(reply.body), std::move(reply.location)};
         };
     }
+    std::shared_ptr<StockEngine> engine = writer_.local();
+    if (engine == nullptr) {
+        // Another node is the writer: it parses, checks and answers this request itself, so
+        // the answer (and an idempotent replay of it) is exactly the one it would give.
+        if (context.request.forwarded || forwarder_ == nullptr) {
+            respond(Exchange{context.problem(ErrorCode::kUnavailable, "unavailable",
+                                             "this node is not the writer and cannot take "
+                                             "writes right now (the writer is changing); retry"),
+                             principal, ""});
+            return;
+        }
+        forwarder_->forward(context.request, std::move(respond));
+        return;
+    }
     submission.done = [respond = std::move(respond), instance, request_id,
                        principal](Outcome outcome) {
         respond(Exchange{reply_for(outcome, instance, request_id), principal, ""});
     };
-    engine_.submit(std::move(submission));
+    engine->submit(std::move(submission));
 }
 
 Reply Api::health() { return json_reply(200, "{\"status\":\"ok\"}"); }
 
 Reply Api::metrics() {
-    const auto stats = engine_.stats();
+    const std::shared_ptr<StockEngine> engine = writer_.local();
+    const auto stats = engine ? engine->stats() : StockEngine::Stats{};
     std::string text;
     text += "# HELP restock_engine_commands_total Commands the stock engine has executed.\n";
     text += "# TYPE restock_engine_commands_total counter\n";
@@ -506,7 +521,7 @@ Reply Api::list_movements(Context& context) {
     }
     auto movements =
         reader.value()->movements(*product.value(), *cursor, static_cast<std::size_t>(*limit),
-                                  engine_.durable_marks().movement_id);
+                                  writer_.durable_marks().movement_id);
     if (!movements) return context.problem(movements.error());
     std::string body;
     json::Writer w(body);
@@ -531,7 +546,7 @@ Reply Api::list_events(Context& context) {
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
     auto events = reader.value()->events(*after, static_cast<std::size_t>(*limit),
-                                         engine_.durable_marks().event_seq);
+                                         writer_.durable_marks().event_seq);
     if (!events) return context.problem(events.error());
     std::string body;
     json::Writer w(body);

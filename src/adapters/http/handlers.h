@@ -9,7 +9,7 @@
 #include "adapters/http/response_mapping.h"
 #include "app/authenticator.h"
 #include "app/reader_pool.h"
-#include "app/stock_engine.h"
+#include "app/write_path.h"
 
 namespace restock::http {
 
@@ -22,6 +22,9 @@ struct HttpRequest {
     std::string content_type;
     std::string body;
     std::string request_id;
+    // Sent by another node forwarding to this one (the header X-Restock-Forwarded): this node
+    // must execute it or refuse it, never forward it again.
+    bool forwarded = false;
 };
 
 struct Exchange {
@@ -35,15 +38,26 @@ struct Exchange {
 // must not block.
 using Respond = std::function<void(Exchange)>;
 
+// Sends a request that needs the single writer to the node that runs it, when that is not
+// this one, and delivers that node's answer. Thread-safe; never blocks the caller.
+class Forwarder {
+  public:
+    virtual ~Forwarder() = default;
+    virtual void forward(const HttpRequest& request, Respond respond) = 0;
+};
+
 class Api {
   public:
-    // `callback_secret` checks the tokens in factory callback URLs.
-    Api(StockEngine& engine, ReaderPool& readers, Authenticator& authenticator,
-        std::string callback_secret)
-        : engine_(engine),
+    // `callback_secret` checks the tokens in factory callback URLs. `forwarder` (may be null
+    // with an embedded store, whose writer is always here) takes the writes of a node that is
+    // not the writer.
+    Api(WritePath& writer, ReaderPool& readers, Authenticator& authenticator,
+        std::string callback_secret, Forwarder* forwarder = nullptr)
+        : writer_(writer),
           readers_(readers),
           authenticator_(authenticator),
-          callback_secret_(std::move(callback_secret)) {}
+          callback_secret_(std::move(callback_secret)),
+          forwarder_(forwarder) {}
 
     void handle(HttpRequest request, Respond respond);
 
@@ -63,10 +77,11 @@ class Api {
     Reply list_movements(Context& context);
     Reply list_events(Context& context);
 
-    StockEngine& engine_;
+    WritePath& writer_;
     ReaderPool& readers_;
     Authenticator& authenticator_;
     const std::string callback_secret_;
+    Forwarder* const forwarder_;
     std::atomic<uint64_t> responses_[6] = {};  // 1xx..5xx, [0] unused
 };
 

@@ -20,6 +20,7 @@ int status_for(ErrorCode code) {
         case ErrorCode::kUnprocessable:
             return 422;
         case ErrorCode::kUnavailable:
+        case ErrorCode::kStoreLost:
             return 503;
         case ErrorCode::kInternal:
             return 500;
@@ -59,6 +60,7 @@ std::string_view title_for(std::string_view slug) {
         {"idempotency-key-reuse", "Idempotency-Key reused with another request"},
         {"invalid-idempotency-key", "Invalid Idempotency-Key"},
         {"unavailable", "Service temporarily unavailable"},
+        {"outcome-unknown", "Outcome unknown"},
         {"bad-request", "Malformed HTTP request"},
         {"internal", "Internal error"},
     };

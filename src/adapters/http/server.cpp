@@ -393,6 +393,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
             request.idempotency_key = std::string(it->value());
         }
         request.content_type = std::string(message[bhttp::field::content_type]);
+        request.forwarded = message.find("X-Restock-Forwarded") != message.end();
         const std::string_view client_id = message["X-Request-Id"];
         request.request_id =
             is_valid_identifier(client_id) ? std::string(client_id) : server_.request_ids().next();

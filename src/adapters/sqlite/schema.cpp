@@ -1,5 +1,7 @@
 #include "adapters/sqlite/schema.h"
 
+#include <iterator>
+
 namespace restock::sqlite {
 namespace {
 
@@ -132,6 +134,17 @@ CREATE TABLE IF NOT EXISTS api_keys (
 );
 )sql";
 
+// What each version adds to the one before; version 1 is kSchema.
+constexpr const char* kMigrations[] = {
+    /* 2 */ R"sql(
+ALTER TABLE restock_orders ADD COLUMN dispatch_message_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE restock_orders ADD COLUMN dispatch_until INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX restock_orders_one_open ON restock_orders(product_id)
+  WHERE status IN ('pending', 'sent', 'acknowledged');
+)sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1);
+
 }  // namespace
 
 Status migrate(Connection& db) {
@@ -145,15 +158,21 @@ Status migrate(Connection& db) {
     if (!version) return fail(version.error());
     auto row = version->step();
     if (!row) return fail(row.error());
-    if (row.value()) {
-        const int found = std::stoi(version->text(0));
-        if (found > kSchemaVersion) {
-            return fail(make_error(ErrorCode::kInternal, "schema-too-new",
-                                   "the data was written by a newer restock (schema " +
-                                       std::to_string(found) + "); upgrade restock"));
+    // A new file has just been given version 1's tables.
+    const int found = row.value() ? std::stoi(version->text(0)) : 1;
+    version->reset();
+    if (found > kSchemaVersion) {
+        return fail(make_error(ErrorCode::kInternal, "schema-too-new",
+                               "the data was written by a newer restock (schema " +
+                                   std::to_string(found) + "); upgrade restock"));
+    }
+    for (int next = found + 1; next <= kSchemaVersion; ++next) {
+        if (auto s = db.exec(kMigrations[next - 2]); !s) {
+            return fail(make_error(s.error().code, s.error().slug,
+                                   "schema migration to version " + std::to_string(next) +
+                                       " failed: " + s.error().message));
         }
     }
-    version->reset();
     const std::string set_version =
         "INSERT INTO meta(key, value) VALUES ('schema_version', '" +
         std::to_string(kSchemaVersion) +
@@ -230,6 +249,8 @@ RestockOrder read_order(const Statement& row) {
     o.trigger_event_id = row.text(9);
     o.created_at_ms = row.integer(10);
     o.updated_at_ms = row.integer(11);
+    o.dispatch_message_id = row.integer(12);
+    o.dispatch_until_ms = row.integer(13);
     return o;
 }
 

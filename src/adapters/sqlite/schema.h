@@ -13,7 +13,9 @@
 
 namespace restock::sqlite {
 
-inline constexpr int kSchemaVersion = 1;
+// 1: the first schema. 2: restock orders keep their dispatch hold, and at most one open order
+// per product is a constraint of the table.
+inline constexpr int kSchemaVersion = 2;
 
 // Creates the tables if missing and records the schema version. Fails on a newer schema.
 Status migrate(Connection& db);
@@ -30,7 +32,7 @@ inline constexpr const char* kEventColumns =
     "order_id, qty, at";
 inline constexpr const char* kOrderColumns =
     "id, product_id, sku, qty, factory_id, status, attempts, received_qty, last_error, "
-    "trigger_event_id, created_at, updated_at";
+    "trigger_event_id, created_at, updated_at, dispatch_message_id, dispatch_until";
 inline constexpr const char* kFactoryColumns = "id, url, format, timeout_ms, created_at";
 inline constexpr const char* kSubscriptionColumns =
     "id, topic, protocol, endpoint, event_types, secret, created_at";

@@ -69,9 +69,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
              {&store->insert_movements_wide_, movement_insert_sql(kMovementsPerInsert)},
              {&store->insert_event_, "INSERT INTO events(" + std::string(kEventColumns) +
                                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-             {&store->upsert_order_, "INSERT OR REPLACE INTO restock_orders(" +
-                                         std::string(kOrderColumns) +
-                                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
+             // Not INSERT OR REPLACE: that would resolve a second open order for a product
+             // by deleting the first; this way the batch fails instead.
+             {&store->upsert_order_,
+              "INSERT INTO restock_orders(" + std::string(kOrderColumns) +
+                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                  "qty=excluded.qty, factory_id=excluded.factory_id, status=excluded.status, "
+                  "attempts=excluded.attempts, received_qty=excluded.received_qty, "
+                  "last_error=excluded.last_error, updated_at=excluded.updated_at, "
+                  "dispatch_message_id=excluded.dispatch_message_id, "
+                  "dispatch_until=excluded.dispatch_until"},
              {&store->upsert_factory_, "INSERT OR REPLACE INTO factories(" +
                                            std::string(kFactoryColumns) + ") VALUES (?,?,?,?,?)"},
              {&store->upsert_subscription_, "INSERT OR REPLACE INTO subscriptions(" +
@@ -334,7 +341,9 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
             .bind(9, std::string_view(o.last_error))
             .bind(10, std::string_view(o.trigger_event_id))
             .bind(11, o.created_at_ms)
-            .bind(12, o.updated_at_ms);
+            .bind(12, o.updated_at_ms)
+            .bind(13, o.dispatch_message_id)
+            .bind(14, o.dispatch_until_ms);
         if (auto s = upsert_order_.run(); !s) return s;
     }
     for (const Factory& f : batch.factories) {

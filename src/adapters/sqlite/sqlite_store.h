@@ -22,16 +22,13 @@ class SqliteStore final : public StockStore, public KeyStore {
     Status write(const WriteBatch& batch) override;
     Status sync() override;
     Result<std::unique_ptr<StockReader>> open_reader() override;
+    bool shared() const override { return false; }
+    Result<std::string> callback_secret() override;
+    Result<int64_t> expire_idempotency(int64_t before_ms) override;
 
     Result<ApiKeyRecord> create_key(ApiKeyRecord record) override;
     Result<std::vector<ApiKeyRecord>> list_keys() override;
     Status revoke_key(std::string_view name, int64_t at_ms) override;
-
-    // The secret that signs factory callback tokens; random, fixed at creation.
-    Result<std::string> callback_secret();
-
-    // Deletes idempotency records older than `before_ms`. Returns how many.
-    Result<int64_t> expire_idempotency(int64_t before_ms);
 
   private:
     SqliteStore(std::string path, std::unique_ptr<Connection> writer);

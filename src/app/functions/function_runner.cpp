@@ -20,7 +20,7 @@ std::chrono::milliseconds idle_wait(const MessagesOutcome* received) {
 }
 }  // namespace
 
-FunctionRunner::FunctionRunner(StockEngine& engine, QueueSignals& signals, FunctionSpec spec,
+FunctionRunner::FunctionRunner(CommandSink& engine, QueueSignals& signals, FunctionSpec spec,
                                Handler handler, LogSink log)
     : engine_(engine),
       signals_(signals),

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/command_sink.h"
 #include "app/log_sink.h"
 #include "app/queue_signals.h"
 #include "app/stock_engine.h"
@@ -39,7 +40,7 @@ using Handler = std::function<HandlerResult(const QueueMessage& message)>;
 class FunctionRunner {
   public:
     // REQUIRES: engine and signals outlive the runner.
-    FunctionRunner(StockEngine& engine, QueueSignals& signals, FunctionSpec spec, Handler handler,
+    FunctionRunner(CommandSink& engine, QueueSignals& signals, FunctionSpec spec, Handler handler,
                    LogSink log);
     ~FunctionRunner();  // finishes the invocations in progress, then stops
 
@@ -49,7 +50,7 @@ class FunctionRunner {
     void work();
     void settle(const QueueMessage& message, const HandlerResult& result);
 
-    StockEngine& engine_;
+    CommandSink& engine_;
     QueueSignals& signals_;
     const FunctionSpec spec_;
     const Handler handler_;

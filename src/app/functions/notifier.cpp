@@ -8,7 +8,7 @@
 namespace restock {
 namespace {
 
-std::optional<Subscription> find_subscription(StockEngine& engine, const std::string& id) {
+std::optional<Subscription> find_subscription(CommandSink& engine, const std::string& id) {
     Outcome listed = submit_and_wait(engine, ListSubscriptions{std::string(kStockEventsTopic)});
     if (const auto* outcome = std::get_if<SubscriptionsOutcome>(&listed)) {
         for (const auto& subscription : outcome->subscriptions) {
@@ -29,7 +29,7 @@ std::string webhook_signature(const std::string& secret, const std::string& id, 
     return "v1," + base64_encode(hmac_sha256(key, signed_content));
 }
 
-Handler make_notifier(StockEngine& engine, HttpClient& http, Mailer* mailer, const Clock& clock,
+Handler make_notifier(CommandSink& engine, HttpClient& http, Mailer* mailer, const Clock& clock,
                       NotifierConfig config, LogSink log) {
     return [&engine, &http, mailer, &clock, config = std::move(config),
             log = std::move(log)](const QueueMessage& message) -> HandlerResult {

@@ -21,7 +21,7 @@ std::string webhook_signature(const std::string& secret, const std::string& id, 
                               const std::string& body);
 
 // `mailer` may be null: email subscriptions then fail (and dead-letter) with a clear error.
-Handler make_notifier(StockEngine& engine, HttpClient& http, Mailer* mailer, const Clock& clock,
+Handler make_notifier(CommandSink& engine, HttpClient& http, Mailer* mailer, const Clock& clock,
                       NotifierConfig config, LogSink log);
 
 }  // namespace restock

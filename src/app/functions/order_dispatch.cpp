@@ -34,7 +34,7 @@ int64_t factory_call_budget_ms(int64_t factory_timeout_ms, int64_t dispatch_ms) 
     return std::max<int64_t>(100, std::min(factory_timeout_ms, dispatch_ms - margin));
 }
 
-Handler make_order_dispatch(StockEngine& engine, HttpClient& http, OrderDispatchConfig config,
+Handler make_order_dispatch(CommandSink& engine, HttpClient& http, OrderDispatchConfig config,
                             LogSink log) {
     return [&engine, &http, config = std::move(config),
             log = std::move(log)](const QueueMessage& message) -> HandlerResult {

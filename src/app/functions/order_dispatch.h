@@ -25,7 +25,7 @@ int64_t factory_call_budget_ms(int64_t factory_timeout_ms, int64_t dispatch_ms);
 std::string legacy_order_body(const RestockOrder& order, const std::string& requester,
                               const std::string& callback_url);
 
-Handler make_order_dispatch(StockEngine& engine, HttpClient& http, OrderDispatchConfig config,
+Handler make_order_dispatch(CommandSink& engine, HttpClient& http, OrderDispatchConfig config,
                             LogSink log);
 
 }  // namespace restock

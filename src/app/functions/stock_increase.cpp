@@ -5,7 +5,7 @@
 
 namespace restock {
 
-Handler make_stock_increase(StockEngine& engine) {
+Handler make_stock_increase(CommandSink& engine) {
     return [&engine](const QueueMessage& message) -> HandlerResult {
         auto parsed = json::parse(message.body);
         if (!parsed || parsed->kind() != json::Value::Kind::kObject) {

@@ -6,6 +6,6 @@
 
 namespace restock {
 
-Handler make_stock_increase(StockEngine& engine);
+Handler make_stock_increase(CommandSink& engine);
 
 }  // namespace restock

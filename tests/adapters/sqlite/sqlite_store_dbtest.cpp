@@ -1,6 +1,8 @@
 // SqliteStore on a real file: schema migration, atomic group commits, load, and API keys.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "adapters/sqlite/schema.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "adapters/sqlite/sqlite_test_support.h"
@@ -91,6 +93,83 @@ TEST_F(SqliteStoreTest, RefusesANewerSchema) {
     auto store = sqlite::SqliteStore::open(path_);
     ASSERT_FALSE(store.ok());
     EXPECT_EQ(store.error().slug, "schema-too-new");
+}
+
+RestockOrder open_order(std::string id, int64_t product_id, std::string sku) {
+    RestockOrder order;
+    order.id = std::move(id);
+    order.product_id = product_id;
+    order.sku = std::move(sku);
+    order.qty = 10;
+    order.factory_id = "f1";
+    order.trigger_event_id = "evt";
+    order.created_at_ms = 1;
+    order.updated_at_ms = 1;
+    return order;
+}
+
+// A data dir written by a restock of schema 1 (no dispatch holds on orders, no one-open-order
+// index) is brought to the current schema at open, its orders kept.
+TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
+    WriteBatch batch = sample_batch();
+    batch.orders = {open_order("ro_1", 1, "A")};
+    ASSERT_TRUE(store_->commit(batch).ok());
+    store_.reset();
+    {
+        auto db = sqlite::Connection::open(path_, false);
+        ASSERT_TRUE(db.ok());
+        ASSERT_TRUE(db.value()
+                        ->exec("DROP INDEX restock_orders_one_open;"
+                               "ALTER TABLE restock_orders DROP COLUMN dispatch_message_id;"
+                               "ALTER TABLE restock_orders DROP COLUMN dispatch_until;"
+                               "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+                        .ok());
+    }
+    reopen();
+    EXPECT_EQ(query_integer(path_, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              sqlite::kSchemaVersion);
+    auto snapshot = store_->load();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+    ASSERT_EQ(snapshot->orders.size(), 1u);
+    EXPECT_EQ(snapshot->orders[0].id, "ro_1");
+    EXPECT_EQ(snapshot->orders[0].dispatch_message_id, 0);
+    // The index is there again: a second open order for A is refused.
+    WriteBatch second;
+    second.orders = {open_order("ro_2", 1, "A")};
+    EXPECT_FALSE(store_->commit(second).ok());
+}
+
+TEST_F(SqliteStoreTest, OneOpenRestockOrderPerProductAndDispatchHoldsKept) {
+    ASSERT_TRUE(store_->commit(sample_batch()).ok());
+    RestockOrder first = open_order("ro_1", 1, "A");
+    first.dispatch_message_id = 7;
+    first.dispatch_until_ms = 12345;
+    WriteBatch batch;
+    batch.orders = {first};
+    ASSERT_TRUE(store_->commit(batch).ok());
+
+    WriteBatch second;
+    second.orders = {open_order("ro_2", 1, "A")};
+    const Status refused = store_->commit(second);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+
+    // Closing the first and opening the next in one batch, in that order, is fine; so is an
+    // open order of another product.
+    first.status = OrderStatus::kCancelled;
+    WriteBatch replace;
+    replace.orders = {first, open_order("ro_2", 1, "A"), open_order("ro_3", 2, "B")};
+    ASSERT_TRUE(store_->commit(replace).ok());
+
+    auto snapshot = store_->load();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+    ASSERT_EQ(snapshot->orders.size(), 3u);
+    const auto ro_1 = std::find_if(snapshot->orders.begin(), snapshot->orders.end(),
+                                   [](const RestockOrder& o) { return o.id == "ro_1"; });
+    ASSERT_NE(ro_1, snapshot->orders.end());
+    EXPECT_EQ(ro_1->status, OrderStatus::kCancelled);
+    EXPECT_EQ(ro_1->dispatch_message_id, 7);
+    EXPECT_EQ(ro_1->dispatch_until_ms, 12345);
 }
 
 TEST_F(SqliteStoreTest, EmptyStoreLoadsNothing) {
