@@ -5,8 +5,10 @@
 set -euo pipefail
 
 build_packages=(cmake ninja-build g++ pkg-config libboost1.81-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
-  libgoogle-perftools-dev)
-test_packages=(libgtest-dev python3 python3-aiosmtpd clang libclang-rt-14-dev wrk nginx-light curl)
+  libgoogle-perftools-dev libpq-dev)
+# postgresql-15: the tests start throwaway clusters of their own (tests/blackbox/pg_cluster.py).
+test_packages=(libgtest-dev python3 python3-aiosmtpd clang libclang-rt-14-dev wrk nginx-light curl
+  postgresql-15 postgresql-client-15 procps util-linux)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-build}" == "test" ]]; then wanted+=("${test_packages[@]}"); fi

@@ -56,6 +56,8 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/signing_test.cpp
     ${RESTOCK_TESTS_DIR}/app/durable_acks_test.cpp
     ${RESTOCK_TESTS_DIR}/app/commit_gathering_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/fake_store_contract_test.cpp
+    ${RESTOCK_TESTS_DIR}/ports/stock_store_contract.cpp
   # OpenSSL: signing_test computes HMACs independently of restock_support.
   LIBRARIES restock_app OpenSSL::Crypto)
 
@@ -85,4 +87,21 @@ restock_add_gtest(restock_sqlite_tests LABEL integration
     ${RESTOCK_TESTS_DIR}/adapters/sqlite/queue_loop_dbtest.cpp
     ${RESTOCK_TESTS_DIR}/adapters/sqlite/checkpointer_dbtest.cpp
     ${RESTOCK_TESTS_DIR}/adapters/sqlite/data_dir_lock_dbtest.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/sqlite/sqlite_store_contract_dbtest.cpp
+    ${RESTOCK_TESTS_DIR}/ports/stock_store_contract.cpp
   LIBRARIES restock_sqlite restock_app)
+
+# A real PostgreSQL 15: each binary starts a throwaway cluster of its own (pg_test_cluster.h,
+# through tests/blackbox/pg_cluster.py) and gives each test a fresh database. Named *_pgtest.cpp
+# and labelled apart (style.md: userver's *_pgtest).
+find_program(RESTOCK_PYTHON3_FOR_PG python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
+restock_add_gtest(restock_postgres_tests LABEL postgres
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/adapters/postgres/pg_test_cluster.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/postgres/pg_store_contract_pgtest.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/postgres/pg_store_pgtest.cpp
+    ${RESTOCK_TESTS_DIR}/ports/stock_store_contract.cpp
+  LIBRARIES restock_postgres restock_app)
+target_compile_definitions(restock_postgres_tests PRIVATE
+  RESTOCK_PYTHON3="${RESTOCK_PYTHON3_FOR_PG}"
+  RESTOCK_PG_CLUSTER_SCRIPT="${RESTOCK_TESTS_DIR}/blackbox/pg_cluster.py")

@@ -116,7 +116,7 @@ Result<EngineSnapshot> FakeStockStore::load() {
     for (const auto& [id, sub] : state_.subscriptions) snapshot.subscriptions.push_back(sub);
     for (const auto& [name, policy] : state_.queues) snapshot.queue_policies.push_back(policy);
     for (const auto& [id, message] : state_.messages) snapshot.queue_messages.push_back(message);
-    snapshot.last_message_id = state_.messages.empty() ? 0 : state_.messages.rbegin()->first;
+    snapshot.last_message_id = state_.last_message_id;
     return snapshot;
 }
 
@@ -202,7 +202,10 @@ Status FakeStockStore::write(const WriteBatch& batch) {
     for (const Subscription& sub : batch.subscriptions) state_.subscriptions[sub.id] = sub;
     for (const std::string& id : batch.deleted_subscriptions) state_.subscriptions.erase(id);
     for (const QueuePolicy& q : batch.queues.policies) state_.queues[q.name] = q;
-    for (const QueueMessage& m : batch.queues.upserted) state_.messages[m.id] = m;
+    for (const QueueMessage& m : batch.queues.upserted) {
+        state_.messages[m.id] = m;
+        state_.last_message_id = std::max(state_.last_message_id, m.id);
+    }
     for (int64_t id : batch.queues.deleted) state_.messages.erase(id);
     ++state_.commits;
     return ok_status();

@@ -30,7 +30,9 @@ class FakeStockStore final : public StockStore, public KeyStore {
     bool shared() const override { return shared_.load(); }
     // Behave as a store several nodes share (StockStore::shared()) from the next load on.
     void set_shared(bool shared) { shared_.store(shared); }
-    Result<std::string> callback_secret() override { return std::string("fake-callback-secret"); }
+    Result<std::string> callback_secret() override {
+        return std::string("fake-callback-secret-of-thirty-two-or-more-bytes");
+    }
     Result<int64_t> expire_idempotency(int64_t before_ms) override;
 
     Result<ApiKeyRecord> create_key(ApiKeyRecord record) override;
@@ -63,6 +65,7 @@ class FakeStockStore final : public StockStore, public KeyStore {
         std::map<std::string, Subscription> subscriptions;
         std::map<std::string, QueuePolicy> queues;
         std::map<int64_t, QueueMessage> messages;
+        int64_t last_message_id = 0;  // a high-water mark: acknowledged messages are deleted
         std::size_t commits = 0;
     };
 

@@ -1,0 +1,158 @@
+#include "adapters/postgres/pg_reader.h"
+
+#include "adapters/postgres/pg_schema.h"
+
+namespace restock::pg {
+namespace {
+
+// Mirrors status_of() in core/names.cpp, as the SQLite reader does.
+constexpr const char* kStatusCondition =
+    "CASE WHEN on_hand - reserved <= 0 THEN 'out_of_stock' "
+    "WHEN on_hand - reserved <= reorder_point THEN 'low' ELSE 'in_stock' END";
+
+template <typename T, typename Read>
+std::vector<T> all(const Rows& rows, Read read) {
+    std::vector<T> out;
+    out.reserve(static_cast<std::size_t>(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) out.push_back(read(rows, i));
+    return out;
+}
+
+template <typename T, typename Read>
+std::optional<T> first(const Rows& rows, Read read) {
+    if (rows.size() == 0) return std::nullopt;
+    return read(rows, 0);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StockReader>> PgReader::open(const ConnectOptions& options) {
+    auto db = Connection::open(options);
+    if (!db) return db.error();
+    std::unique_ptr<PgReader> reader(new PgReader(std::move(db.value())));
+    if (auto s = reader->prepare_all(); !s) return s.error();
+    return std::unique_ptr<StockReader>(std::move(reader));
+}
+
+Status PgReader::prepare_all() {
+    const std::string products = "SELECT " + std::string(kProductColumns) + " FROM products ";
+    const std::string movements = std::string(kMovementColumns);
+    const std::pair<const char*, std::string> statements[] = {
+        {"product", products + "WHERE sku = $1"},
+        {"products_all", products + "WHERE sku > $1 ORDER BY sku LIMIT $2"},
+        {"products_by_status",
+         products + "WHERE sku > $1 AND " + kStatusCondition + " = $2 ORDER BY sku LIMIT $3"},
+        {"movement", "SELECT " + movements + " FROM movements WHERE id = $1"},
+        // A product's chain, newest first, from movement $1: one primary-key lookup per hop.
+        {"chain",
+         "WITH RECURSIVE chain AS (SELECT " + movements +
+             ", 1 AS n FROM movements WHERE id = $1 "
+             "UNION ALL SELECT m.id, m.product_id, m.prev_id, m.kind, m.delta, m.on_hand_after, "
+             "m.reference, m.at, c.n + 1 FROM chain c JOIN movements m ON m.id = c.prev_id "
+             "WHERE c.n < $2) SELECT " +
+             movements + " FROM chain ORDER BY n"},
+        {"events", "SELECT " + std::string(kEventColumns) +
+                       " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"},
+        {"idempotency",
+         "SELECT principal, key, fingerprint, status, body, location, at FROM idempotency "
+         "WHERE principal = $1 AND key = $2"},
+        {"receipt",
+         "SELECT product_id, reference, qty, movement_id FROM receipts "
+         "WHERE product_id = $1 AND reference = $2"},
+        {"api_key", "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = $1"},
+    };
+    for (const auto& [name, sql] : statements) {
+        if (auto s = db_->prepare(name, sql); !s) return s;
+    }
+    return ok_status();
+}
+
+Result<Rows> PgReader::run(const std::string& name, const Params& params) {
+    if (auto s = db_->reconnect(); !s) return s.error();
+    auto rows = db_->run(name, params);
+    if (rows || db_->up()) return rows;
+    if (auto s = db_->reconnect(); !s) return s.error();
+    return db_->run(name, params);
+}
+
+Result<std::optional<Product>> PgReader::product(std::string_view sku) {
+    auto rows = run("product", Params().add(sku));
+    if (!rows) return rows.error();
+    return first<Product>(rows.value(), read_product);
+}
+
+Result<std::vector<Product>> PgReader::products(std::optional<ProductStatus> status,
+                                                std::string_view after_sku, std::size_t limit) {
+    auto rows =
+        status
+            ? run("products_by_status",
+                  Params().add(after_sku).add(to_string(*status)).add(static_cast<int64_t>(limit)))
+            : run("products_all", Params().add(after_sku).add(static_cast<int64_t>(limit)));
+    if (!rows) return rows.error();
+    return all<Product>(rows.value(), read_product);
+}
+
+Result<std::vector<Movement>> PgReader::movements(const Product& product, int64_t before_id,
+                                                  std::size_t limit, int64_t up_to_id) {
+    int64_t start = product.last_movement_id;
+    if (before_id > 0) {
+        auto cursor = movement(before_id);
+        if (!cursor) return cursor.error();
+        if (!cursor.value() || cursor.value()->product_id != product.id) {
+            return make_error(ErrorCode::kInvalidArgument, "invalid-query",
+                              "'cursor' is no movement of " + product.sku +
+                                  ": pass back the next_cursor of this list");
+        }
+        start = cursor.value()->prev_id;
+    }
+    if (start == 0 || limit == 0) return std::vector<Movement>();
+    auto rows = run("chain", Params().add(start).add(static_cast<int64_t>(limit)));
+    if (!rows) return rows.error();
+    std::vector<Movement> out;
+    for (auto& m : all<Movement>(rows.value(), read_movement)) {
+        if (m.id <= up_to_id) out.push_back(std::move(m));
+    }
+    return out;
+}
+
+Result<std::optional<Movement>> PgReader::movement(int64_t id) {
+    auto rows = run("movement", Params().add(id));
+    if (!rows) return rows.error();
+    return first<Movement>(rows.value(), read_movement);
+}
+
+Result<std::vector<Event>> PgReader::events(int64_t after_seq, std::size_t limit,
+                                            int64_t up_to_seq) {
+    auto rows =
+        run("events", Params().add(after_seq).add(up_to_seq).add(static_cast<int64_t>(limit)));
+    if (!rows) return rows.error();
+    return all<Event>(rows.value(), read_event);
+}
+
+Result<std::optional<IdempotencyRecord>> PgReader::idempotency(std::string_view principal,
+                                                               std::string_view key) {
+    auto rows = run("idempotency", Params().add(principal).add(key));
+    if (!rows) return rows.error();
+    return first<IdempotencyRecord>(rows.value(), [](const Rows& r, int i) {
+        return IdempotencyRecord{
+            r.text(i, 0), r.text(i, 1), r.text(i, 2),   static_cast<int>(r.integer(i, 3)),
+            r.text(i, 4), r.text(i, 5), r.integer(i, 6)};
+    });
+}
+
+Result<std::optional<ReceiptRecord>> PgReader::receipt(int64_t product_id,
+                                                       std::string_view reference) {
+    auto rows = run("receipt", Params().add(product_id).add(reference));
+    if (!rows) return rows.error();
+    return first<ReceiptRecord>(rows.value(), [](const Rows& r, int i) {
+        return ReceiptRecord{r.integer(i, 0), r.text(i, 1), r.integer(i, 2), r.integer(i, 3)};
+    });
+}
+
+Result<std::optional<ApiKeyRecord>> PgReader::api_key(std::string_view hash) {
+    auto rows = run("api_key", Params().add(hash));
+    if (!rows) return rows.error();
+    return first<ApiKeyRecord>(rows.value(), read_key);
+}
+
+}  // namespace restock::pg
