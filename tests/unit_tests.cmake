@@ -68,6 +68,7 @@ restock_add_gtest(restock_http_mapping_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/adapters/http/response_mapping_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/router_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/loop_mapping_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/command_codec_test.cpp
   LIBRARIES restock_http_mapping restock_http)
 
 # The HTTP server's event loop on real sockets and threads.

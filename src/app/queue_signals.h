@@ -21,6 +21,15 @@ class QueueSignals {
         changed_.notify_all();
     }
 
+    // Every queue: notifications may have been missed (another node's, while disconnected).
+    void notify_all() {
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [queue, generation] : generation_) ++generation;
+        }
+        changed_.notify_all();
+    }
+
     uint64_t generation(const std::string& queue) {
         std::lock_guard lock(mutex_);
         return generation_[queue];

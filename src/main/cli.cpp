@@ -5,7 +5,7 @@
 #include <iostream>
 #include <map>
 
-#include "adapters/sqlite/sqlite_store.h"
+#include "adapters/postgres/pg_connection.h"
 #include "app/api_keys.h"
 #include "app/authenticator.h"
 #include "factory_sim/factory_sim.h"
@@ -14,6 +14,7 @@
 #include "main/demo.h"
 #include "main/orders_cli.h"
 #include "main/queues_cli.h"
+#include "main/store_factory.h"
 #include "support/system_clock.h"
 #include "support/time_format.h"
 
@@ -25,6 +26,8 @@ constexpr const char* kUsage = R"(usage: restock COMMAND [options]
 commands:
   serve     run the HTTP API
             --data-dir DIR (./data)  --listen HOST:PORT (127.0.0.1:8080)  --public-url URL
+            --store-url postgresql://USER:PASSWORD@HOST:PORT/DB (a shared PostgreSQL store:
+            any number of nodes; unset: SQLite under --data-dir)  --node-url URL
             --ads-url URL  --config FILE  --io-threads N  --max-batch N  --body-limit-bytes N
             --header-timeout-ms N (30000)  --body-timeout-ms N (10000)
             --group-commit-wait-us N (1000)  --no-access-log
@@ -33,6 +36,7 @@ commands:
   keys      create --data-dir DIR --role admin|storefront|factory --name NAME
             list   --data-dir DIR
             revoke --data-dir DIR --name NAME
+            (or --store-url URL instead of --data-dir, for a PostgreSQL store)
   queues    list | peek NAME | redrive NAME | purge NAME   [--url URL] [--key ADMIN_KEY]
             (talks to the running server; RESTOCK_URL and RESTOCK_KEY work too)
   orders    list [--limit N] | show ID | cancel ID   [--url URL] [--key ADMIN_KEY]
@@ -42,7 +46,7 @@ commands:
   version   print the version
 
 Settings may also come from restock.toml (--config) and RESTOCK_* environment variables,
-e.g. RESTOCK_DATA_DIR, RESTOCK_LISTEN.
+e.g. RESTOCK_DATA_DIR, RESTOCK_STORE_URL, RESTOCK_LISTEN.
 )";
 
 int usage_error(const std::string& message) {
@@ -60,7 +64,7 @@ bool key_flags(const std::vector<std::string>& args, std::size_t from,
             return false;
         }
         const std::string name = arg.substr(2);
-        if (name != "data-dir" && name != "role" && name != "name") {
+        if (name != "data-dir" && name != "store-url" && name != "role" && name != "name") {
             error = "unknown option '" + arg + "'";
             return false;
         }
@@ -78,21 +82,27 @@ int run_keys(const std::vector<std::string>& args) {
     std::string data_dir = "./data";
     if (const char* env = std::getenv("RESTOCK_DATA_DIR")) data_dir = env;
     if (flags.count("data-dir")) data_dir = flags["data-dir"];
+    std::string store_url;
+    if (const char* env = std::getenv("RESTOCK_STORE_URL")) store_url = env;
+    if (flags.count("store-url")) store_url = flags["store-url"];
+    if (!store_url.empty()) {
+        if (auto valid = pg::check_url(store_url); !valid)
+            return usage_error(valid.error().message);
+    }
 
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    auto store = sqlite::SqliteStore::open(data_dir + "/restock.db");
-    if (!store) {
-        std::cerr << "restock: cannot open the store: " << store.error().message << "\n";
+    auto opened = open_store(data_dir, store_url, StoreUse::kKeys, "restock keys");
+    if (!opened) {
+        std::cerr << "restock: cannot open the store: " << opened.error().message << "\n";
         return 1;
     }
+    KeyStore& store = opened.value().keys();
     SystemClock clock;
     if (action == "create") {
         if (!flags.count("role") || !flags.count("name"))
             return usage_error("keys create needs --role and --name");
         auto role = parse_role(flags["role"]);
         if (!role) return usage_error("--role must be admin, storefront or factory");
-        auto created = create_api_key(*store.value(), clock, *role, flags["name"]);
+        auto created = create_api_key(store, clock, *role, flags["name"]);
         if (!created) {
             std::cerr << "restock: " << created.error().message << "\n";
             return 1;
@@ -103,7 +113,7 @@ int run_keys(const std::vector<std::string>& args) {
         return 0;
     }
     if (action == "list") {
-        auto keys = store.value()->list_keys();
+        auto keys = store.list_keys();
         if (!keys) {
             std::cerr << "restock: " << keys.error().message << "\n";
             return 1;
@@ -119,7 +129,7 @@ int run_keys(const std::vector<std::string>& args) {
     }
     if (action == "revoke") {
         if (!flags.count("name")) return usage_error("keys revoke needs --name");
-        if (auto s = store.value()->revoke_key(flags["name"], clock.now_ms()); !s) {
+        if (auto s = store.revoke_key(flags["name"], clock.now_ms()); !s) {
             std::cerr << "restock: " << s.error().message << "\n";
             return 1;
         }

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include "adapters/postgres/pg_connection.h"
+
 namespace restock {
 namespace {
 
@@ -82,9 +84,25 @@ Setting boolean(std::string key, bool Config::*field) {
             }};
 }
 
+// A libpq URI. Its value is never echoed: it may hold a password.
+Setting store_url(std::string key, std::string Config::*field) {
+    return {key, [key, field](Config& config, const std::string& value) -> Status {
+                if (!value.empty()) {
+                    if (auto valid = pg::check_url(value); !valid) return valid.error();
+                }
+                config.*field = value;
+                return ok_status();
+            }};
+}
+
 const std::vector<Setting>& settings() {
     static const std::vector<Setting> all = {
         text("data_dir", &Config::data_dir),
+        store_url("store_url", &Config::store_url),
+        text("node_url", &Config::node_url),
+        integer("forward_concurrency", &Config::forward_concurrency, 1, 1024),
+        integer("forward_timeout_ms", &Config::forward_timeout_ms, 100, 600'000),
+        integer("lease_ttl_ms", &Config::lease_ttl_ms, 500, 60'000),
         address("listen", &Config::listen),
         text("public_url", &Config::public_url),
         text("ads_url", &Config::ads_url),

@@ -15,6 +15,15 @@ int default_io_threads();
 
 struct Config {
     std::string data_dir = "./data";
+    // A PostgreSQL connection URI (postgresql://user:password@host:5432/db): the store, shared
+    // by every node given the same one. Empty: SQLite under data_dir, owned by this process.
+    std::string store_url;
+    // Where the other nodes of one database reach this one (they forward writes to it while it
+    // is the writer). Default: http://<listen>, with the port actually bound.
+    std::string node_url;
+    int forward_concurrency = 32;         // requests in flight to the writer at once (shared store)
+    int64_t forward_timeout_ms = 10'000;  // a forwarded request's budget, failover waits included
+    int64_t lease_ttl_ms = 2'000;         // the writer lease: a dead writer is replaced after this
     std::string listen = "127.0.0.1:8080";
     std::string public_url;  // default: http://<listen>
     std::string ads_url;     // the Ads API; empty: ads are not managed

@@ -3,8 +3,14 @@
 Every test talks to the real ``restock`` binary over loopback HTTP. The binary comes from the
 RESTOCK_BIN environment variable (ctest sets it); by default ../../build/restock relative to
 this file. Python 3 standard library only.
+
+The suite runs against either store: RESTOCK_TEST_STORE=postgres (ctest's blackbox_pg.* tests)
+gives every test a fresh database on a throwaway PostgreSQL 15 cluster of this process
+(pg_cluster.py), started on first use and removed at exit; unset, a SQLite data dir in a
+temporary directory. A test class that only makes sense on one store says so in ``STORES``.
 """
 
+import atexit
 import http.client
 import json
 import os
@@ -13,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -22,6 +29,10 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESTOCK_BIN = os.environ.get(
     "RESTOCK_BIN", os.path.normpath(os.path.join(HERE, "..", "..", "build", "restock")))
+
+STORE = os.environ.get("RESTOCK_TEST_STORE", "sqlite")
+if STORE not in ("sqlite", "postgres"):
+    raise SystemExit(f"RESTOCK_TEST_STORE must be sqlite or postgres, not {STORE!r}")
 
 REQUEST_TIMEOUT_S = 15.0
 START_TIMEOUT_S = 15.0
@@ -37,6 +48,28 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://restock.dev/problems/"
 
 
+_PG_CLUSTER = None
+
+
+def pg_cluster():
+    """The PostgreSQL cluster of this test process, started on first use."""
+    global _PG_CLUSTER
+    if _PG_CLUSTER is None:
+        import pg_cluster as pg
+        _PG_CLUSTER = pg.PgCluster().start()
+        atexit.register(_PG_CLUSTER.stop)
+        # ctest's timeout sends SIGTERM: still remove the cluster.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    return _PG_CLUSTER
+
+
+def store_args(location):
+    """The flags that name a store: a PostgreSQL URL, or a SQLite data dir."""
+    if location.startswith("postgresql://"):
+        return ["--store-url", location]
+    return ["--data-dir", location]
+
+
 def run_cli(*args, check=True, env=None):
     """Runs ``restock ARGS`` (with ``env`` as its whole environment if given); returns the
     CompletedProcess (text mode)."""
@@ -48,17 +81,18 @@ def run_cli(*args, check=True, env=None):
     return proc
 
 
-def create_key(data_dir, role, name):
-    """``restock keys create``: the key is alone on the last stdout line."""
-    proc = run_cli("keys", "create", "--data-dir", data_dir, "--role", role, "--name", name)
+def create_key(store, role, name):
+    """``restock keys create`` on a data dir or store URL: the key is alone on the last stdout
+    line."""
+    proc = run_cli("keys", "create", *store_args(store), "--role", role, "--name", name)
     lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
     if not lines:
         raise AssertionError(f"keys create printed no key: stderr={proc.stderr!r}")
     return lines[-1]
 
 
-def revoke_key(data_dir, name):
-    return run_cli("keys", "revoke", "--data-dir", data_dir, "--name", name)
+def revoke_key(store, name):
+    return run_cli("keys", "revoke", *store_args(store), "--name", name)
 
 
 class Response:
@@ -104,8 +138,10 @@ class Server:
 
     NAME = "restock serve"
 
-    def __init__(self, data_dir, access_log=False, extra_args=(), listen="127.0.0.1:0", env=None):
+    def __init__(self, data_dir, access_log=False, extra_args=(), listen="127.0.0.1:0", env=None,
+                 store_url=None):
         self.data_dir = data_dir
+        self.store_url = store_url  # a PostgreSQL store, if given (data_dir is then unused)
         self.access_log = access_log
         self.extra_args = list(extra_args)
         self.listen = listen
@@ -119,7 +155,8 @@ class Server:
 
     def command(self):
         """The argv that starts the process."""
-        args = [RESTOCK_BIN, "serve", "--data-dir", self.data_dir, "--listen", self.listen]
+        args = [RESTOCK_BIN, "serve", *store_args(self.store_url or self.data_dir),
+                "--listen", self.listen]
         if not self.access_log:
             args.append("--no-access-log")
         return args + self.extra_args
@@ -290,18 +327,27 @@ def qs(**params):
 
 
 class ServerTestCase(unittest.TestCase):
-    """Starts a fresh server (own temp data dir, admin/storefront/factory keys) per test."""
+    """Starts a fresh server (own temp data dir or database, admin/storefront/factory keys) per
+    test. ``self.store`` is where its data lives: the data dir, or the PostgreSQL URL."""
 
     ACCESS_LOG = False
+    STORES = ("sqlite", "postgres")  # the stores this class's tests are meaningful on
 
     def setUp(self):
+        if STORE not in self.STORES:
+            self.skipTest(f"only on {', '.join(self.STORES)}")
         self.tmp = tempfile.mkdtemp(prefix="restock-bb-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.data_dir = os.path.join(self.tmp, "data")
+        self.store_url = None
+        if STORE == "postgres":
+            cluster = pg_cluster()
+            self.store_url = cluster.url(cluster.create_database())
+        self.store = self.store_url or self.data_dir
         self.keys = {
-            "admin": create_key(self.data_dir, "admin", "bb-admin"),
-            "storefront": create_key(self.data_dir, "storefront", "bb-storefront"),
-            "factory": create_key(self.data_dir, "factory", "bb-factory"),
+            "admin": create_key(self.store, "admin", "bb-admin"),
+            "storefront": create_key(self.store, "storefront", "bb-storefront"),
+            "factory": create_key(self.store, "factory", "bb-factory"),
         }
         self.server = None
         self.client = None
@@ -313,7 +359,7 @@ class ServerTestCase(unittest.TestCase):
         """Starts (or restarts) the server on self.data_dir; replaces self.server/self.client."""
         server = Server(self.data_dir, access_log=self.ACCESS_LOG,
                         extra_args=self.server_args(), listen=self.listen_address(),
-                        env=self.server_env())
+                        env=self.server_env(), store_url=self.store_url)
         self.addCleanup(server.close)
         server.start()
         self.server = server

@@ -118,13 +118,13 @@ class AuthTests(ServerTestCase):
         self.assertEqual(self.on_hand("AUTH-1"), 46)
 
     def test_revoked_key_stops_working(self):
-        key = create_key(self.data_dir, "storefront", "temp-storefront")
-        other = create_key(self.data_dir, "storefront", "kept-storefront")
+        key = create_key(self.store, "storefront", "temp-storefront")
+        other = create_key(self.store, "storefront", "kept-storefront")
         # Used (and cached) before revocation.
         for k in (key, other):
             r = self.request("GET", "/v1/products/AUTH-1", key=k)
             self.assertEqual(r.status, 200, r)
-        revoke_key(self.data_dir, "temp-storefront")
+        revoke_key(self.store, "temp-storefront")
         revoked_at = time.monotonic()
         while True:
             r = self.request("GET", "/v1/products/AUTH-1", key=key)

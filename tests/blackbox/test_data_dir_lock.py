@@ -12,6 +12,7 @@ from harness import RESTOCK_BIN, Server, ServerTestCase, create_key, revoke_key,
 
 
 class DataDirLockTests(ServerTestCase):
+    STORES = ("sqlite",)  # a PostgreSQL store is shared by design
     def second_serve(self, *extra):
         """`restock serve` on the same data dir; it must stop at once. Returns its stderr."""
         proc = subprocess.run(

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "ports/stock_store.h"
@@ -41,6 +42,9 @@ class StockStoreContract : public ::testing::TestWithParam<StoreFactory> {
 
     std::unique_ptr<StoreUnderTest> under_test_;
 };
+
+// How GoogleTest (and so ctest) shows the parameter.
+inline void PrintTo(const StoreFactory& factory, std::ostream* out) { *out << factory.name; }
 
 // For INSTANTIATE_TEST_SUITE_P: names the instantiation after its store.
 inline std::string store_name(const ::testing::TestParamInfo<StoreFactory>& info) {

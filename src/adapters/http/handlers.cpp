@@ -3,6 +3,7 @@
 #include <charconv>
 #include <map>
 
+#include "adapters/http/command_codec.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/request_mapping.h"
 #include "adapters/http/router.h"
@@ -44,7 +45,9 @@ struct RouteAccess {
 RouteAccess access_for(RouteId id) {
     switch (id) {
         case RouteId::kHealth:
-        case RouteId::kFactoryCallback:  // authenticated by the token in its URL
+        case RouteId::kReady:
+        case RouteId::kFactoryCallback:   // authenticated by the token in its URL
+        case RouteId::kInternalCommands:  // by the cluster token
             return {true, Role::kAdmin};
         case RouteId::kGetProduct:
         case RouteId::kListProducts:
@@ -68,6 +71,7 @@ bool has_body(RouteId id) {
         case RouteId::kPatchQueue:
         case RouteId::kCreateSubscription:
         case RouteId::kFactoryCallback:
+        case RouteId::kInternalCommands:
             return true;
         default:
             return false;
@@ -124,6 +128,17 @@ bool is_empty_body(std::string_view body) {
         if (c != ' ' && c != '\t' && c != '\r' && c != '\n') compact.push_back(c);
     }
     return compact.empty() || compact == "{}";
+}
+
+// The 503 of a node asked to write while another node is the writer.
+Reply not_writer(const HttpRequest& request) {
+    Reply reply = problem_reply(
+        make_error(ErrorCode::kUnavailable, "unavailable",
+                   "this node is not the writer and cannot take writes right now (the writer is "
+                   "changing); nothing was changed, retry"),
+        request.path, request.request_id);
+    reply.not_writer = true;
+    return reply;
 }
 
 Error invalid_query(std::string message) {
@@ -192,6 +207,13 @@ void Api::handle(HttpRequest request, Respond respond) {
     Context context{std::move(request), RouteMatch{RouteId::kHealth, "", ""}, Principal{}, {}};
     const std::string& path = context.request.path;
     Routing routing = route(context.request.method, path);
+    // Between the nodes of one database only: with an embedded store there is no such route.
+    if (options_.cluster_token.empty()) {
+        if (const auto* match = std::get_if<RouteMatch>(&routing);
+            match != nullptr && match->id == RouteId::kInternalCommands) {
+            routing = NoRoute{};
+        }
+    }
     if (std::holds_alternative<NoRoute>(routing)) {
         respond(Exchange{context.problem(ErrorCode::kNotFound, "not-found",
                                          "no route for " + context.request.method + " " + path),
@@ -247,6 +269,7 @@ void Api::dispatch(Context& context, Respond respond) {
     auto reply_now = [&](Reply reply) { respond(Exchange{std::move(reply), principal, ""}); };
 
     // Legacy factories send their callback with whatever Content-Type they like.
+    if (id == RouteId::kInternalCommands) return internal_command(context, std::move(respond));
     if (has_body(id) && id != RouteId::kFactoryCallback &&
         !is_json_media_type(context.request.content_type, context.request.method == "PATCH")) {
         reply_now(context.problem(415, "unsupported-media-type",
@@ -287,6 +310,10 @@ void Api::dispatch(Context& context, Respond respond) {
     switch (id) {
         case RouteId::kHealth:
             return reply_now(health());
+        case RouteId::kReady:
+            return reply_now(ready(context));
+        case RouteId::kInternalCommands:
+            return;  // handled above
         case RouteId::kMetrics:
             return reply_now(metrics());
         case RouteId::kGetProduct:
@@ -368,7 +395,7 @@ void Api::factory_callback(Context& context, Respond respond) {
     // refused the same way whether the order exists or not.
     auto token = context.params.find("token");
     if (token == context.params.end() ||
-        !verify_callback_token(callback_secret_, context.route.param, token->second)) {
+        !verify_callback_token(options_.callback_secret, context.route.param, token->second)) {
         respond(Exchange{context.problem(403, "forbidden", "invalid callback token"), "", ""});
         return;
     }
@@ -414,14 +441,16 @@ void Api::submit(Context& context, Command command, Respond respond) {
     if (engine == nullptr) {
         // Another node is the writer: it parses, checks and answers this request itself, so
         // the answer (and an idempotent replay of it) is exactly the one it would give.
-        if (context.request.forwarded || forwarder_ == nullptr) {
-            respond(Exchange{context.problem(ErrorCode::kUnavailable, "unavailable",
-                                             "this node is not the writer and cannot take "
-                                             "writes right now (the writer is changing); retry"),
-                             principal, ""});
+        if (context.request.forwarded || options_.forwarder == nullptr) {
+            // A forwarding node retries this elsewhere: it changed nothing here.
+            respond(Exchange{not_writer(context.request), principal, ""});
             return;
         }
-        forwarder_->forward(context.request, std::move(respond));
+        options_.forwarder->forward(context.request,
+                                    [respond = std::move(respond), principal](Exchange exchange) {
+                                        exchange.principal = principal;
+                                        respond(std::move(exchange));
+                                    });
         return;
     }
     submission.done = [respond = std::move(respond), instance, request_id,
@@ -432,6 +461,44 @@ void Api::submit(Context& context, Command command, Respond respond) {
 }
 
 Reply Api::health() { return json_reply(200, "{\"status\":\"ok\"}"); }
+
+Reply Api::ready(Context& context) {
+    if (!options_.readiness) return json_reply(200, "{\"status\":\"ready\"}");
+    auto ready = options_.readiness();
+    if (!ready) {
+        return context.problem(503, "not-ready",
+                               "this node cannot reach its store: " + ready.error().message);
+    }
+    return json_reply(200, std::move(ready.value()));
+}
+
+void Api::internal_command(Context& context, Respond respond) {
+    const std::string_view kScheme = "cluster ";
+    const std::string& header = context.request.authorization;
+    if (header.size() <= kScheme.size() || !starts_with_icase(header, kScheme) ||
+        !constant_time_equal(std::string_view(header).substr(kScheme.size()),
+                             options_.cluster_token)) {
+        respond(Exchange{context.problem(403, "forbidden", "a node's cluster token is required"),
+                         "", ""});
+        return;
+    }
+    auto command = decode_command(context.request.body);
+    if (!command) {
+        respond(Exchange{context.problem(command.error()), "", ""});
+        return;
+    }
+    std::shared_ptr<StockEngine> engine = writer_.local();
+    if (engine == nullptr) {
+        respond(Exchange{not_writer(context.request), "", ""});
+        return;
+    }
+    Submission submission;
+    submission.command = std::move(command.value());
+    submission.done = [respond = std::move(respond)](Outcome outcome) {
+        respond(Exchange{json_reply(200, encode_outcome(outcome)), "(node)", ""});
+    };
+    engine->submit(std::move(submission));
+}
 
 Reply Api::metrics() {
     const std::shared_ptr<StockEngine> engine = writer_.local();
@@ -452,6 +519,7 @@ Reply Api::metrics() {
         text += "restock_http_responses_total{class=\"" + std::to_string(cls) + "xx\"} " +
                 std::to_string(responses_[cls].load(std::memory_order_relaxed)) + "\n";
     }
+    if (options_.extra_metrics) text += options_.extra_metrics();
     return Reply{200, "text/plain; version=0.0.4", std::move(text), "", false};
 }
 

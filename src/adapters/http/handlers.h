@@ -46,18 +46,26 @@ class Forwarder {
     virtual void forward(const HttpRequest& request, Respond respond) = 0;
 };
 
+struct ApiOptions {
+    std::string callback_secret;  // checks the tokens in factory callback URLs
+    // With a shared store: the secret other nodes present to POST /internal/v1/commands
+    // ("Authorization: Cluster <token>"), and where this node's writes go when another node
+    // is the writer. Empty / null with an embedded store (the route does not exist there).
+    std::string cluster_token;
+    Forwarder* forwarder = nullptr;
+    // GET /readyz: what to report (a JSON object) when this node can serve, or why not.
+    std::function<Result<std::string>()> readiness;
+    // Appended to GET /metrics (Prometheus text).
+    std::function<std::string()> extra_metrics;
+};
+
 class Api {
   public:
-    // `callback_secret` checks the tokens in factory callback URLs. `forwarder` (may be null
-    // with an embedded store, whose writer is always here) takes the writes of a node that is
-    // not the writer.
-    Api(WritePath& writer, ReaderPool& readers, Authenticator& authenticator,
-        std::string callback_secret, Forwarder* forwarder = nullptr)
+    Api(WritePath& writer, ReaderPool& readers, Authenticator& authenticator, ApiOptions options)
         : writer_(writer),
           readers_(readers),
           authenticator_(authenticator),
-          callback_secret_(std::move(callback_secret)),
-          forwarder_(forwarder) {}
+          options_(std::move(options)) {}
 
     void handle(HttpRequest request, Respond respond);
 
@@ -69,8 +77,10 @@ class Api {
     void dispatch(Context& context, Respond respond);
     void submit(Context& context, Command command, Respond respond);
     void factory_callback(Context& context, Respond respond);
+    void internal_command(Context& context, Respond respond);
 
     Reply health();
+    Reply ready(Context& context);
     Reply metrics();
     Reply get_product(Context& context);
     Reply list_products(Context& context);
@@ -80,8 +90,7 @@ class Api {
     WritePath& writer_;
     ReaderPool& readers_;
     Authenticator& authenticator_;
-    const std::string callback_secret_;
-    Forwarder* const forwarder_;
+    const ApiOptions options_;
     std::atomic<uint64_t> responses_[6] = {};  // 1xx..5xx, [0] unused
 };
 

@@ -61,6 +61,7 @@ std::string_view title_for(std::string_view slug) {
         {"invalid-idempotency-key", "Invalid Idempotency-Key"},
         {"unavailable", "Service temporarily unavailable"},
         {"outcome-unknown", "Outcome unknown"},
+        {"not-ready", "Not ready"},
         {"bad-request", "Malformed HTTP request"},
         {"internal", "Internal error"},
     };

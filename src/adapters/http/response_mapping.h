@@ -20,6 +20,9 @@ struct Reply {
     std::string body;
     std::string location;   // for 201
     bool replayed = false;  // an Idempotency-Key replay
+    // A 503 from a node that is not the writer (X-Restock-Not-Writer): the node that forwarded
+    // the request knows it was not executed and sends it to the next writer.
+    bool not_writer = false;
 };
 
 void write_product(json::Writer& w, const Product& product);

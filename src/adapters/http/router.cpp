@@ -12,8 +12,9 @@ struct RouteSpec {
     RouteId id;
 };
 
-constexpr std::array<RouteSpec, 28> kRoutes{{
+constexpr std::array<RouteSpec, 30> kRoutes{{
     {"GET", "/healthz", RouteId::kHealth},
+    {"GET", "/readyz", RouteId::kReady},
     {"GET", "/metrics", RouteId::kMetrics},
     {"POST", "/v1/products", RouteId::kCreateProduct},
     {"GET", "/v1/products", RouteId::kListProducts},
@@ -40,6 +41,7 @@ constexpr std::array<RouteSpec, 28> kRoutes{{
     {"GET", "/v1/topics/{}/subscriptions", RouteId::kListSubscriptions},
     {"POST", "/v1/topics/{}/subscriptions", RouteId::kCreateSubscription},
     {"DELETE", "/v1/topics/{}/subscriptions/{}", RouteId::kDeleteSubscription},
+    {"POST", "/internal/v1/commands", RouteId::kInternalCommands},
 }};
 
 std::vector<std::string_view> segments(std::string_view path) {

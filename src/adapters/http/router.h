@@ -10,6 +10,7 @@ namespace restock::http {
 
 enum class RouteId {
     kHealth,
+    kReady,
     kMetrics,
     kCreateProduct,
     kListProducts,
@@ -36,6 +37,7 @@ enum class RouteId {
     kListSubscriptions,
     kCreateSubscription,
     kDeleteSubscription,
+    kInternalCommands,  // between nodes of one database (command_codec.h)
 };
 
 struct RouteMatch {

@@ -511,6 +511,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         out_ += request_id_;
         if (!reply.location.empty()) out_ += "\r\nLocation: " + reply.location;
         if (reply.replayed) out_ += "\r\nIdempotent-Replayed: true";
+        if (reply.not_writer) out_ += "\r\nX-Restock-Not-Writer: 1";
         if (reply.status == 401) out_ += "\r\nWWW-Authenticate: Bearer";
         if (!exchange.allow.empty()) out_ += "\r\nAllow: " + exchange.allow;
         if (!keep_alive_) out_ += "\r\nConnection: close";
