@@ -106,3 +106,8 @@ restock_add_gtest(restock_postgres_tests LABEL postgres
 target_compile_definitions(restock_postgres_tests PRIVATE
   RESTOCK_PYTHON3="${RESTOCK_PYTHON3_FOR_PG}"
   RESTOCK_PG_CLUSTER_SCRIPT="${RESTOCK_TESTS_DIR}/blackbox/pg_cluster.py")
+
+# The cluster adapter's HTTP client, against scripted peers on loopback.
+restock_add_gtest(restock_cluster_tests LABEL integration
+  SOURCES ${RESTOCK_TESTS_DIR}/adapters/cluster/node_client_test.cpp
+  LIBRARIES restock_cluster)

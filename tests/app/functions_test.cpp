@@ -422,6 +422,49 @@ TEST_F(FunctionsTest, OrderDispatchRecordsAFactoryErrorForRetry) {
     EXPECT_EQ(http_.calls().size(), 3u);
 }
 
+// Between the engine and order-dispatch: the first `count` CompleteDispatch commands are lost
+// the way a commit whose connection died is lost, executed (`applied`) or not.
+class LosingSink final : public CommandSink {
+  public:
+    LosingSink(StockEngine& engine, int count, bool applied)
+        : engine_(engine), count_(count), applied_(applied) {}
+    void submit(Submission submission) override {
+        if (std::holds_alternative<CompleteDispatch>(submission.command) && count_ > 0) {
+            --count_;
+            if (applied_) (void)testing::run(engine_, submission.command);
+            submission.done(make_error(ErrorCode::kStoreLost, "outcome-unknown", "lost"));
+            return;
+        }
+        engine_.submit(std::move(submission));
+    }
+
+  private:
+    StockEngine& engine_;
+    int count_;
+    const bool applied_;
+};
+
+// The factory accepted; recording that failed with an unknown outcome. Sent again (while the
+// delivery holds the dispatch), it is recorded once, and the order is not sent a second time.
+TEST_F(FunctionsTest, OrderDispatchRecordsAnAcceptanceAgainWhenTheStoreWasLost) {
+    for (const bool applied : {false, true}) {
+        SCOPED_TRACE(applied ? "the lost record was applied" : "the lost record was not applied");
+        const std::string sku = applied ? "APPLIED" : "LOST";
+        create(sku, 2);
+        LosingSink sink(*engine_, 2, applied);
+        const Handler dispatch = make_order_dispatch(sink, http_, dispatch_config(), log());
+        const auto calls_before = http_.calls().size();
+        EXPECT_EQ(dispatch(receive_one(kRestockOrdersQueue)).settle,
+                  HandlerResult::Settle::kSettled);
+        EXPECT_EQ(http_.calls().size(), calls_before + 1);
+        const auto orders = expect_outcome<OrdersOutcome>(run(GetRestockOrders{"", 10, ""}));
+        ASSERT_FALSE(orders.orders.empty());
+        EXPECT_EQ(orders.orders.front().sku, sku);
+        EXPECT_EQ(orders.orders.front().status, OrderStatus::kAcknowledged);
+        EXPECT_TRUE(store_.messages(kRestockOrdersQueue).empty());
+    }
+}
+
 TEST_F(FunctionsTest, OrderDispatchSkipsAnOrderAnotherDeliveryIsSending) {
     create("A", 2);                                                     // stock.low
     expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 2}})));  // stock.empty

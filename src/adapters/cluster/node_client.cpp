@@ -198,6 +198,11 @@ std::variant<NodeResponse, NodeFailure> NodeClient::send(const std::string& base
         if (n > 0) {
             buffer.append(chunk, static_cast<std::size_t>(n));
         } else if (n == 0) {
+            // Only a response whose end is marked by the close may end so. (Beast's parser
+            // takes an end of stream before any byte as a complete, empty 200.)
+            if (!parser.is_header_done()) {
+                return fail("the node closed the connection before answering", true);
+            }
             parser.put_eof(ec);
             if (ec || !parser.is_done()) return fail("the node closed the connection", true);
         } else if (errno != EINTR && errno != EAGAIN) {

@@ -1,12 +1,26 @@
 #include "app/functions/order_dispatch.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "app/callback_token.h"
 #include "app/engine_client.h"
 #include "app/event_json.h"
 
 namespace restock {
+namespace {
+
+constexpr auto kRecordRetryFirst = std::chrono::milliseconds(100);
+constexpr auto kRecordRetryMax = std::chrono::milliseconds(1'000);
+
+bool is_transient(const Outcome& outcome) {
+    const auto* error = std::get_if<Error>(&outcome);
+    return error != nullptr &&
+           (error->code == ErrorCode::kUnavailable || error->code == ErrorCode::kStoreLost);
+}
+
+}  // namespace
 
 std::string legacy_order_body(const RestockOrder& order, const std::string& requester,
                               const std::string& callback_url) {
@@ -51,6 +65,8 @@ Handler make_order_dispatch(CommandSink& engine, HttpClient& http, OrderDispatch
         const RestockOrder& order = *outcome.order;
         // The factory already has it, or another delivery is sending it right now.
         if (!outcome.dispatch) return HandlerResult::ack();
+        const auto hold_ends =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(outcome.dispatch_ms);
         if (!outcome.factory) {
             return HandlerResult::fail("unknown factory '" + order.factory_id +
                                        "': register it with POST /v1/factories");
@@ -75,7 +91,18 @@ Handler make_order_dispatch(CommandSink& engine, HttpClient& http, OrderDispatch
         } else {
             complete.accepted = true;
         }
-        Outcome settled = submit_and_wait(engine, std::move(complete));
+        Outcome settled = submit_and_wait(engine, complete);
+        // The factory has the order: unless its acceptance is recorded, the message comes back
+        // and the order is sent again. A store that failed or was lost for a moment (a commit
+        // whose outcome is unknown, a writer changing) is tried again while this delivery
+        // still holds the dispatch; recording an acceptance twice changes nothing.
+        auto backoff = kRecordRetryFirst;
+        while (complete.accepted && is_transient(settled) &&
+               std::chrono::steady_clock::now() + backoff < hold_ends) {
+            std::this_thread::sleep_for(backoff);
+            backoff = std::min(backoff * 2, kRecordRetryMax);
+            settled = submit_and_wait(engine, complete);
+        }
         if (const auto* error = std::get_if<Error>(&settled)) {
             log("warn",
                 "order-dispatch: cannot record the answer for " + order.id + ": " + error->message);
