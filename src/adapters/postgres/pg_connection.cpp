@@ -116,12 +116,53 @@ int64_t Rows::affected() const {
 
 // --- URLs -----------------------------------------------------------------------------------
 
+// The password as written in a URI (scheme://user:password@host) or a key=value string.
+std::string password_in(const std::string& url) {
+    if (const auto scheme = url.find("://"); scheme != std::string::npos) {
+        const auto at = url.find('@', scheme + 3);
+        const auto colon = url.find(':', scheme + 3);
+        if (at != std::string::npos && colon != std::string::npos && colon < at) {
+            return url.substr(colon + 1, at - colon - 1);
+        }
+        return "";
+    }
+    const auto key = url.find("password=");
+    if (key == std::string::npos) return "";
+    const auto start = key + 9;
+    return url.substr(start, url.find(' ', start) - start);
+}
+
+// libpq's parse errors quote the URI, password and all: keep only what comes before it, and
+// never the password, wherever it shows.
+std::string without_url(std::string detail, const std::string& url) {
+    if (const std::string password = password_in(url); !password.empty()) {
+        for (auto at = detail.find(password); at != std::string::npos;
+             at = detail.find(password, at)) {
+            detail.replace(at, password.size(), "<password>");
+        }
+    }
+    if (const auto at = detail.find(url); at != std::string::npos) {
+        detail.resize(at);
+        while (!detail.empty() &&
+               (detail.back() == '"' || detail.back() == ' ' || detail.back() == ':')) {
+            detail.pop_back();
+        }
+        constexpr std::string_view kInUri = " in URI";
+        if (detail.size() >= kInUri.size() &&
+            detail.compare(detail.size() - kInUri.size(), kInUri.size(), kInUri) == 0) {
+            detail.resize(detail.size() - kInUri.size());
+        }
+    }
+    return detail;
+}
+
 Status check_url(const std::string& url) {
     char* error = nullptr;
     std::unique_ptr<PQconninfoOption, ConninfoDeleter> options(
         PQconninfoParse(url.c_str(), &error));
     if (options == nullptr) {
-        std::string detail = error != nullptr ? one_line(error) : "out of memory";
+        std::string detail =
+            error != nullptr ? without_url(one_line(error), url) : std::string("out of memory");
         PQfreemem(error);
         return make_error(ErrorCode::kInvalidArgument, "invalid-config",
                           "store_url is not a PostgreSQL connection URI (" + detail +

@@ -231,6 +231,15 @@ TEST_F(PgStoreTest, ConnectionErrorsSayWhatFailedAndNeverShowThePassword) {
     auto bad_url = pg::PgStore::open({"postgresql://[oops", "node"});
     ASSERT_FALSE(bad_url.ok());
     EXPECT_EQ(bad_url.error().code, ErrorCode::kInvalidArgument);
+    // libpq's own parse errors quote what they parse: the password never gets through.
+    for (const std::string bad :
+         {"postgresql://u:" + password + "@[oops", "postgresql://u:" + password + "@h/d?x=1",
+          "host=h " + password + " password=" + password}) {
+        const Status refused = pg::check_url(bad);
+        ASSERT_FALSE(refused.ok()) << bad;
+        EXPECT_EQ(refused.error().message.find(password), std::string::npos)
+            << refused.error().message;
+    }
 
     std::string wrong = url_;
     wrong.replace(wrong.find(password), password.size(), "not-the-password-" + password);
