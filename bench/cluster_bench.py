@@ -195,7 +195,7 @@ def main():
     if not os.path.exists(RESTOCK):
         raise SystemExit(f"cluster_bench: no restock binary at {RESTOCK} (build it first)")
     tmp = tempfile.mkdtemp(prefix="restock-cluster-bench-")
-    cluster = pg_cluster.PgCluster().start()
+    cluster = pg_cluster.PgCluster(settings={"log_checkpoints": "on"}).start()
     print(f"== cluster bench: {RESTOCK}, {DURATION} s per run, {CONNECTIONS} connections, "
           f"{PRODUCTS} products, load average before {open('/proc/loadavg').read().split()[:3]}",
           flush=True)
@@ -219,6 +219,8 @@ def main():
                       f"  per node {figures['per_node_rps']}  non-2xx {int(figures['other'])}",
                       flush=True)
         failover = measure_failover(cluster, tmp)
+        with open(cluster.log_file, encoding="utf-8", errors="replace") as log:
+            checkpoints = sum(1 for line in log if "checkpoint starting" in line)
     finally:
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -238,6 +240,8 @@ def main():
         vs_one = best[name] / best["pg1"] if "pg1" in best and name != "sqlite" else None
         print(f"  {label:22} {best[name]:12.0f} {p50[name]:7.2f}ms {p99[name]:7.2f}ms "
               f"{(f'{vs_one:.2f}' if vs_one else '-'):>13} {best[name] / best['sqlite']:10.2f}")
+    print(f"  PostgreSQL checkpoints during the run: {checkpoints} (each flushes the data "
+          "files to the same disk as the WAL: the p99 outliers of later rounds)")
     print(f"  failover after kill -9 of the writer (3 nodes under load, lease TTL "
           f"{LEASE_TTL_MS} ms): {failover:.2f} s")
     if "pg3" in best:

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "adapters/postgres/pg_connection.h"
 #include "app/api_keys.h"
 #include "app/engine_client.h"
 #include "main/demo_traffic.h"
@@ -69,8 +70,11 @@ Status Demo::seed(CommandSink& engine, KeyStore& keys, const Clock& clock) {
     storefront_key_ = storefront->key;
 
     const std::string& url = config_.public_url;
+    const std::string data = config_.store_url.empty()
+                                 ? config_.data_dir + "/restock.db"
+                                 : "PostgreSQL " + pg::describe_target(config_.store_url);
     std::printf(
-        "\nRestock demo: data in %s/restock.db, serving %s, factory simulator at %s\n"
+        "\nRestock demo: data in %s, serving %s, factory simulator at %s\n"
         "  admin key:      %s\n"
         "  storefront key: %s\n\n"
         "Try:\n"
@@ -80,7 +84,7 @@ Status Demo::seed(CommandSink& engine, KeyStore& keys, const Clock& clock) {
         "%s/v1/checkout\n"
         "  curl -s -H 'Authorization: Bearer %s' %s/v1/restock-orders\n"
         "  curl -s -H 'Authorization: Bearer %s' '%s/v1/events?after=0'\n\n",
-        config_.data_dir.c_str(), url.c_str(), factory_url.c_str(), admin->key.c_str(),
+        data.c_str(), url.c_str(), factory_url.c_str(), admin->key.c_str(),
         storefront->key.c_str(), storefront->key.c_str(), url.c_str(), storefront->key.c_str(),
         url.c_str(), admin->key.c_str(), url.c_str(), admin->key.c_str(), url.c_str());
     std::fflush(stdout);
