@@ -70,6 +70,20 @@ class Rows {
     PGresult* result_;
 };
 
+// One row of Rows, with the accessors adapters/sql/records.h reads records through.
+struct RowAt {
+    const Rows& rows;
+    int index;
+    int64_t integer(int column) const { return rows.integer(index, column); }
+    std::string text(int column) const { return rows.text(index, column); }
+    std::optional<int64_t> optional_integer(int column) const {
+        return rows.optional_integer(index, column);
+    }
+    std::optional<std::string> optional_text(int column) const {
+        return rows.optional_text(index, column);
+    }
+};
+
 struct ConnectOptions {
     std::string url;               // a libpq URI or key=value string
     std::string application_name;  // shown in pg_stat_activity

@@ -14,14 +14,14 @@ template <typename T, typename Read>
 std::vector<T> all(const Rows& rows, Read read) {
     std::vector<T> out;
     out.reserve(static_cast<std::size_t>(rows.size()));
-    for (int i = 0; i < rows.size(); ++i) out.push_back(read(rows, i));
+    for (int i = 0; i < rows.size(); ++i) out.push_back(read(RowAt{rows, i}));
     return out;
 }
 
 template <typename T, typename Read>
 std::optional<T> first(const Rows& rows, Read read) {
     if (rows.size() == 0) return std::nullopt;
-    return read(rows, 0);
+    return read(RowAt{rows, 0});
 }
 
 }  // namespace
@@ -53,12 +53,10 @@ Status PgReader::prepare_all() {
              movements + " FROM chain ORDER BY n"},
         {"events", "SELECT " + std::string(kEventColumns) +
                        " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"},
-        {"idempotency",
-         "SELECT principal, key, fingerprint, status, body, location, at FROM idempotency "
-         "WHERE principal = $1 AND key = $2"},
-        {"receipt",
-         "SELECT product_id, reference, qty, movement_id FROM receipts "
-         "WHERE product_id = $1 AND reference = $2"},
+        {"idempotency", "SELECT " + std::string(kIdempotencyColumns) +
+                            " FROM idempotency WHERE principal = $1 AND key = $2"},
+        {"receipt", "SELECT " + std::string(kReceiptColumns) +
+                        " FROM receipts WHERE product_id = $1 AND reference = $2"},
         {"api_key", "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = $1"},
     };
     for (const auto& [name, sql] : statements) {
@@ -78,7 +76,7 @@ Result<Rows> PgReader::run(const std::string& name, const Params& params) {
 Result<std::optional<Product>> PgReader::product(std::string_view sku) {
     auto rows = run("product", Params().add(sku));
     if (!rows) return rows.error();
-    return first<Product>(rows.value(), read_product);
+    return first<Product>(rows.value(), read_product<RowAt>);
 }
 
 Result<std::vector<Product>> PgReader::products(std::optional<ProductStatus> status,
@@ -89,7 +87,7 @@ Result<std::vector<Product>> PgReader::products(std::optional<ProductStatus> sta
                   Params().add(after_sku).add(to_string(*status)).add(static_cast<int64_t>(limit)))
             : run("products_all", Params().add(after_sku).add(static_cast<int64_t>(limit)));
     if (!rows) return rows.error();
-    return all<Product>(rows.value(), read_product);
+    return all<Product>(rows.value(), read_product<RowAt>);
 }
 
 Result<std::vector<Movement>> PgReader::movements(const Product& product, int64_t before_id,
@@ -109,7 +107,7 @@ Result<std::vector<Movement>> PgReader::movements(const Product& product, int64_
     auto rows = run("chain", Params().add(start).add(static_cast<int64_t>(limit)));
     if (!rows) return rows.error();
     std::vector<Movement> out;
-    for (auto& m : all<Movement>(rows.value(), read_movement)) {
+    for (auto& m : all<Movement>(rows.value(), read_movement<RowAt>)) {
         if (m.id <= up_to_id) out.push_back(std::move(m));
     }
     return out;
@@ -118,7 +116,7 @@ Result<std::vector<Movement>> PgReader::movements(const Product& product, int64_
 Result<std::optional<Movement>> PgReader::movement(int64_t id) {
     auto rows = run("movement", Params().add(id));
     if (!rows) return rows.error();
-    return first<Movement>(rows.value(), read_movement);
+    return first<Movement>(rows.value(), read_movement<RowAt>);
 }
 
 Result<std::vector<Event>> PgReader::events(int64_t after_seq, std::size_t limit,
@@ -126,33 +124,27 @@ Result<std::vector<Event>> PgReader::events(int64_t after_seq, std::size_t limit
     auto rows =
         run("events", Params().add(after_seq).add(up_to_seq).add(static_cast<int64_t>(limit)));
     if (!rows) return rows.error();
-    return all<Event>(rows.value(), read_event);
+    return all<Event>(rows.value(), read_event<RowAt>);
 }
 
 Result<std::optional<IdempotencyRecord>> PgReader::idempotency(std::string_view principal,
                                                                std::string_view key) {
     auto rows = run("idempotency", Params().add(principal).add(key));
     if (!rows) return rows.error();
-    return first<IdempotencyRecord>(rows.value(), [](const Rows& r, int i) {
-        return IdempotencyRecord{
-            r.text(i, 0), r.text(i, 1), r.text(i, 2),   static_cast<int>(r.integer(i, 3)),
-            r.text(i, 4), r.text(i, 5), r.integer(i, 6)};
-    });
+    return first<IdempotencyRecord>(rows.value(), read_idempotency<RowAt>);
 }
 
 Result<std::optional<ReceiptRecord>> PgReader::receipt(int64_t product_id,
                                                        std::string_view reference) {
     auto rows = run("receipt", Params().add(product_id).add(reference));
     if (!rows) return rows.error();
-    return first<ReceiptRecord>(rows.value(), [](const Rows& r, int i) {
-        return ReceiptRecord{r.integer(i, 0), r.text(i, 1), r.integer(i, 2), r.integer(i, 3)};
-    });
+    return first<ReceiptRecord>(rows.value(), read_receipt<RowAt>);
 }
 
 Result<std::optional<ApiKeyRecord>> PgReader::api_key(std::string_view hash) {
     auto rows = run("api_key", Params().add(hash));
     if (!rows) return rows.error();
-    return first<ApiKeyRecord>(rows.value(), read_key);
+    return first<ApiKeyRecord>(rows.value(), read_key<RowAt>);
 }
 
 }  // namespace restock::pg

@@ -121,7 +121,7 @@ template <typename T, typename Read>
 Status read_all(Connection& db, const std::string& sql, Read read, std::vector<T>& out) {
     auto rows = db.query(sql);
     if (!rows) return rows.error();
-    for (int i = 0; i < rows->size(); ++i) out.push_back(read(rows.value(), i));
+    for (int i = 0; i < rows->size(); ++i) out.push_back(read(RowAt{rows.value(), i}));
     return ok_status();
 }
 
@@ -185,32 +185,32 @@ Result<EngineSnapshot> PgStore::load() {
     auto select = [](const char* columns, const char* table, const char* order) {
         return "SELECT " + std::string(columns) + " FROM " + table + " ORDER BY " + order;
     };
-    if (auto s = read_all(db, select(kProductColumns, "products", "id"), read_product,
+    if (auto s = read_all(db, select(kProductColumns, "products", "id"), read_product<RowAt>,
                           snapshot.products);
         !s) {
         return fail(s.error());
     }
-    if (auto s = read_all(db, select(kOrderColumns, "restock_orders", "created_at, id"), read_order,
-                          snapshot.orders);
+    if (auto s = read_all(db, select(kOrderColumns, "restock_orders", "created_at, id"),
+                          read_order<RowAt>, snapshot.orders);
         !s) {
         return fail(s.error());
     }
-    if (auto s = read_all(db, select(kFactoryColumns, "factories", "id"), read_factory,
+    if (auto s = read_all(db, select(kFactoryColumns, "factories", "id"), read_factory<RowAt>,
                           snapshot.factories);
         !s) {
         return fail(s.error());
     }
     if (auto s = read_all(db, select(kSubscriptionColumns, "subscriptions", "created_at, id"),
-                          read_subscription, snapshot.subscriptions);
+                          read_subscription<RowAt>, snapshot.subscriptions);
         !s) {
         return fail(s.error());
     }
-    if (auto s = read_all(db, select(kQueueColumns, "queues", "name"), read_queue,
+    if (auto s = read_all(db, select(kQueueColumns, "queues", "name"), read_queue<RowAt>,
                           snapshot.queue_policies);
         !s) {
         return fail(s.error());
     }
-    if (auto s = read_all(db, select(kMessageColumns, "queue_messages", "id"), read_message,
+    if (auto s = read_all(db, select(kMessageColumns, "queue_messages", "id"), read_message<RowAt>,
                           snapshot.queue_messages);
         !s) {
         return fail(s.error());
@@ -421,8 +421,7 @@ Status PgStore::write(const WriteBatch& batch) {
             Params().add(f.id).add(f.url).add(f.format).add(f.timeout_ms).add(f.created_at_ms));
     }
     for (const Subscription& sub : batch.subscriptions) {
-        std::string types;
-        for (const auto& type : sub.event_types) types += (types.empty() ? "" : ",") + type;
+        const std::string types = join_event_types(sub.event_types);
         pipeline.add("subscription_upsert", Params()
                                                 .add(sub.id)
                                                 .add(sub.topic)
@@ -575,7 +574,7 @@ Result<std::vector<ApiKeyRecord>> PgStore::list_keys() {
         db.value()->query("SELECT " + std::string(kKeyColumns) + " FROM api_keys ORDER BY id");
     if (!rows) return rows.error();
     std::vector<ApiKeyRecord> keys;
-    for (int i = 0; i < rows->size(); ++i) keys.push_back(read_key(rows.value(), i));
+    for (int i = 0; i < rows->size(); ++i) keys.push_back(read_key(RowAt{rows.value(), i}));
     return keys;
 }
 

@@ -51,14 +51,11 @@ Status SqliteReader::prepare_all() {
         {&movement_, "SELECT " + std::string(kMovementColumns) + " FROM movements WHERE id = ?"},
         {&events_, "SELECT " + std::string(kEventColumns) +
                        " FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"},
-        {&idempotency_,
-         "SELECT principal, key, fingerprint, status, body, location, at FROM idempotency "
-         "WHERE principal = ? AND key = ?"},
-        {&receipt_,
-         "SELECT product_id, reference, qty, movement_id FROM receipts "
-         "WHERE product_id = ? AND reference = ?"},
-        {&api_key_,
-         "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys WHERE hash = ?"},
+        {&idempotency_, "SELECT " + std::string(kIdempotencyColumns) +
+                            " FROM idempotency WHERE principal = ? AND key = ?"},
+        {&receipt_, "SELECT " + std::string(kReceiptColumns) +
+                        " FROM receipts WHERE product_id = ? AND reference = ?"},
+        {&api_key_, "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = ?"},
     };
     for (const auto& [target, sql] : statements) {
         auto stmt = db_->prepare(sql);
@@ -70,19 +67,19 @@ Status SqliteReader::prepare_all() {
 
 Result<std::optional<Product>> SqliteReader::product(std::string_view sku) {
     product_.bind(1, sku);
-    return first<Product>(product_, read_product);
+    return first<Product>(product_, read_product<Statement>);
 }
 
 Result<std::vector<Product>> SqliteReader::products(std::optional<ProductStatus> status,
                                                     std::string_view after_sku, std::size_t limit) {
     if (!status) {
         products_all_.bind(1, after_sku).bind(2, static_cast<int64_t>(limit));
-        return collect<Product>(products_all_, read_product);
+        return collect<Product>(products_all_, read_product<Statement>);
     }
     products_by_status_.bind(1, after_sku)
         .bind(2, to_string(*status))
         .bind(3, static_cast<int64_t>(limit));
-    return collect<Product>(products_by_status_, read_product);
+    return collect<Product>(products_by_status_, read_product<Statement>);
 }
 
 Result<std::vector<Movement>> SqliteReader::movements(const Product& product, int64_t before_id,
@@ -94,7 +91,7 @@ Result<std::vector<Movement>> SqliteReader::movements(const Product& product, in
     int64_t next = product.last_movement_id;
     if (before_id > 0) {
         movement_.bind(1, before_id);
-        auto cursor = first<Movement>(movement_, read_movement);
+        auto cursor = first<Movement>(movement_, read_movement<Statement>);
         if (!cursor) {
             (void)db_->exec("COMMIT");
             return cursor.error();
@@ -109,7 +106,7 @@ Result<std::vector<Movement>> SqliteReader::movements(const Product& product, in
     }
     while (next != 0 && result.size() < limit) {
         movement_.bind(1, next);
-        auto found = first<Movement>(movement_, read_movement);
+        auto found = first<Movement>(movement_, read_movement<Statement>);
         if (!found) {
             (void)db_->exec("COMMIT");
             return found.error();
@@ -125,39 +122,30 @@ Result<std::vector<Movement>> SqliteReader::movements(const Product& product, in
 
 Result<std::optional<Movement>> SqliteReader::movement(int64_t id) {
     movement_.bind(1, id);
-    return first<Movement>(movement_, read_movement);
+    return first<Movement>(movement_, read_movement<Statement>);
 }
 
 Result<std::vector<Event>> SqliteReader::events(int64_t after_seq, std::size_t limit,
                                                 int64_t up_to_seq) {
     events_.bind(1, after_seq).bind(2, up_to_seq).bind(3, static_cast<int64_t>(limit));
-    return collect<Event>(events_, read_event);
+    return collect<Event>(events_, read_event<Statement>);
 }
 
 Result<std::optional<IdempotencyRecord>> SqliteReader::idempotency(std::string_view principal,
                                                                    std::string_view key) {
     idempotency_.bind(1, principal).bind(2, key);
-    return first<IdempotencyRecord>(idempotency_, [](const Statement& row) {
-        return IdempotencyRecord{
-            row.text(0), row.text(1), row.text(2),   static_cast<int>(row.integer(3)),
-            row.text(4), row.text(5), row.integer(6)};
-    });
+    return first<IdempotencyRecord>(idempotency_, read_idempotency<Statement>);
 }
 
 Result<std::optional<ReceiptRecord>> SqliteReader::receipt(int64_t product_id,
                                                            std::string_view reference) {
     receipt_.bind(1, product_id).bind(2, reference);
-    return first<ReceiptRecord>(receipt_, [](const Statement& row) {
-        return ReceiptRecord{row.integer(0), row.text(1), row.integer(2), row.integer(3)};
-    });
+    return first<ReceiptRecord>(receipt_, read_receipt<Statement>);
 }
 
 Result<std::optional<ApiKeyRecord>> SqliteReader::api_key(std::string_view hash) {
     api_key_.bind(1, hash);
-    return first<ApiKeyRecord>(api_key_, [](const Statement& row) {
-        return ApiKeyRecord{row.integer(0), row.text(1),    row.text(2),
-                            row.text(3),    row.integer(4), row.optional_integer(5)};
-    });
+    return first<ApiKeyRecord>(api_key_, read_key<Statement>);
 }
 
 }  // namespace restock::sqlite

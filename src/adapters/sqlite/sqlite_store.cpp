@@ -194,27 +194,27 @@ Status SqliteStore::load_loop_state(EngineSnapshot& snapshot) {
         return "SELECT " + std::string(columns) + " FROM " + name + " ORDER BY " + order;
     };
     if (auto s = read_all(*writer_, table(kOrderColumns, "restock_orders", "created_at"),
-                          read_order, snapshot.orders);
+                          read_order<Statement>, snapshot.orders);
         !s) {
         return s;
     }
-    if (auto s = read_all(*writer_, table(kFactoryColumns, "factories", "id"), read_factory,
-                          snapshot.factories);
+    if (auto s = read_all(*writer_, table(kFactoryColumns, "factories", "id"),
+                          read_factory<Statement>, snapshot.factories);
         !s) {
         return s;
     }
     if (auto s = read_all(*writer_, table(kSubscriptionColumns, "subscriptions", "created_at"),
-                          read_subscription, snapshot.subscriptions);
+                          read_subscription<Statement>, snapshot.subscriptions);
         !s) {
         return s;
     }
-    if (auto s = read_all(*writer_, table(kQueueColumns, "queues", "name"), read_queue,
+    if (auto s = read_all(*writer_, table(kQueueColumns, "queues", "name"), read_queue<Statement>,
                           snapshot.queue_policies);
         !s) {
         return s;
     }
-    return read_all(*writer_, table(kMessageColumns, "queue_messages", "id"), read_message,
-                    snapshot.queue_messages);
+    return read_all(*writer_, table(kMessageColumns, "queue_messages", "id"),
+                    read_message<Statement>, snapshot.queue_messages);
 }
 
 Result<std::string> SqliteStore::callback_secret() {
@@ -355,8 +355,7 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
         if (auto s = upsert_factory_.run(); !s) return s;
     }
     for (const Subscription& sub : batch.subscriptions) {
-        std::string types;
-        for (const auto& type : sub.event_types) types += (types.empty() ? "" : ",") + type;
+        const std::string types = join_event_types(sub.event_types);
         upsert_subscription_.bind(1, std::string_view(sub.id))
             .bind(2, std::string_view(sub.topic))
             .bind(3, to_string(sub.protocol))
@@ -454,16 +453,12 @@ Result<ApiKeyRecord> SqliteStore::create_key(ApiKeyRecord record) {
 
 Result<std::vector<ApiKeyRecord>> SqliteStore::list_keys() {
     std::lock_guard lock(writer_mutex_);
-    auto stmt = writer_->prepare(
-        "SELECT id, name, role, hash, created_at, revoked_at FROM api_keys ORDER BY id");
-    if (!stmt) return stmt.error();
     std::vector<ApiKeyRecord> keys;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) return row.error();
-        if (!row.value()) break;
-        keys.push_back(ApiKeyRecord{stmt->integer(0), stmt->text(1), stmt->text(2), stmt->text(3),
-                                    stmt->integer(4), stmt->optional_integer(5)});
+    if (auto s =
+            read_all(*writer_, "SELECT " + std::string(kKeyColumns) + " FROM api_keys ORDER BY id",
+                     read_key<Statement>, keys);
+        !s) {
+        return s.error();
     }
     return keys;
 }
