@@ -123,10 +123,14 @@ void StockEngine::bootstrap(Batch& batch) {
           queue("stock-ad-dlq", ""), queue("stock-error-dlq", "")}) {
         queues_.ensure(policy);
     }
-    if (!first_start) return;
+    if (!first_start) {
+        upgrade_default_subscriptions(batch);
+        return;
+    }
     // Default wiring of the design; admins may delete or add subscriptions later.
     for (const auto& [queue_name, types] :
-         {std::pair{kRestockOrdersQueue, std::vector<std::string>{"stock.low", "stock.empty"}},
+         {std::pair{kRestockOrdersQueue,
+                    std::vector<std::string>{"stock.low", "stock.empty", "stock.short"}},
           std::pair{kAdControlQueue, std::vector<std::string>{"stock.empty", "stock.restored"}}}) {
         Subscription subscription;
         subscription.topic = std::string(kStockEventsTopic);
@@ -134,6 +138,20 @@ void StockEngine::bootstrap(Batch& batch) {
         subscription.endpoint = queue_name;
         subscription.event_types = types;
         (void)apply(CreateSubscription{subscription}, batch);
+    }
+}
+
+void StockEngine::upgrade_default_subscriptions(Batch& batch) {
+    // Stores created before stock.short existed: the restock loop's default subscription also
+    // takes it, as a new store's does. A subscription an admin changed is left as it is.
+    for (auto& [id, subscription] : subscriptions_) {
+        if (subscription.protocol != Protocol::kQueue ||
+            subscription.endpoint != kRestockOrdersQueue ||
+            subscription.event_types != std::vector<std::string>{"stock.low", "stock.empty"}) {
+            continue;
+        }
+        batch.subscriptions.record(id, subscription);
+        subscription.event_types.push_back("stock.short");
     }
 }
 

@@ -93,6 +93,7 @@ class StockEngine final : public CommandSink {
     Outcome execute(Submission& submission, Batch& batch);
     Outcome apply(const Command& command, Batch& batch);
     void bootstrap(Batch& batch);
+    void upgrade_default_subscriptions(Batch& batch);
 
     // Stock (engine_stock.cpp).
     Outcome apply(const NewProduct& request, Batch& batch);

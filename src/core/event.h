@@ -17,6 +17,7 @@ enum class EventType {
     kRestockReceived = 6,   // a shipment arrived
     kRestockFailed = 7,     // delivery to the factory gave up (dead-lettered)
     kRestockCancelled = 8,  // an admin cancelled the open order
+    kStockShort = 9,        // a checkout was refused for lack of stock while some was left
 };
 
 // The figures of the product at the moment the event was raised.

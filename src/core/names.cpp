@@ -59,6 +59,8 @@ std::string_view to_string(EventType type) {
             return "stock.empty";
         case EventType::kStockRestored:
             return "stock.restored";
+        case EventType::kStockShort:
+            return "stock.short";
         case EventType::kRestockOrdered:
             return "restock.ordered";
         case EventType::kRestockAccepted:
@@ -76,8 +78,8 @@ std::string_view to_string(EventType type) {
 std::optional<EventType> parse_event_type(std::string_view text) {
     for (auto t :
          {EventType::kStockLow, EventType::kStockEmpty, EventType::kStockRestored,
-          EventType::kRestockOrdered, EventType::kRestockAccepted, EventType::kRestockReceived,
-          EventType::kRestockFailed, EventType::kRestockCancelled}) {
+          EventType::kStockShort, EventType::kRestockOrdered, EventType::kRestockAccepted,
+          EventType::kRestockReceived, EventType::kRestockFailed, EventType::kRestockCancelled}) {
         if (to_string(t) == text) return t;
     }
     return std::nullopt;

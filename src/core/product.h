@@ -19,9 +19,10 @@ struct ReorderSettings {
 };
 
 // The last stock signal published for a product; drives edge-triggered events so a product that
-// stays low does not publish stock.low on every sale. kRefused and kLowRefused: a checkout was
-// refused (stock.empty said) while the product was in stock, resp. low, but not empty.
-enum class StockSignal { kNone = 0, kLow = 1, kEmpty = 2, kRefused = 3, kLowRefused = 4 };
+// stays low does not publish stock.low on every sale. kShort and kLowShort: a checkout was
+// refused for lack of stock (stock.short said) while the product was in stock, resp. low, but
+// not empty. (Stored as these numbers.)
+enum class StockSignal { kNone = 0, kLow = 1, kEmpty = 2, kShort = 3, kLowShort = 4 };
 
 enum class ProductStatus { kInStock, kLow, kOutOfStock };
 

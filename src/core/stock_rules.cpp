@@ -13,7 +13,7 @@ std::optional<EventType> evaluate_signal(Product& product, bool stock_increased)
         return EventType::kStockEmpty;
     }
     if (product.position() <= reorder_point) {
-        if (signal == StockSignal::kNone || signal == StockSignal::kRefused) {
+        if (signal == StockSignal::kNone || signal == StockSignal::kShort) {
             product.signal = StockSignal::kLow;
             return EventType::kStockLow;
         }
@@ -26,7 +26,7 @@ std::optional<EventType> evaluate_signal(Product& product, bool stock_increased)
         // A refusal while in stock stays remembered (so refusals are announced once) until
         // stock is added, the product goes low, or it runs out.
         if (signal == StockSignal::kNone) return std::nullopt;
-        if (signal == StockSignal::kRefused && !stock_increased) return std::nullopt;
+        if (signal == StockSignal::kShort && !stock_increased) return std::nullopt;
         product.signal = StockSignal::kNone;
         return EventType::kStockRestored;
     }
@@ -34,14 +34,18 @@ std::optional<EventType> evaluate_signal(Product& product, bool stock_increased)
 }
 
 std::optional<EventType> signal_refusal(Product& product) {
-    const bool empty = product.available() <= 0;
+    if (product.available() <= 0) {
+        if (product.signal == StockSignal::kEmpty) return std::nullopt;  // already said
+        product.signal = StockSignal::kEmpty;
+        return EventType::kStockEmpty;
+    }
     switch (product.signal) {
         case StockSignal::kNone:
-            product.signal = empty ? StockSignal::kEmpty : StockSignal::kRefused;
-            return EventType::kStockEmpty;
+            product.signal = StockSignal::kShort;
+            return EventType::kStockShort;
         case StockSignal::kLow:
-            product.signal = empty ? StockSignal::kEmpty : StockSignal::kLowRefused;
-            return EventType::kStockEmpty;
+            product.signal = StockSignal::kLowShort;
+            return EventType::kStockShort;
         default:
             return std::nullopt;  // already said
     }

@@ -18,13 +18,14 @@ namespace restock {
 //   available reaches 0                        -> stock.empty (once until restored)
 //   position <= reorder_point                  -> stock.low   (once until restored)
 //   available > reorder_point after a signal   -> stock.restored
-// A refusal while in stock (stock.empty said, product not low) is followed by stock.restored
+// A refusal while in stock (stock.short said, product not low) is followed by stock.restored
 // only when stock was added (`stock_increased`), not on every later sale.
 // Returns the event type to publish, if any.
 std::optional<EventType> evaluate_signal(Product& product, bool stock_increased = false);
 
-// A checkout was refused because this product lacked stock: stock.empty, unless that was said
-// already since the product was last in stock (or it is empty).
+// A checkout was refused because this product lacked stock. With some stock left: stock.short,
+// once until restored (a storefront may still sell what is left); with none: stock.empty, unless
+// said already. stock.empty always means available is 0.
 std::optional<EventType> signal_refusal(Product& product);
 
 StockFigures figures_of(const Product& product);

@@ -140,7 +140,8 @@ TEST_F(EngineLoopTest, FirstStartCreatesTheQueuesAndDefaultSubscriptions) {
     ASSERT_EQ(subs.size(), 2u);
     EXPECT_EQ(subs[0].id, "sub_1");
     EXPECT_EQ(subs[0].endpoint, "restock-orders");
-    EXPECT_EQ(subs[0].event_types, (std::vector<std::string>{"stock.low", "stock.empty"}));
+    EXPECT_EQ(subs[0].event_types,
+              (std::vector<std::string>{"stock.low", "stock.empty", "stock.short"}));
     EXPECT_EQ(subs[1].endpoint, "ad-control");
     EXPECT_EQ(subs[1].event_types, (std::vector<std::string>{"stock.empty", "stock.restored"}));
 }
@@ -958,14 +959,15 @@ TEST_F(EngineLoopTest, ADeadLetteredMessageDoesNotFailAnAcknowledgedOrder) {
     EXPECT_TRUE(events_of(EventType::kRestockFailed).empty());
 }
 
-// Regression: a checkout refused for lack of stock raises stock.empty while the product
-// is still above its reorder point; order-dispatch answers "not needed" and acks it. The
-// product's signal is then "empty", so when it later falls to the reorder point evaluate_signal
-// only moves the signal to "low" without an event: no stock.low, no restock-orders message, no
-// order until it reaches 0. docs: "position <= reorder_point -> stock.low".
+// Regression: a checkout refused for lack of stock raises an event (then stock.empty, now
+// stock.short) while the product is still above its reorder point; order-dispatch answers "not
+// needed" and acks it. The product's signal is then "empty", so when it later falls to the reorder
+// point evaluate_signal only moves the signal to "low" without an event: no stock.low, no
+// restock-orders message, no order until it reaches 0. docs: "position <= reorder_point ->
+// stock.low".
 TEST_F(EngineLoopTest, ARefusedCheckoutDoesNotSuppressTheReorderPoint) {
     create("A", 10, /*reorder_point=*/2);
-    expect_outcome<CheckoutRefused>(run(checkout("o-big", {{"A", 50}})));  // stock.empty
+    expect_outcome<CheckoutRefused>(run(checkout("o-big", {{"A", 50}})));  // stock.short
     const QueueMessage refused = receive_one(kOrders);
     EXPECT_FALSE(place("A", refused.id).order);  // not needed: position 10 > 2
     expect_outcome<Done>(run(QueueAck{refused.id, refused.receive_count}));
@@ -1230,6 +1232,37 @@ TEST_F(EngineLoopTest, AnUnsettledDeliveryOfASharedStoreComesBackAfterItsTimeout
     EXPECT_EQ(again.id, first.id);
     EXPECT_EQ(again.receive_count, 2);
     EXPECT_TRUE(place("A", again.id).dispatch);  // the hold ended with the first delivery
+}
+
+// A store created before stock.short existed: at the next start the restock loop's default
+// subscription takes it too; one an admin changed is left alone.
+TEST_F(EngineLoopTest, AnOlderDefaultSubscriptionIsUpgradedToStockShort) {
+    auto subs =
+        expect_outcome<SubscriptionsOutcome>(run(ListSubscriptions{std::string(kStockEventsTopic)}))
+            .subscriptions;
+    ASSERT_EQ(subs[0].endpoint, kOrders);
+    expect_outcome<Done>(run(DeleteSubscription{std::string(kStockEventsTopic), subs[0].id}));
+    Subscription old_default = subs[0];
+    old_default.event_types = {"stock.low", "stock.empty"};
+    Subscription admins = subs[0];
+    admins.event_types = {"stock.low"};
+    expect_outcome<SubscriptionsOutcome>(run(CreateSubscription{old_default}));
+    expect_outcome<SubscriptionsOutcome>(run(CreateSubscription{admins}));
+
+    restart();
+
+    std::vector<std::vector<std::string>> types;
+    for (const auto& s : expect_outcome<SubscriptionsOutcome>(
+                             run(ListSubscriptions{std::string(kStockEventsTopic)}))
+                             .subscriptions) {
+        if (s.endpoint == kOrders) types.push_back(s.event_types);
+    }
+    EXPECT_EQ(types, (std::vector<std::vector<std::string>>{
+                         {"stock.low", "stock.empty", "stock.short"}, {"stock.low"}}));
+    // A refusal with stock left now reaches the restock loop.
+    create("A", 10, /*reorder_point=*/2);
+    expect_outcome<CheckoutRefused>(run(checkout("o-big", {{"A", 50}})));
+    EXPECT_EQ(parse_event_ref(receive_one(kOrders).body)->type, "stock.short");
 }
 
 TEST_F(EngineLoopTest, OrdersSubscriptionsAndLeasesAfterARestart) {

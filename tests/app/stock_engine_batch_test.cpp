@@ -156,7 +156,7 @@ TEST_F(StockEngineBatchTest, EventsWithinOneBatchKeepSubmissionOrder) {
     begin_batch();
     auto a = submit(checkout("o-1", {{"A", 5}}));     // A empty
     auto b = submit(checkout("o-2", {{"B", 3}}));     // B low
-    auto both = submit(checkout("o-3", {{"B", 9}}));  // refused: B empty
+    auto both = submit(checkout("o-3", {{"B", 9}}));  // refused: B short (2 left)
     auto back = submit(receipt("A", 10, "r-1"));      // A restored
     end_batch();
     for (auto* f : {&a, &b, &back}) EXPECT_NE(f->get().index(), 0u);
@@ -168,7 +168,7 @@ TEST_F(StockEngineBatchTest, EventsWithinOneBatchKeepSubmissionOrder) {
     EXPECT_EQ(events[1].sku, "B");
     EXPECT_EQ(events[1].type, EventType::kStockLow);
     EXPECT_EQ(events[2].sku, "B");
-    EXPECT_EQ(events[2].type, EventType::kStockEmpty);
+    EXPECT_EQ(events[2].type, EventType::kStockShort);
     EXPECT_EQ(events[2].cause, "refused-checkout");
     EXPECT_EQ(events[3].type, EventType::kStockRestored);
     for (std::size_t i = 1; i < events.size(); ++i) EXPECT_EQ(events[i].seq, events[i - 1].seq + 1);

@@ -67,15 +67,15 @@ TEST_F(StockEngineFaultTest, FailedCommitRestoresTheSignal) {
     create("A", 1, /*reorder_point=*/0);
     begin_batch();
     faults_.fail_next_commits(1);
-    auto refused = submit(checkout("o-1", {{"A", 5}}));  // would say stock.empty
+    auto refused = submit(checkout("o-1", {{"A", 5}}));  // would say stock.short
     end_batch();
     expect_error(refused.get(), ErrorCode::kUnavailable);
     EXPECT_TRUE(store_.events().empty());
-    // Had the signal stayed kEmpty in memory, this refusal would say nothing.
+    // Had the signal stayed kShort in memory, this refusal would say nothing.
     expect_outcome<CheckoutRefused>(run(checkout("o-2", {{"A", 5}})));
     const auto events = store_.events();
     ASSERT_EQ(events.size(), 1u);
-    EXPECT_EQ(events[0].type, EventType::kStockEmpty);
+    EXPECT_EQ(events[0].type, EventType::kStockShort);
 }
 
 TEST_F(StockEngineFaultTest, ProductCreatedAndChangedInAFailedBatchIsForgotten) {

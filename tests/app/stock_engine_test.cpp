@@ -161,11 +161,11 @@ TEST_F(StockEngineTest, CheckoutIsAllOrNothing) {
     EXPECT_EQ(on_hand("B"), 1);
     EXPECT_EQ(store_.movements().size(), 2u);  // initial stock only
 
-    // The short line says stock.empty (a refusal for lack of stock); the other says nothing.
+    // The short line says stock.short (refused for lack of stock, 1 left); the other nothing.
     const auto events = store_.events();
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].sku, "B");
-    EXPECT_EQ(events[0].type, EventType::kStockEmpty);
+    EXPECT_EQ(events[0].type, EventType::kStockShort);
     EXPECT_EQ(events[0].cause, "refused-checkout");
 }
 
@@ -175,6 +175,23 @@ TEST_F(StockEngineTest, RefusalsDoNotRepeatStockEmpty) {
         expect_outcome<CheckoutRefused>(run(checkout("o-" + std::to_string(i), {{"A", 2}})));
     }
     EXPECT_EQ(store_.events().size(), 1u);
+}
+
+// Regression (issue 16, item 2): a checkout refused with 1 available said stock.empty (with
+// available 1), and the sale of that last unit said it again. A storefront hiding products on
+// stock.empty hid one that still had stock.
+TEST_F(StockEngineTest, StockEmptyIsSaidOnceAndOnlyWhenNothingIsLeft) {
+    create("A", 1, /*reorder_point=*/0);
+    expect_outcome<CheckoutRefused>(run(checkout("o-1", {{"A", 2}})));
+    expect_outcome<CheckoutOutcome>(run(checkout("o-2", {{"A", 1}})));
+    const auto events = store_.events();
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].type, EventType::kStockShort);
+    EXPECT_EQ(events[0].figures.available, 1);
+    EXPECT_EQ(events[0].cause, "refused-checkout");
+    EXPECT_EQ(events[1].type, EventType::kStockEmpty);
+    EXPECT_EQ(events[1].figures.available, 0);
+    EXPECT_EQ(events[1].cause, "checkout");
 }
 
 TEST_F(StockEngineTest, CheckoutOfEverythingEmpties) {

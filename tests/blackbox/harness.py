@@ -43,7 +43,7 @@ PRODUCT_FIELDS = {
     "reorder_qty", "order_up_to", "min_order_qty", "pack_size", "factory_id", "ad_id",
     "status", "created_at", "updated_at",
 }
-STOCK_EVENTS = ("stock.low", "stock.empty", "stock.restored")
+STOCK_EVENTS = ("stock.low", "stock.empty", "stock.short", "stock.restored")
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://restock.dev/problems/"
 

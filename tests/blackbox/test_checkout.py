@@ -185,17 +185,17 @@ class CheckoutTests(ServerTestCase):
         ids = [e["id"] for e in self.all_events()]
         self.assertEqual(len(ids), len(set(ids)))
 
-    def test_refused_checkout_raises_stock_empty_once(self):
+    def test_refused_checkout_with_stock_left_raises_stock_short_once(self):
         self.create_product("EV-2", on_hand=5, reorder_point=1)
         r = self.checkout("big", [("EV-2", 6)])
         self.assertProblem(r, 409, "insufficient-stock")
         events = self._events_for("EV-2")
         self.assertEqual([(e["type"], e["cause"]) for e in events],
-                         [("stock.empty", "refused-checkout")])
+                         [("stock.short", "refused-checkout")])
         self.assertEqual(events[0]["data"]["available"], 5)
         # A refused checkout changes no stock.
         self.assertEqual(self.on_hand("EV-2"), 5)
-        # Refused again: no second stock.empty.
+        # Refused again: no second stock.short.
         self.assertProblem(self.checkout("big-2", [("EV-2", 7)]), 409, "insufficient-stock")
         self.assertEqual(len(self._events_for("EV-2")), 1)
         # Restock above the reorder point: restored.
@@ -203,7 +203,18 @@ class CheckoutTests(ServerTestCase):
                          key="factory")
         self.assertEqual(r.status, 201, r)
         self.assertEqual([e["type"] for e in self._events_for("EV-2")],
-                         ["stock.empty", "stock.restored"])
+                         ["stock.short", "stock.restored"])
+
+    def test_stock_empty_means_nothing_left_and_is_said_once(self):
+        # Regression (issue 16, item 2): refused with 1 left said stock.empty (available 1), and
+        # selling that last unit said it again.
+        self.create_product("EV-4", on_hand=1, reorder_point=0)
+        self.assertProblem(self.checkout("two", [("EV-4", 2)]), 409, "insufficient-stock")
+        self.assertEqual(self.checkout("one", [("EV-4", 1)]).status, 200)
+        self.assertProblem(self.checkout("none", [("EV-4", 1)]), 409, "insufficient-stock")
+        events = self._events_for("EV-4")
+        self.assertEqual([(e["type"], e["cause"], e["data"]["available"]) for e in events],
+                         [("stock.short", "refused-checkout", 1), ("stock.empty", "checkout", 0)])
 
     def test_created_low_and_events_paging(self):
         # Created at or below its reorder point: stock.low at once; created empty: stock.empty.

@@ -78,7 +78,7 @@ class WebhookTests(SubscriptionMixin, LoopTestCase):
         self.assertEqual(sorted((s["protocol"], s["endpoint"], tuple(s["filter"]["type"]))
                                 for s in r.json["items"] if s["protocol"] == "queue"),
                          [("queue", "ad-control", ("stock.empty", "stock.restored")),
-                          ("queue", "restock-orders", ("stock.low", "stock.empty"))])
+                          ("queue", "restock-orders", ("stock.low", "stock.empty", "stock.short"))])
 
         before = int(time.time())
         self.sell_out("WH-1")

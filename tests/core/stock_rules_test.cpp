@@ -127,25 +127,41 @@ TEST(EvaluateSignalTest, FullCycleHasNoRepeats) {
 
 // --- signal_refusal ----------------------------------------------------------------------------
 
-TEST(SignalRefusalTest, RefusalIsEmptyUnlessAlreadySaid) {
+TEST(SignalRefusalTest, ARefusalWithStockLeftIsShortOnceAndWithoutStockEmpty) {
     Product p = product(2, 5, StockSignal::kNone);
-    EXPECT_EQ(signal_refusal(p), EventType::kStockEmpty);
-    EXPECT_EQ(p.signal, StockSignal::kRefused);  // said, but the product is not empty
-    EXPECT_EQ(signal_refusal(p), std::nullopt);
+    EXPECT_EQ(signal_refusal(p), EventType::kStockShort);
+    EXPECT_EQ(p.signal, StockSignal::kShort);
+    EXPECT_EQ(signal_refusal(p), std::nullopt);  // said once
 
     Product low = product(2, 5, StockSignal::kLow);
-    EXPECT_EQ(signal_refusal(low), EventType::kStockEmpty);
-    EXPECT_EQ(low.signal, StockSignal::kLowRefused);
+    EXPECT_EQ(signal_refusal(low), EventType::kStockShort);
+    EXPECT_EQ(low.signal, StockSignal::kLowShort);
     EXPECT_EQ(signal_refusal(low), std::nullopt);
 
     Product empty = product(0, 5, StockSignal::kNone);
     EXPECT_EQ(signal_refusal(empty), EventType::kStockEmpty);
     EXPECT_EQ(empty.signal, StockSignal::kEmpty);
+    EXPECT_EQ(signal_refusal(empty), std::nullopt);
+}
+
+// Regression (issue 16, item 2): a checkout refused with 1 available raised stock.empty, and the
+// sale of that last unit raised it again. stock.empty now means available is 0, once.
+TEST(SignalRefusalTest, StockEmptyOnlyWhenNothingIsLeftAndOnce) {
+    Product p = product(1, 0, StockSignal::kNone);
+    EXPECT_EQ(signal_refusal(p), EventType::kStockShort);  // wanted 2, 1 left
+    p.on_hand = 0;                                         // the last unit sold
+    EXPECT_EQ(evaluate_signal(p), EventType::kStockEmpty);
+    EXPECT_EQ(signal_refusal(p), std::nullopt);  // refused while empty: said
+    EXPECT_EQ(evaluate_signal(p), std::nullopt);
+    p.on_hand = 5;  // restocked
+    EXPECT_EQ(evaluate_signal(p, true), EventType::kStockRestored);
+    p.on_hand = 0;
+    EXPECT_EQ(evaluate_signal(p), EventType::kStockEmpty);  // the next episode
 }
 
 TEST(SignalRefusalTest, ARefusalWhileInStockDoesNotHideTheReorderPoint) {
     Product p = product(10, 2, StockSignal::kNone);
-    EXPECT_EQ(signal_refusal(p), EventType::kStockEmpty);  // someone wanted 50
+    EXPECT_EQ(signal_refusal(p), EventType::kStockShort);  // someone wanted 50
     EXPECT_EQ(evaluate_signal(p), std::nullopt);           // still in stock: nothing new
     p.on_hand = 2;                                         // sales reach the reorder point
     EXPECT_EQ(evaluate_signal(p), EventType::kStockLow);
@@ -154,11 +170,20 @@ TEST(SignalRefusalTest, ARefusalWhileInStockDoesNotHideTheReorderPoint) {
 
 TEST(SignalRefusalTest, ARefusalWhileLowEndsInARestore) {
     Product p = product(2, 2, StockSignal::kLow);
-    EXPECT_EQ(signal_refusal(p), EventType::kStockEmpty);
+    EXPECT_EQ(signal_refusal(p), EventType::kStockShort);
     EXPECT_EQ(evaluate_signal(p), std::nullopt);  // still low: nothing new
     p.on_hand = 10;
     EXPECT_EQ(evaluate_signal(p), EventType::kStockRestored);
     EXPECT_EQ(p.signal, StockSignal::kNone);
+}
+
+TEST(SignalRefusalTest, ARefusalInStockIsRestoredOnlyWhenStockIsAdded) {
+    Product p = product(10, 2, StockSignal::kNone);
+    EXPECT_EQ(signal_refusal(p), EventType::kStockShort);
+    p.on_hand = 9;  // a sale
+    EXPECT_EQ(evaluate_signal(p), std::nullopt);
+    p.on_hand = 20;  // a receipt
+    EXPECT_EQ(evaluate_signal(p, true), EventType::kStockRestored);
 }
 
 TEST(SignalRefusalTest, EvaluateAfterRefusalDoesNotRepeatEmpty) {

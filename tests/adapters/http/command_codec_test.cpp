@@ -39,7 +39,7 @@ Product full_product() {
     p.reserved = 2;
     p.on_order = 50;
     p.settings = ReorderSettings{10, 50, 80, 5, 6, "factory-1", std::string("ad-1")};
-    p.signal = StockSignal::kLowRefused;
+    p.signal = StockSignal::kLowShort;
     p.last_movement_id = 99;
     p.created_at_ms = 1;
     p.updated_at_ms = 2;
@@ -155,7 +155,7 @@ TEST(CommandCodecTest, EveryOutcomeOfARemoteCommandComesBackWhole) {
     EXPECT_EQ(booked.movement.kind, MovementKind::kReceipt);
     EXPECT_EQ(booked.movement.reference, "ro_3/s-1");
     EXPECT_EQ(booked.product.name, full_product().name);
-    EXPECT_EQ(booked.product.signal, StockSignal::kLowRefused);
+    EXPECT_EQ(booked.product.signal, StockSignal::kLowShort);
     EXPECT_TRUE(booked.replayed);
 
     Subscription s{"sub_1", "stock-events", Protocol::kEmail, "ops@shop.test", {"stock.low"}, "",

@@ -232,7 +232,7 @@ TEST_F(PgStoreTest, ConnectionErrorsSayWhatFailedAndNeverShowThePassword) {
     ASSERT_FALSE(bad_url.ok());
     EXPECT_EQ(bad_url.error().code, ErrorCode::kInvalidArgument);
     // libpq's own parse errors quote what they parse: the password never gets through.
-    for (const std::string bad :
+    for (const std::string& bad :
          {"postgresql://u:" + password + "@[oops", "postgresql://u:" + password + "@h/d?x=1",
           "host=h " + password + " password=" + password}) {
         const Status refused = pg::check_url(bad);
