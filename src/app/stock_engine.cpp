@@ -29,10 +29,10 @@ bool changes_state_or_answers(const Outcome& outcome) {
     return !std::holds_alternative<StoredResponse>(outcome);
 }
 
-QueuePolicy queue(const char* name, const char* dlq) {
+// A dead-letter queue's messages are never retried; its policy is the struct's default.
+QueuePolicy dead_letters(const char* name) {
     QueuePolicy policy;
     policy.name = name;
-    policy.dlq = dlq;
     return policy;
 }
 
@@ -116,12 +116,23 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
 
 void StockEngine::bootstrap(Batch& batch) {
     const bool first_start = queues_.policies().empty();
-    for (const auto& policy :
-         {queue(kRestockOrdersQueue, "stock-empty-dlq"), queue(kAdControlQueue, "stock-ad-dlq"),
-          queue(kStockReceiptsQueue, "stock-error-dlq"),
-          queue(kNotificationsQueue, "stock-error-dlq"), queue("stock-empty-dlq", ""),
-          queue("stock-ad-dlq", ""), queue("stock-error-dlq", "")}) {
-        queues_.ensure(policy);
+    const QueuePolicy defaults[] = {
+        partner_policy(kRestockOrdersQueue, "stock-empty-dlq"),
+        partner_policy(kAdControlQueue, "stock-ad-dlq"),
+        partner_policy(kStockReceiptsQueue, "stock-error-dlq"),
+        webhook_policy(kNotificationsQueue, "stock-error-dlq"),
+        dead_letters("stock-empty-dlq"),
+        dead_letters("stock-ad-dlq"),
+        dead_letters("stock-error-dlq"),
+    };
+    for (const auto& policy : defaults) {
+        const QueuePolicy* existing = queues_.policy(policy.name);
+        if (existing == nullptr) {
+            queues_.ensure(policy);
+        } else if (!policy.dlq.empty() && is_first_default_policy(*existing)) {
+            // Still on the first versions' default, which gave up within a second.
+            (void)queues_.set_policy(policy);
+        }
     }
     if (!first_start) {
         upgrade_default_subscriptions(batch);

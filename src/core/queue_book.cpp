@@ -24,6 +24,28 @@ int64_t backoff_ms(const QueuePolicy& policy, int64_t attempt, double jitter) {
     return static_cast<int64_t>(capped * (0.5 + 0.5 * std::clamp(jitter, 0.0, 1.0)));
 }
 
+int64_t retry_window_ms(const QueuePolicy& policy, double jitter) {
+    int64_t total = 0;
+    // A message is received max_receive_count times; the failures between them back off.
+    for (int64_t attempt = 1; attempt < policy.max_receive_count; ++attempt) {
+        total += backoff_ms(policy, attempt, jitter);
+    }
+    return total;
+}
+
+QueuePolicy partner_policy(std::string name, std::string dlq) {
+    return QueuePolicy{std::move(name), std::move(dlq), 16, 30'000, 1'000, 5 * 60'000};
+}
+
+QueuePolicy webhook_policy(std::string name, std::string dlq) {
+    return QueuePolicy{std::move(name), std::move(dlq), 16, 30'000, 5'000, 10 * 3'600'000};
+}
+
+bool is_first_default_policy(const QueuePolicy& policy) {
+    return policy.max_receive_count == 4 && policy.visibility_timeout_ms == 30'000 &&
+           policy.backoff_base_ms == 200 && policy.backoff_max_ms == 60'000;
+}
+
 void QueueBook::load(std::vector<QueuePolicy> policies, std::vector<QueueMessage> messages,
                      int64_t last_message_id, InFlight in_flight) {
     for (auto& p : policies) policies_[p.name] = std::move(p);

@@ -123,4 +123,18 @@ class QueueBook {
 // Exponential backoff with jitter: base * 2^(attempt-1), capped, times a factor in [0.5, 1).
 int64_t backoff_ms(const QueuePolicy& policy, int64_t attempt, double jitter);
 
+// How long a message that fails every time waits in all before it is dead-lettered: the sum of
+// its backoffs, with every jitter factor at `jitter` (0: the shortest, 1: the longest).
+int64_t retry_window_ms(const QueuePolicy& policy, double jitter);
+
+// The retry policies the queues start with. A partner (a factory, the Ads API) may be down for
+// a while: retried for at least 15 minutes (19 to 38), at most 5 minutes apart. Webhooks and
+// email follow the schedule of the established webhook services: at once, then after seconds,
+// minutes, hours, for about a day (16 to 31 h) before the message is dead-lettered.
+QueuePolicy partner_policy(std::string name, std::string dlq);
+QueuePolicy webhook_policy(std::string name, std::string dlq);
+// The policy of versions before these (4 receives, 200 ms doubling to 60 s: given up within a
+// second): a queue still on it is moved to the new default at start.
+bool is_first_default_policy(const QueuePolicy& policy);
+
 }  // namespace restock

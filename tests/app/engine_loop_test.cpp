@@ -130,8 +130,21 @@ TEST_F(EngineLoopTest, FirstStartCreatesTheQueuesAndDefaultSubscriptions) {
                          "restock-orders>stock-empty-dlq", "stock-ad-dlq>", "stock-empty-dlq>",
                          "stock-error-dlq>", "stock-receipts>stock-error-dlq"}));
     for (const auto& q : queues) {
-        EXPECT_EQ(q.policy.max_receive_count, 4) << q.policy.name;
         EXPECT_EQ(q.policy.visibility_timeout_ms, kVisibilityMs) << q.policy.name;
+        if (q.policy.dlq.empty()) continue;  // a DLQ retries nothing
+        // Issue 16, item 3: the first defaults dead-lettered within a second. A partner down for
+        // 15 minutes is ridden out; webhooks retry for about a day.
+        const int64_t shortest = retry_window_ms(q.policy, 0.0);
+        const int64_t longest = retry_window_ms(q.policy, 1.0);
+        if (q.policy.name == kNotificationsQueue) {
+            EXPECT_LE(backoff_ms(q.policy, 1, 1.0), 5'000);  // the first retry within seconds
+            EXPECT_GE(shortest, 12 * 3'600'000);
+            EXPECT_LE(longest, 36 * 3'600'000);
+        } else {
+            EXPECT_GE(shortest, 15 * 60'000) << q.policy.name;
+            EXPECT_LE(backoff_ms(q.policy, 30, 1.0), 5 * 60'000) << q.policy.name;
+            EXPECT_LE(longest, 60 * 60'000) << q.policy.name;
+        }
     }
 
     const auto subs =
@@ -817,6 +830,29 @@ TEST_F(EngineLoopTest, QueuePurge) {
     expect_error(run(QueuePurge{"nope"}), ErrorCode::kNotFound, "queue-not-found");
 }
 
+// A store made by a version whose default gave up within a second moves to the new defaults at
+// start; a policy an admin changed stays.
+TEST_F(EngineLoopTest, TheFirstDefaultRetryPolicyIsUpgradedAtStart) {
+    auto set = [this](const char* queue, int64_t receives, int64_t base, int64_t max) {
+        QueuePolicyPatch patch;
+        patch.queue = queue;
+        patch.max_receive_count = receives;
+        patch.visibility_timeout_ms = kVisibilityMs;
+        patch.backoff_base_ms = base;
+        patch.backoff_max_ms = max;
+        expect_outcome<QueuesOutcome>(run(patch));
+    };
+    set(kOrders, 4, 200, 60'000);              // the first default
+    set(kAdControlQueue, 5, 200, 60'000);      // changed by an admin
+    set(kNotificationsQueue, 4, 200, 60'000);  // the first default
+    restart();
+    EXPECT_EQ(queue_info(kOrders).policy.max_receive_count, 16);
+    EXPECT_EQ(queue_info(kOrders).policy.backoff_max_ms, 5 * 60'000);
+    EXPECT_EQ(queue_info(kAdControlQueue).policy.max_receive_count, 5);
+    EXPECT_EQ(queue_info(kNotificationsQueue).policy.backoff_base_ms, 5'000);
+    EXPECT_EQ(queue_info(kNotificationsQueue).policy.backoff_max_ms, 10 * 3'600'000);
+}
+
 TEST_F(EngineLoopTest, QueuePolicyPatchValidatesAndPersists) {
     QueuePolicyPatch patch;
     patch.queue = kOrders;
@@ -827,7 +863,7 @@ TEST_F(EngineLoopTest, QueuePolicyPatchValidatesAndPersists) {
     EXPECT_EQ(changed.queues[0].policy.max_receive_count, 7);
     EXPECT_EQ(changed.queues[0].policy.visibility_timeout_ms, 5'000);
     EXPECT_EQ(changed.queues[0].policy.dlq, kOrdersDlq);
-    EXPECT_EQ(changed.queues[0].policy.backoff_base_ms, 200);  // untouched
+    EXPECT_EQ(changed.queues[0].policy.backoff_base_ms, 1'000);  // untouched
 
     QueuePolicyPatch bad;
     bad.queue = kOrders;
@@ -841,7 +877,7 @@ TEST_F(EngineLoopTest, QueuePolicyPatchValidatesAndPersists) {
     expect_error(run(bad), ErrorCode::kInvalidArgument, "invalid-request");
     bad = QueuePolicyPatch{};
     bad.queue = kOrders;
-    bad.backoff_max_ms = 100;  // below the current base 200
+    bad.backoff_max_ms = 100;  // below the current base 1000
     const Error below = expect_error(run(bad), ErrorCode::kInvalidArgument, "invalid-request");
     EXPECT_NE(below.message.find("at least backoff_base_ms"), std::string::npos);
     bad.queue = "nope";

@@ -692,10 +692,11 @@ class FakeService:
 
 class LoopTestCase(ServerTestCase):
     """A server on a fixed free port (the factory calls back to its public URL) plus helpers
-    for factories, queues, restock orders and the event log. Every queue's backoff is shrunk
-    (FAST_BACKOFF) so retries and dead-lettering take well under a second."""
+    for factories, queues, restock orders and the event log. Every queue's retry policy is
+    shrunk (FAST_BACKOFF: 4 receives, 20 ms doubling to 100 ms) so retries and dead-lettering
+    take well under a second instead of the defaults' 15 minutes to a day."""
 
-    FAST_BACKOFF = {"backoff_base_ms": 20, "backoff_max_ms": 100}
+    FAST_BACKOFF = {"max_receive_count": 4, "backoff_base_ms": 20, "backoff_max_ms": 100}
     QUEUES = ("restock-orders", "ad-control", "stock-receipts", "notifications")
 
     def setUp(self):

@@ -29,7 +29,7 @@ class FactoryDlqTests(LoopTestCase):
         (dead,) = self.wait_for_dlq("stock-empty-dlq")
         self.assertEqual(dead["queue"], "stock-empty-dlq")
         self.assertEqual(dead["source_queue"], "restock-orders")
-        self.assertEqual(dead["receive_count"], 4)  # max_receive_count by default
+        self.assertEqual(dead["receive_count"], 4)  # max_receive_count of FAST_BACKOFF
         self.assertEqual(dead["last_error"], f"factory {FACTORY} answered 500")
         self.assertEqual((dead["body"]["type"], dead["body"]["sku"]), ("stock.empty", sku))
         self.assertFalse(dead["in_flight"])

@@ -53,6 +53,47 @@ class SubscriptionMixin:
             self.assertEqual(self.checkout(sku + "-a", [(sku, on_hand)]).status, 200)
 
 
+class DefaultRetryTests(SubscriptionMixin, LoopTestCase):
+    """The default retry policies (no FAST_BACKOFF). Regression (issue 16, item 3): a webhook
+    answering 500 was in stock-error-dlq one second later, and a factory down for a moment
+    failed its order."""
+
+    FAST_BACKOFF = None
+
+    def test_the_defaults_ride_out_a_partner_outage(self):
+        queues = self.queues()
+        for name in ("restock-orders", "ad-control", "stock-receipts"):
+            q = queues[name]
+            self.assertEqual((q["max_receive_count"], q["backoff_base_ms"], q["backoff_max_ms"]),
+                             (16, 1000, 300_000), name)
+        n = queues["notifications"]
+        self.assertEqual((n["max_receive_count"], n["backoff_base_ms"], n["backoff_max_ms"]),
+                         (16, 5000, 36_000_000))
+
+        hook = self.fake_service(status=500)
+        self.subscribe("webhook", hook.url + "/hook", types=["stock.empty"])
+        factory = self.fake_service(status=503)  # the factory is down
+        self.register_factory("down", factory.url)
+        self.create_product("OUTAGE", on_hand=1, reorder_point=0, reorder_qty=5,
+                            factory_id="down")
+        self.assertEqual(self.checkout("o-1", [("OUTAGE", 1)]).status, 200)  # stock.empty
+        self.wait_for(lambda: hook.recorded("/hook") and factory.recorded("/api/manufactures"),
+                      "the first webhook and factory calls")
+        time.sleep(3.0)
+        # Three seconds on, neither has given up: both wait for their next try.
+        self.assertEqual(self.queue_messages("stock-error-dlq"), [])
+        self.assertEqual(self.queue_messages("stock-empty-dlq"), [])
+        self.assertLessEqual(len(hook.recorded("/hook")), 2)  # at once, then after ~5 s
+        waiting = self.queue_messages("notifications")
+        self.assertEqual(len(waiting), 1, waiting)
+        self.assertIn("500", waiting[0]["last_error"])
+        (order,) = self.restock_orders("OUTAGE")
+        self.assertEqual(order["status"], "sent")
+        # The factory comes back: the order goes through on its next try.
+        factory.set_status(202)
+        self.wait_for_order("OUTAGE", "acknowledged", timeout=30)
+
+
 class WebhookTests(SubscriptionMixin, LoopTestCase):
 
     def setUp(self):

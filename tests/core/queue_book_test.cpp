@@ -643,3 +643,22 @@ TEST(QueueBookLoadTest, InFlightMessagesBecomeVisibleAndIdsContinue) {
 
 }  // namespace
 }  // namespace restock
+
+namespace restock {
+namespace {
+
+TEST(RetryWindowTest, SumsTheBackoffsBetweenTheReceives) {
+    // The first versions' default: 4 receives, 200 ms doubling. Dead-lettered 0.7 to 1.4 s
+    // after the first failure (issue 16, item 3).
+    QueuePolicy first{"q", "dlq", 4, 30'000, 200, 60'000};
+    EXPECT_TRUE(is_first_default_policy(first));
+    EXPECT_EQ(retry_window_ms(first, 0.0), 700);
+    EXPECT_EQ(retry_window_ms(first, 1.0), 1'400);
+    EXPECT_FALSE(is_first_default_policy(partner_policy("q", "dlq")));
+    QueuePolicy once = first;
+    once.max_receive_count = 1;
+    EXPECT_EQ(retry_window_ms(once, 1.0), 0);  // dead-lettered at the first failure
+}
+
+}  // namespace
+}  // namespace restock
