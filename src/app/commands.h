@@ -163,11 +163,12 @@ struct MovementOutcome {
     bool replayed = false;  // a receipt with a reference already booked: nothing was added
 };
 
-// The first response to the same Idempotency-Key, replayed verbatim.
+// The first response to the same Idempotency-Key, replayed.
 struct StoredResponse {
     int status = 0;
     std::string body;
-    std::string location;  // the Location header of a 201, replayed with it
+    std::string location;    // the Location header of a 201, replayed with it
+    std::string request_id;  // the first request's, which its body may name
 };
 
 struct OrderOutcome {

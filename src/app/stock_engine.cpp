@@ -377,7 +377,8 @@ Outcome StockEngine::execute(Submission& submission, Batch& batch) {
                 ErrorCode::kUnprocessable, "idempotency-key-reuse",
                 "Idempotency-Key '" + tag.key + "' was already used with a different request");
         }
-        return StoredResponse{previous->status, previous->body, previous->location};
+        return StoredResponse{previous->status, previous->body, previous->location,
+                              previous->request_id};
     }
 
     Outcome outcome = apply(submission.command, batch);
@@ -385,7 +386,7 @@ Outcome StockEngine::execute(Submission& submission, Batch& batch) {
         StoredResponse response = submission.render(outcome);
         batch.writes.idempotency.push_back(IdempotencyRecord{
             tag.principal, tag.key, tag.fingerprint, response.status, std::move(response.body),
-            std::move(response.location), batch.now_ms});
+            std::move(response.location), batch.now_ms, std::move(response.request_id)});
     }
     return outcome;
 }

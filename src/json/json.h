@@ -82,6 +82,14 @@ class Writer {
     bool need_comma_ = false;
 };
 
+// Writes a parsed value back as JSON: members in their order (`sort_keys`: by key, bytewise),
+// no insignificant whitespace.
+void write_value(Writer& w, const Value& value, bool sort_keys = false);
+// The canonical form of a value: keys sorted, no whitespace, strings escaped one way only. Two
+// documents that mean the same (key order, spacing, escapes such as \u0041 for A) have the
+// same canonical form.
+std::string canonical(const Value& value);
+
 // Appends text as a JSON string literal, quotes included.
 void append_quoted(std::string& out, std::string_view text);
 

@@ -19,11 +19,12 @@ namespace restock {
 struct IdempotencyRecord {
     std::string principal;    // who sent it: keys are scoped per API key
     std::string key;          // the Idempotency-Key header
-    std::string fingerprint;  // hash of method, path and body
+    std::string fingerprint;  // hash of method, path and the body's canonical JSON
     int status = 0;
     std::string body;
     std::string location;  // Location header of the first response, if any
     int64_t at_ms = 0;
+    std::string request_id;  // of the first request: a replay carries it, as its body does
 };
 
 // A receipt already booked under (product, reference): receipts are idempotent per reference.

@@ -14,9 +14,9 @@ class IdempotencyTests(ServerTestCase):
         super().setUp()
         self.create_product("IDEM-1", on_hand=100, reorder_point=0)
 
-    def post(self, path, body, key_value, role="storefront", **kw):
+    def post(self, path, body, key_value, role="storefront", headers=None, **kw):
         return self.request("POST", path, body, key=role,
-                            headers={"Idempotency-Key": key_value}, **kw)
+                            headers={"Idempotency-Key": key_value, **(headers or {})}, **kw)
 
     def test_replay_returns_the_first_response_once(self):
         body = {"order_id": "idem-order-1", "lines": [{"sku": "IDEM-1", "qty": 7}]}
@@ -54,6 +54,39 @@ class IdempotencyTests(ServerTestCase):
         again = self.post(CHECKOUT, body, "key-reuse")
         self.assertEqual((again.status, again.raw), (200, first.raw))
         self.assertEqual(self.on_hand("IDEM-1"), 98)
+
+    def test_the_same_json_spelled_otherwise_is_the_same_request(self):
+        # Regression (issue 16, item 4): one space more, or the keys in another order, was a 422
+        # idempotency-key-reuse. The parsed request is compared (canonical JSON).
+        first = self.post(CHECKOUT, '{"order_id":"spell-1","lines":[{"sku":"IDEM-1","qty":2}]}',
+                          "key-spelling")
+        self.assertEqual(first.status, 200, first)
+        for spelled in ('{ "order_id" : "spell-1", "lines" : [ {"sku":"IDEM-1", "qty":2} ] }',
+                        '{"lines":[{"qty":2,"sku":"IDEM-1"}],"order_id":"spell-1"}',
+                        '{"order_id":"spell-\\u0031","lines":[{"sku":"IDEM-1","qty":2}]}\n'):
+            again = self.post(CHECKOUT, spelled, "key-spelling")
+            self.assertEqual(again.status, 200, (spelled, again))
+            self.assertEqual(again.headers.get("Idempotent-Replayed"), "true")
+            self.assertEqual(again.raw, first.raw)
+        self.assertEqual(self.on_hand("IDEM-1"), 98)
+        # What it means differs: 422, as before.
+        r = self.post(CHECKOUT, '{"order_id":"spell-1","lines":[{"sku":"IDEM-1","qty":3}]}',
+                      "key-spelling")
+        self.assertProblem(r, 422, "idempotency-key-reuse")
+
+    def test_a_replay_carries_the_first_request_id_in_its_headers_and_body(self):
+        body = {"order_id": "rid-1", "lines": [{"sku": "IDEM-1", "qty": 500}]}  # refused: 409
+        first = self.post(CHECKOUT, body, "key-rid", headers={"X-Request-Id": "first-try"})
+        self.assertEqual(first.status, 409, first)
+        self.assertEqual(first.headers.get("X-Request-Id"), "first-try")
+        self.assertEqual(first.json["request_id"], "first-try")
+        again = self.request("POST", CHECKOUT, body, key="storefront",
+                             headers={"Idempotency-Key": "key-rid", "X-Request-Id": "retry"})
+        self.assertEqual(again.status, 409, again)
+        self.assertEqual(again.headers.get("Idempotent-Replayed"), "true")
+        self.assertEqual(again.raw, first.raw)
+        # The headers agree with the body: the request the answer is about is the first one.
+        self.assertEqual(again.headers.get("X-Request-Id"), "first-try")
 
     def test_refusal_is_replayed_too(self):
         body = {"order_id": "too-big", "lines": [{"sku": "IDEM-1", "qty": 101}]}
@@ -169,9 +202,10 @@ class IdempotencyTests(ServerTestCase):
         self.assertEqual(first.status, 201, first)
         self.assertIs(first.json["replayed"], False)
         again = self.post(path, {"qty": 10, "reference": "ship-a"}, "rcpt-1", role="factory")
-        self.assertEqual(again.status, 201, again)  # the first response, byte for byte
+        self.assertEqual(again.status, 201, again)  # the first response...
         self.assertEqual(again.headers.get("Idempotent-Replayed"), "true")
-        self.assertEqual(again.raw, first.raw)
+        # ...whose body agrees with its header: this request added nothing.
+        self.assertEqual(again.json, {**first.json, "replayed": True})
         self.assertEqual(self.on_hand("IDEM-1"), 110)
         r = self.post(path, {"qty": 11, "reference": "ship-b"}, "rcpt-1", role="factory")
         self.assertProblem(r, 422, "idempotency-key-reuse")
@@ -184,7 +218,7 @@ class IdempotencyTests(ServerTestCase):
         first = self.post(path, {"delta": -3, "reason": "damaged"}, "adj-1", role="admin")
         self.assertEqual(first.status, 201, first)
         again = self.post(path, {"delta": -3, "reason": "damaged"}, "adj-1", role="admin")
-        self.assertEqual((again.status, again.raw), (201, first.raw))
+        self.assertEqual((again.status, again.json), (201, {**first.json, "replayed": True}))
         self.assertEqual(again.headers.get("Idempotent-Replayed"), "true")
         self.assertEqual(self.on_hand("IDEM-1"), 97)
 

@@ -171,3 +171,32 @@ TEST(WriterTest, AppendsToExistingText) {
 
 }  // namespace
 }  // namespace restock::json
+
+namespace restock::json {
+namespace {
+
+std::string canonical_of(std::string_view text) {
+    auto parsed = parse(text);
+    EXPECT_TRUE(parsed.ok()) << text;
+    return parsed.ok() ? canonical(parsed.value()) : std::string();
+}
+
+TEST(CanonicalJsonTest, TheSameMeaningHasOneForm) {
+    EXPECT_EQ(canonical_of(R"({"b":1,"a":[true,null,"x"]})"), R"({"a":[true,null,"x"],"b":1})");
+    EXPECT_EQ(canonical_of(" { \"a\" : \"\\u0041\\/\" } \n"), R"({"a":"A/"})");
+    EXPECT_EQ(canonical_of(R"({"n":{"z":0,"y":-5}})"), R"({"n":{"y":-5,"z":0}})");
+    EXPECT_NE(canonical_of(R"({"a":1})"), canonical_of(R"({"a":"1"})"));
+    EXPECT_NE(canonical_of(R"([1,2])"), canonical_of(R"([2,1])"));  // arrays keep their order
+}
+
+TEST(CanonicalJsonTest, WriteValueKeepsMemberOrder) {
+    auto parsed = parse(R"({"b":1,"a":2.5})");
+    ASSERT_TRUE(parsed.ok());
+    std::string out;
+    Writer w(out);
+    write_value(w, parsed.value());
+    EXPECT_EQ(out, R"({"b":1,"a":2.5})");
+}
+
+}  // namespace
+}  // namespace restock::json

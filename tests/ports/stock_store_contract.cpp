@@ -83,6 +83,7 @@ WriteBatch everything() {
     batch.events[1].qty = 12;
     batch.idempotency = {idempotency_record("shop", "key-1", "fp", 201, "{\"ok\":true}", 5)};
     batch.idempotency[0].location = "/v1/products/A";
+    batch.idempotency[0].request_id = "req_first";
     batch.receipts = {receipt_record(1, "ship-1", 10, 1)};
     batch.orders = {make_order("ro_1", 1, "A")};
     batch.factories = {Factory{"factory-1", "http://factory.test", "legacy", 2500, 50}};
@@ -327,6 +328,7 @@ TEST_P(StockStoreContract, ReadersSeeWhatIsCommitted) {
     EXPECT_EQ(record->status, 201);
     EXPECT_EQ(record->body, "{\"ok\":true}");
     EXPECT_EQ(record->location, "/v1/products/A");
+    EXPECT_EQ(record->request_id, "req_first");
     EXPECT_FALSE(reader->idempotency("other", "key-1").value());
     EXPECT_EQ(reader->receipt(1, "ship-1").value()->movement_id, 1);
     EXPECT_FALSE(reader->receipt(2, "ship-1").value());

@@ -69,6 +69,7 @@ void HttpForwarder::work() {
             reply.body = std::move(response->body);
             reply.location = std::move(response->location);
             reply.replayed = response->replayed;
+            reply.request_id = std::move(response->request_id);
         } else {
             reply = http::problem_reply(std::get<Error>(sent), job.path, job.request_id);
         }

@@ -217,6 +217,7 @@ std::variant<NodeResponse, NodeFailure> NodeClient::send(const std::string& base
     response.location = std::string(message[bhttp::field::location]);
     response.replayed = message["Idempotent-Replayed"] == "true";
     response.not_writer = message["X-Restock-Not-Writer"] == "1";
+    response.request_id = std::string(message["X-Request-Id"]);
     response.body = message.body();
     if (message.keep_alive() && buffer.empty()) {
         give_back(base_url, fd);

@@ -32,6 +32,7 @@ struct NodeResponse {
     std::string location;
     bool replayed = false;    // Idempotent-Replayed: true
     bool not_writer = false;  // X-Restock-Not-Writer: the node does not write (nothing done)
+    std::string request_id;   // X-Request-Id (an idempotent replay's is the first request's)
     std::string body;
 };
 

@@ -429,12 +429,16 @@ void Api::submit(Context& context, Command command, Respond respond) {
         const std::string scope = context.route.id == RouteId::kFactoryCallback
                                       ? "callback " + context.route.param
                                       : principal;
+        // The request as it means, not as it is spelled: the same JSON with other spacing or
+        // key order is the same request (as Stripe compares parameters).
+        auto parsed = json::parse(context.request.body);
+        const std::string body = parsed ? json::canonical(parsed.value()) : context.request.body;
         submission.idempotency = IdempotencyTag{
-            scope, key,
-            sha256_hex(context.request.method + " " + instance + "\n" + context.request.body)};
+            scope, key, sha256_hex(context.request.method + " " + instance + "\n" + body)};
         submission.render = [instance, request_id](const Outcome& outcome) {
             Reply reply = reply_for(outcome, instance, request_id);
-            return StoredResponse{reply.status, std::move(reply.body), std::move(reply.location)};
+            return StoredResponse{reply.status, std::move(reply.body), std::move(reply.location),
+                                  request_id};
         };
     }
     std::shared_ptr<StockEngine> engine = writer_.local();

@@ -207,6 +207,24 @@ Reply problem_reply(const Error& error, std::string_view instance, std::string_v
 
 namespace {
 
+std::string as_replayed(const std::string& body) {
+    auto parsed = json::parse(body);
+    if (!parsed || parsed->kind() != json::Value::Kind::kObject) return body;
+    const json::Value* replayed = parsed->find("replayed");
+    if (replayed == nullptr || replayed->kind() != json::Value::Kind::kBool ||
+        replayed->as_bool()) {
+        return body;
+    }
+    std::vector<json::Value::Member> members;
+    for (const auto& [key, value] : parsed->as_object()) {
+        members.emplace_back(key, key == "replayed" ? json::Value::boolean(true) : value);
+    }
+    std::string out;
+    json::Writer w(out);
+    json::write_value(w, json::Value::object(std::move(members)));
+    return out;
+}
+
 struct OutcomeReplier {
     std::string_view instance;
     std::string_view request_id;
@@ -371,12 +389,17 @@ struct OutcomeReplier {
         return json_reply(o.status, std::move(body));
     }
 
+    // The first response again: its status, body, Location and request id (which a problem's
+    // body names). A body that says whether the request added anything ("replayed", as a
+    // receipt's) says true: a replay adds nothing, as its Idempotent-Replayed header says.
     Reply operator()(const StoredResponse& o) const {
         const bool problem = o.status >= 400;
-        return Reply{
+        Reply reply{
             o.status,
             std::string(problem ? kProblemContentType : std::string_view("application/json")),
-            o.body, o.location, true};
+            as_replayed(o.body), o.location, true};
+        reply.request_id = o.request_id;
+        return reply;
     }
 };
 

@@ -18,8 +18,9 @@ struct Reply {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
-    std::string location;   // for 201
-    bool replayed = false;  // an Idempotency-Key replay
+    std::string location;    // for 201
+    bool replayed = false;   // an Idempotency-Key replay
+    std::string request_id;  // set: the X-Request-Id to answer with (a replay: the first one's)
     // A 503 from a node that is not the writer (X-Restock-Not-Writer): the node that forwarded
     // the request knows it was not executed and sends it to the next writer.
     bool not_writer = false;

@@ -508,7 +508,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         out_ += "\r\nServer: restock\r\nContent-Type: ";
         out_ += reply.content_type;
         out_ += "\r\nCache-Control: no-store\r\nX-Request-Id: ";
-        out_ += request_id_;
+        out_ += reply.request_id.empty() ? request_id_ : reply.request_id;
         if (!reply.location.empty()) out_ += "\r\nLocation: " + reply.location;
         if (reply.replayed) out_ += "\r\nIdempotent-Replayed: true";
         if (reply.not_writer) out_ += "\r\nX-Restock-Not-Writer: 1";

@@ -188,7 +188,11 @@ BEGIN
 END $$;
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1};
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE idempotency ADD COLUMN request_id text NOT NULL DEFAULT '';
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

@@ -62,9 +62,8 @@ std::vector<Statement> writer_statements() {
              unnest({"bigint", "text", "text", "text", "bigint", "bigint", "bigint", "bigint",
                      "bigint", "bigint", "text", "text", "bigint", "bigint"})},
         {"idempotency_insert",
-         "INSERT INTO idempotency(principal, key, fingerprint, status, body, location, at) "
-         "SELECT * FROM " +
-             unnest({"text", "text", "text", "integer", "text", "text", "bigint"})},
+         "INSERT INTO idempotency(" + std::string(kIdempotencyColumns) + ") SELECT * FROM " +
+             unnest({"text", "text", "text", "integer", "text", "text", "bigint", "text"})},
         {"receipts_insert",
          "INSERT INTO receipts(product_id, reference, qty, movement_id) SELECT * FROM " +
              unnest({"bigint", "text", "bigint", "bigint"})},
@@ -361,7 +360,7 @@ Status PgStore::write(const WriteBatch& batch) {
                                           .add(at.take()));
     }
     if (!batch.idempotency.empty()) {
-        ArrayText principal, key, fingerprint, status, body, location, at;
+        ArrayText principal, key, fingerprint, status, body, location, at, request_id;
         for (const IdempotencyRecord& r : batch.idempotency) {
             principal.add(r.principal);
             key.add(r.key);
@@ -370,6 +369,7 @@ Status PgStore::write(const WriteBatch& batch) {
             body.add(r.body);
             location.add(r.location);
             at.add(r.at_ms);
+            request_id.add(r.request_id);
         }
         pipeline.add("idempotency_insert", Params()
                                                .add(principal.take())
@@ -378,7 +378,8 @@ Status PgStore::write(const WriteBatch& batch) {
                                                .add(status.take())
                                                .add(body.take())
                                                .add(location.take())
-                                               .add(at.take()));
+                                               .add(at.take())
+                                               .add(request_id.take()));
     }
     if (!batch.orders.empty()) {
         ArrayText id, product_id, sku, qty, factory_id, status, attempts, received_qty, last_error,

@@ -37,7 +37,7 @@ inline constexpr const char* kMessageColumns =
     "id, queue, body, receive_count, visible_at, in_flight, last_error, source_queue, created_at";
 inline constexpr const char* kKeyColumns = "id, name, role, hash, created_at, revoked_at";
 inline constexpr const char* kIdempotencyColumns =
-    "principal, key, fingerprint, status, body, location, at";
+    "principal, key, fingerprint, status, body, location, at, request_id";
 inline constexpr const char* kReceiptColumns = "product_id, reference, qty, movement_id";
 
 template <typename Row>
@@ -168,8 +168,8 @@ ApiKeyRecord read_key(const Row& r) {
 
 template <typename Row>
 IdempotencyRecord read_idempotency(const Row& r) {
-    return IdempotencyRecord{r.text(0), r.text(1), r.text(2),   static_cast<int>(r.integer(3)),
-                             r.text(4), r.text(5), r.integer(6)};
+    return IdempotencyRecord{r.text(0), r.text(1), r.text(2),    static_cast<int>(r.integer(3)),
+                             r.text(4), r.text(5), r.integer(6), r.text(7)};
 }
 
 template <typename Row>

@@ -142,6 +142,9 @@ ALTER TABLE restock_orders ADD COLUMN dispatch_until INTEGER NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX restock_orders_one_open ON restock_orders(product_id)
   WHERE status IN ('pending', 'sent', 'acknowledged');
 )sql",
+    /* 3 */ R"sql(
+ALTER TABLE idempotency ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

@@ -9,8 +9,8 @@
 namespace restock::sqlite {
 
 // 1: the first schema. 2: restock orders keep their dispatch hold, and at most one open order
-// per product is a constraint of the table.
-inline constexpr int kSchemaVersion = 2;
+// per product is a constraint of the table. 3: idempotency records keep the first request's id.
+inline constexpr int kSchemaVersion = 3;
 
 // Creates the tables if missing and records the schema version. Fails on a newer schema.
 Status migrate(Connection& db);

@@ -95,9 +95,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
               "INSERT INTO meta(key, value) VALUES ('last_message_id', ?) ON CONFLICT(key) DO "
               "UPDATE SET value = excluded.value WHERE CAST(excluded.value AS INTEGER) > "
               "CAST(meta.value AS INTEGER)"},
-             {&store->insert_idempotency_,
-              "INSERT INTO idempotency(principal, key, fingerprint, status, body, location, at) "
-              "VALUES (?,?,?,?,?,?,?)"},
+             {&store->insert_idempotency_, "INSERT INTO idempotency(" +
+                                               std::string(kIdempotencyColumns) +
+                                               ") VALUES (?,?,?,?,?,?,?,?)"},
              {&store->insert_receipt_,
               "INSERT INTO receipts(product_id, reference, qty, movement_id) VALUES (?,?,?,?)"},
          }) {
@@ -314,7 +314,8 @@ Status SqliteStore::write_rows(const WriteBatch& batch) {
             .bind(4, static_cast<int64_t>(r.status))
             .bind(5, std::string_view(r.body))
             .bind(6, std::string_view(r.location))
-            .bind(7, r.at_ms);
+            .bind(7, r.at_ms)
+            .bind(8, std::string_view(r.request_id));
         if (auto s = insert_idempotency_.run(); !s) return s;
     }
     if (auto s = write_loop_state(batch); !s) return s;

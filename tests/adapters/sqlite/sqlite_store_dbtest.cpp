@@ -122,6 +122,7 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
                         ->exec("DROP INDEX restock_orders_one_open;"
                                "ALTER TABLE restock_orders DROP COLUMN dispatch_message_id;"
                                "ALTER TABLE restock_orders DROP COLUMN dispatch_until;"
+                               "ALTER TABLE idempotency DROP COLUMN request_id;"
                                "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
                         .ok());
     }
