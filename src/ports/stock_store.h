@@ -33,6 +33,8 @@ class StockReader {
     // Events with after_seq < seq <= up_to_seq, oldest first.
     virtual Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
                                               int64_t up_to_seq) = 0;
+    // The highest event seq at most up_to_seq (0: none).
+    virtual Result<int64_t> last_event_seq(int64_t up_to_seq) = 0;
     virtual Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                                  std::string_view key) = 0;
     virtual Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,

@@ -1,6 +1,7 @@
 #include "app/fake_stock_store.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -74,6 +75,13 @@ class FakeStockReader final : public StockReader {
             out.push_back(it->second);
         }
         return out;
+    }
+
+    Result<int64_t> last_event_seq(int64_t up_to_seq) override {
+        std::lock_guard lock(store_.mutex_);
+        auto it = store_.state_.events.upper_bound(up_to_seq);
+        if (it == store_.state_.events.begin()) return int64_t{0};
+        return std::prev(it)->first;
     }
 
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,

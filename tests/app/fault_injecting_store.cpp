@@ -37,6 +37,10 @@ class FaultyReader final : public StockReader {
         if (store_.reads_failing()) return injected("read");
         return target_->events(after_seq, limit, up_to_seq);
     }
+    Result<int64_t> last_event_seq(int64_t up_to_seq) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->last_event_seq(up_to_seq);
+    }
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                          std::string_view key) override {
         if (store_.reads_failing()) return injected("read");

@@ -216,6 +216,19 @@ class CheckoutTests(ServerTestCase):
         self.assertEqual([(e["type"], e["cause"], e["data"]["available"]) for e in events],
                          [("stock.short", "refused-checkout", 1), ("stock.empty", "checkout", 0)])
 
+    def test_a_cursor_ahead_of_the_log_is_a_409_not_an_empty_page(self):
+        # Regression (issue 16, item 5): after=N past the end answered an empty page echoing N,
+        # so a consumer pointed at a fresh database silently missed everything.
+        r = self.request("GET", "/v1/events?after=0")
+        self.assertEqual((r.status, r.json), (200, {"items": [], "next_after": 0}), r)
+        body = self.assertProblem(self.request("GET", "/v1/events?after=100"), 409,
+                                  "cursor-ahead")
+        self.assertIn("last event is seq 0", body["detail"])
+        self.create_product("EV-9", on_hand=0, reorder_point=0)  # stock.empty: seq 1
+        r = self.request("GET", "/v1/events?after=1")
+        self.assertEqual((r.status, r.json), (200, {"items": [], "next_after": 1}), r)
+        self.assertProblem(self.request("GET", "/v1/events?after=2"), 409, "cursor-ahead")
+
     def test_created_low_and_events_paging(self):
         # Created at or below its reorder point: stock.low at once; created empty: stock.empty.
         self.create_product("EV-3", on_hand=2, reorder_point=2)

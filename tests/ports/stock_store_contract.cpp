@@ -321,6 +321,9 @@ TEST_P(StockStoreContract, ReadersSeeWhatIsCommitted) {
     EXPECT_EQ(reader->events(1, 10, INT64_MAX).value().size(), 1u);
     EXPECT_EQ(reader->events(0, 1, INT64_MAX).value().size(), 1u);
     EXPECT_EQ(reader->events(0, 10, 1).value().size(), 1u);
+    EXPECT_EQ(reader->last_event_seq(INT64_MAX).value(), 2);
+    EXPECT_EQ(reader->last_event_seq(1).value(), 1);
+    EXPECT_EQ(reader->last_event_seq(0).value(), 0);
 
     const auto record = reader->idempotency("shop", "key-1").value();
     ASSERT_TRUE(record);

@@ -617,9 +617,24 @@ Reply Api::list_events(Context& context) {
     if (!after) return context.problem(after.error());
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
-    auto events = reader.value()->events(*after, static_cast<std::size_t>(*limit),
-                                         writer_.durable_marks().event_seq);
+    const int64_t up_to = writer_.durable_marks().event_seq;
+    auto events = reader.value()->events(*after, static_cast<std::size_t>(*limit), up_to);
     if (!events) return context.problem(events.error());
+    if (events->empty() && *after > 0) {
+        // A cursor past the end of the log is no place to wait at: it came from another
+        // database (or one restored from an older backup), and following it would miss
+        // every event up to it. Say so rather than answer an empty page.
+        auto last = reader.value()->last_event_seq(up_to);
+        if (!last) return context.problem(last.error());
+        if (*after > last.value()) {
+            return context.problem(ErrorCode::kConflict, "cursor-ahead",
+                                   "after=" + std::to_string(*after) +
+                                       " is ahead of the event log, whose last event is seq " +
+                                       std::to_string(last.value()) +
+                                       ": the cursor is not from this store; start again from "
+                                       "after=0");
+        }
+    }
     std::string body;
     json::Writer w(body);
     w.begin_object().key("items").begin_array();

@@ -62,6 +62,7 @@ std::string_view title_for(std::string_view slug) {
         {"unavailable", "Service temporarily unavailable"},
         {"outcome-unknown", "Outcome unknown"},
         {"not-ready", "Not ready"},
+        {"cursor-ahead", "Cursor ahead of the log"},
         {"bad-request", "Malformed HTTP request"},
         {"internal", "Internal error"},
     };

@@ -53,6 +53,7 @@ Status PgReader::prepare_all() {
              movements + " FROM chain ORDER BY n"},
         {"events", "SELECT " + std::string(kEventColumns) +
                        " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"},
+        {"last_event_seq", "SELECT coalesce(max(seq), 0) FROM events WHERE seq <= $1"},
         {"idempotency", "SELECT " + std::string(kIdempotencyColumns) +
                             " FROM idempotency WHERE principal = $1 AND key = $2"},
         {"receipt", "SELECT " + std::string(kReceiptColumns) +
@@ -125,6 +126,12 @@ Result<std::vector<Event>> PgReader::events(int64_t after_seq, std::size_t limit
         run("events", Params().add(after_seq).add(up_to_seq).add(static_cast<int64_t>(limit)));
     if (!rows) return rows.error();
     return all<Event>(rows.value(), read_event<RowAt>);
+}
+
+Result<int64_t> PgReader::last_event_seq(int64_t up_to_seq) {
+    auto rows = run("last_event_seq", Params().add(up_to_seq));
+    if (!rows) return rows.error();
+    return rows->integer(0, 0);
 }
 
 Result<std::optional<IdempotencyRecord>> PgReader::idempotency(std::string_view principal,

@@ -24,6 +24,7 @@ class PgReader final : public StockReader {
     Result<std::optional<Movement>> movement(int64_t id) override;
     Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
                                       int64_t up_to_seq) override;
+    Result<int64_t> last_event_seq(int64_t up_to_seq) override;
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                          std::string_view key) override;
     Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,

@@ -51,6 +51,7 @@ Status SqliteReader::prepare_all() {
         {&movement_, "SELECT " + std::string(kMovementColumns) + " FROM movements WHERE id = ?"},
         {&events_, "SELECT " + std::string(kEventColumns) +
                        " FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"},
+        {&last_event_seq_, "SELECT coalesce(max(seq), 0) FROM events WHERE seq <= ?"},
         {&idempotency_, "SELECT " + std::string(kIdempotencyColumns) +
                             " FROM idempotency WHERE principal = ? AND key = ?"},
         {&receipt_, "SELECT " + std::string(kReceiptColumns) +
@@ -129,6 +130,15 @@ Result<std::vector<Event>> SqliteReader::events(int64_t after_seq, std::size_t l
                                                 int64_t up_to_seq) {
     events_.bind(1, after_seq).bind(2, up_to_seq).bind(3, static_cast<int64_t>(limit));
     return collect<Event>(events_, read_event<Statement>);
+}
+
+Result<int64_t> SqliteReader::last_event_seq(int64_t up_to_seq) {
+    last_event_seq_.bind(1, up_to_seq);
+    auto row = last_event_seq_.step();
+    if (!row) return row.error();
+    const int64_t last = last_event_seq_.integer(0);
+    last_event_seq_.reset();
+    return last;
 }
 
 Result<std::optional<IdempotencyRecord>> SqliteReader::idempotency(std::string_view principal,

@@ -21,6 +21,7 @@ class SqliteReader final : public StockReader {
     Result<std::optional<Movement>> movement(int64_t id) override;
     Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
                                       int64_t up_to_seq) override;
+    Result<int64_t> last_event_seq(int64_t up_to_seq) override;
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                          std::string_view key) override;
     Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
@@ -37,6 +38,7 @@ class SqliteReader final : public StockReader {
     Statement products_by_status_;
     Statement movement_;
     Statement events_;
+    Statement last_event_seq_;
     Statement idempotency_;
     Statement receipt_;
     Statement api_key_;
