@@ -3,10 +3,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -15,6 +18,7 @@ namespace restock {
 namespace {
 
 constexpr int kStartTimeoutMs = 10'000;
+constexpr const char* kParentVariable = "RESTOCK_PARENT_PID";
 
 Error spawn_error(std::string message) {
     return make_error(ErrorCode::kUnavailable, "spawn-failed", std::move(message));
@@ -42,8 +46,20 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::start_self(
     sigemptyset(&empty);
     posix_spawnattr_setsigmask(&attributes, &empty);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+    // The child's environment: ours, and who its parent is (exit_with_parent_if_asked).
+    std::vector<std::string> env_storage;
+    for (char** e = environ; *e != nullptr; ++e) {
+        if (std::string_view(*e).rfind(std::string(kParentVariable) + "=", 0) != 0) {
+            env_storage.emplace_back(*e);
+        }
+    }
+    env_storage.push_back(std::string(kParentVariable) + "=" + std::to_string(::getpid()));
+    std::vector<char*> envp;
+    for (auto& entry : env_storage) envp.push_back(entry.data());
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv.data(), environ);
+    const int rc =
+        posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     close(pipe_fds[1]);
@@ -74,6 +90,15 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::start_self(
     waitpid(pid, nullptr, 0);
     close(pipe_fds[0]);
     return spawn_error(args.front() + " did not report its address");
+}
+
+void exit_with_parent_if_asked() {
+    const char* parent = std::getenv(kParentVariable);
+    if (parent == nullptr) return;
+    // SIGTERM when the thread that started us ends: the parent's main thread, which lives as
+    // long as the parent does.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (std::to_string(::getppid()) != parent) std::_Exit(0);  // it died before we asked
 }
 
 ChildProcess::ChildProcess(pid_t pid, int out_fd, std::string address)

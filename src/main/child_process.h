@@ -1,5 +1,7 @@
 // ChildProcess: runs this same binary with other arguments as a separate process (the demo's
 // factory simulator), reads the address from its "listening" line, and stops it on destruction.
+// The child also ends when this process does, however it ends (kill -9 included): it asks the
+// kernel for SIGTERM at its parent's death (exit_with_parent_if_asked, from main()).
 #pragma once
 
 #include <sys/types.h>
@@ -28,5 +30,9 @@ class ChildProcess {
     std::string address_;
     std::thread drainer_;  // keeps reading the child's log so its pipe never fills
 };
+
+// In a child started by start_self (RESTOCK_PARENT_PID in its environment): ends this process
+// with SIGTERM when the parent dies, or at once if it has died already. Call first in main().
+void exit_with_parent_if_asked();
 
 }  // namespace restock

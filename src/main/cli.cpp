@@ -168,8 +168,10 @@ int run_cli(const std::vector<std::string>& args) {
         if (!config) return usage_error(config.error().message);
         if (!rest.empty()) return usage_error("unexpected argument '" + rest.front() + "'");
         if (command == "serve") return run_server(config.value());
-        // The demo runs before the server's signal mask is set: the simulator child starts
-        // with default signal handling.
+        // Before the demo starts a thread: Ctrl-C must reach run_server's sigwait, not end
+        // the process outright with the simulator left running. (The child starts with
+        // default signal handling: ChildProcess resets its mask.)
+        block_termination_signals();
         auto demo = Demo::start(config.value(), DemoOptions{});
         if (!demo) {
             std::cerr << "restock: cannot start the demo: " << demo.error().message << "\n";

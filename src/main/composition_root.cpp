@@ -48,7 +48,7 @@ class SignalWaiter {
         sigemptyset(&set_);
         sigaddset(&set_, SIGINT);
         sigaddset(&set_, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+        block_termination_signals();
     }
     int wait() {
         int signal = 0;
@@ -217,6 +217,18 @@ std::function<std::string()> cluster_metrics(Writer& writer) {
         return text;
     };
 }
+
+}  // namespace
+
+void block_termination_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+namespace {
 
 int fail(const std::string& what, const Error& error) {
     std::cerr << "restock: " << what << ": " << error.message << "\n";

@@ -23,4 +23,10 @@ struct ServerHooks {
 // Serves until SIGINT/SIGTERM. Returns the process exit code.
 int run_server(const Config& config, const ServerHooks& hooks = {});
 
+// Blocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts from now on:
+// run_server() then takes them with sigwait. Call it before starting any thread (the demo's
+// child process handling): a thread that did not block them would take the signal's default
+// action and end the process on the spot.
+void block_termination_signals();
+
 }  // namespace restock
