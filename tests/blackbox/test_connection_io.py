@@ -134,3 +134,26 @@ class ConnectionIoOnThreeLanesTests(ConnectionIoTests):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LingeringCloseTests(ServerTestCase):
+    """Regression (issue 16, item 7): a client that reads only after it has written its whole
+    request (Python's http.client, requests) got a connection reset instead of the 413 for an
+    oversized body: the server closed with the rest of the body unread. It now reads and drops
+    a bounded amount after answering, then closes."""
+
+    def test_a_writer_first_client_gets_the_413_for_a_large_body(self):
+        import http.client
+        for size in (200 * 1024, 900 * 1024):
+            with self.subTest(size=size):
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+                body = b'{"order_id":"' + b"x" * size + b'","lines":[]}'
+                conn.request("POST", "/v1/checkout", body=body, headers={
+                    "Authorization": "Bearer " + self.keys["storefront"],
+                    "Content-Type": "application/json"})
+                response = conn.getresponse()
+                raw = response.read()
+                conn.close()
+                self.assertEqual(response.status, 413, raw[:200])
+                self.assertIn(b"payload-too-large", raw)
+                self.assertEqual(response.getheader("Connection"), "close")

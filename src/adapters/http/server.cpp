@@ -232,6 +232,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
 
     void on_event(uint32_t events) override {
         if (closed_) return;
+        if (lingering_) return discard();
         if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_done_ = true;
         if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable_ = true;
         if (writing_) {
@@ -256,6 +257,10 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
   private:
     enum Phase : int { kReading, kAnswering, kParked };
     static constexpr std::size_t kMaxRead = 64 * 1024;
+    // After the last answer of a connection the server closes: what the client still sends is
+    // read and dropped, up to this much for at most this long, then the connection closes.
+    static constexpr std::size_t kLingerBytes = 1024 * 1024;
+    static constexpr int kLingerMs = 2'000;
     // Requests of one connection handled in a row before the others get a turn.
     static constexpr int kRequestsPerTurn = 16;
 
@@ -536,9 +541,37 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     // On the I/O thread, once its own write of a response is complete.
     void on_written() {
         log_exchange();
-        if (!keep_alive_) return close();
+        if (!keep_alive_) return linger();
         phase_.store(kReading, std::memory_order_release);
         next_request();
+    }
+
+    // The answer is out and the connection ends. A client may still be sending what the server
+    // did not read (a body over the limit, refused by its Content-Length): closing with unread
+    // bytes makes the kernel reset the connection, and a client that reads only after writing
+    // (Python's http.client, requests) gets the reset instead of the answer. So the server
+    // half-closes, drops what still comes (a bounded amount, for a bounded time: lingering
+    // close, as web servers do), and closes at the client's end of stream.
+    void linger() {
+        lingering_ = true;
+        ::shutdown(fd_, SHUT_WR);
+        expire_after(kLingerMs);
+        discard();
+    }
+
+    void discard() {
+        char chunk[16 * 1024];
+        while (lingered_ < kLingerBytes) {
+            const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+            if (n > 0) {
+                lingered_ += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // wait for more
+            break;  // the end of the stream, or an error
+        }
+        close();
     }
 
     // Sends what is pending and ends the connection. The descriptor itself is closed with the
@@ -563,6 +596,8 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     bool peer_done_ = false;  // the peer closed or reset: reads go on to the end
     bool writing_ = false;    // a response is being written by the I/O thread
     bool closed_ = false;
+    bool lingering_ = false;   // answered and half-closed: dropping what the client still sends
+    std::size_t lingered_ = 0;  // bytes dropped so far
     bool answered_here_ = false;
     bool reading_ = false;     // read_available() is on the stack
     bool read_again_ = false;  // ... and is asked for another round
