@@ -57,6 +57,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/durable_acks_test.cpp
     ${RESTOCK_TESTS_DIR}/app/commit_gathering_test.cpp
     ${RESTOCK_TESTS_DIR}/app/fake_store_contract_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/reservations_test.cpp
     ${RESTOCK_TESTS_DIR}/ports/stock_store_contract.cpp
   # OpenSSL: signing_test computes HMACs independently of restock_support.
   LIBRARIES restock_app OpenSSL::Crypto)

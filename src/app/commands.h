@@ -11,6 +11,7 @@
 #include "core/product.h"
 #include "core/queue_book.h"
 #include "core/requests.h"
+#include "core/reservation.h"
 #include "core/restock_order.h"
 #include "core/result.h"
 #include "core/stock_rules.h"
@@ -66,6 +67,13 @@ struct ReceiveShipment {
 // An admin cancels an open restock order (the factory is not told: the legacy API cannot).
 struct CancelRestockOrder {
     std::string order_id;
+};
+
+// --- reservations (cart holds; NewReservation is in core/reservation.h) -------------------
+
+// DELETE /v1/reservations/{id}: the storefront gives the hold back.
+struct ReleaseReservation {
+    std::string id;
 };
 
 // --- queues ----------------------------------------------------------------------------
@@ -128,10 +136,11 @@ struct GetRestockOrders {
 
 using Command =
     std::variant<NewProduct, PatchProduct, CheckoutRequest, ReceiptRequest, AdjustmentRequest,
-                 PlaceRestockOrder, CompleteDispatch, AcceptCallback, ReceiveShipment,
-                 CancelRestockOrder, QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge,
-                 QueuePolicyPatch, QueueList, QueuePeek, CreateSubscription, DeleteSubscription,
-                 ListSubscriptions, PutFactory, GetFactories, GetRestockOrders>;
+                 NewReservation, ReleaseReservation, PlaceRestockOrder, CompleteDispatch,
+                 AcceptCallback, ReceiveShipment, CancelRestockOrder, QueueReceive, QueueAck,
+                 QueueFail, QueueRedrive, QueuePurge, QueuePolicyPatch, QueueList, QueuePeek,
+                 CreateSubscription, DeleteSubscription, ListSubscriptions, PutFactory,
+                 GetFactories, GetRestockOrders>;
 
 struct ProductOutcome {
     Product product;
@@ -151,10 +160,16 @@ struct CheckoutOutcome {
     int64_t at_ms = 0;
 };
 
-// Nothing was taken: these lines lack stock.
+// Nothing was taken (or, for a reservation, set aside): these lines lack stock.
 struct CheckoutRefused {
-    std::string order_id;
+    std::string order_id;  // or the reservation's id, when `reservation`
     std::vector<Shortfall> shortfalls;
+    bool reservation = false;
+};
+
+struct ReservationOutcome {
+    Reservation reservation;
+    bool created = false;
 };
 
 struct MovementOutcome {
@@ -227,7 +242,7 @@ struct Done {
 using Outcome =
     std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused, MovementOutcome,
                  StoredResponse, OrderOutcome, MessagesOutcome, QueuesOutcome, CountOutcome,
-                 SubscriptionsOutcome, FactoriesOutcome, OrdersOutcome, Done>;
+                 SubscriptionsOutcome, FactoriesOutcome, OrdersOutcome, Done, ReservationOutcome>;
 
 struct IdempotencyTag {
     std::string principal;

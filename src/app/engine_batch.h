@@ -121,6 +121,8 @@ class StockEngine::Batch {
     UndoLog<int64_t, std::string> open_orders;
     UndoLog<std::string, Factory> factories;
     UndoLog<std::string, Subscription> subscriptions;
+    UndoLog<std::string, Reservation> holds;         // of StockEngine::held_ (nullopt: not held)
+    std::map<std::string, Reservation> hold_writes;  // final state of every hold touched
 
     int64_t saved_product_id = 0;
     int64_t saved_movement_id = 0;

@@ -129,6 +129,7 @@ Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
     // The HTTP layer validated it already; other callers may not have (a SKU twice would
     // otherwise pass the per-line check below and oversell).
     if (auto valid = validate(request); !valid) return valid.error();
+    if (!request.reservation_id.empty()) return checkout_reserved(request, batch);
     // The hot path: no allocation until the answer is known.
     std::array<Product*, limits::kMaxCheckoutLines> products{};
     bool all_known = true;

@@ -109,6 +109,12 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
         std::string id = subscription.id;
         subscriptions_.emplace(std::move(id), std::move(subscription));
     }
+    for (auto& hold : snapshot.reservations) {
+        expiries_.emplace(hold.expires_at_ms, hold.id);
+        std::string id = hold.id;
+        held_.emplace(std::move(id), std::move(hold));
+    }
+    next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
     queues_.load(std::move(snapshot.queue_policies), std::move(snapshot.queue_messages),
                  snapshot.last_message_id,
                  shared ? QueueBook::InFlight::kKeep : QueueBook::InFlight::kRedeliver);
@@ -204,6 +210,10 @@ bool StockEngine::store_lost() const {
     return store_lost_;
 }
 
+bool StockEngine::expiry_due() const {
+    return next_expiry_ms_ != 0 && clock_.now_ms() >= next_expiry_ms_;
+}
+
 bool StockEngine::ready_to_write() const {
     // While a sync runs, a batch written now would only wait for the next one: let submissions
     // queue up (to a full batch) and write them together when it ends. Every page a batch
@@ -218,9 +228,20 @@ void StockEngine::run() {
     while (true) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || ready_to_write(); });
+            // Woken by work, or when the earliest reservation expires: an empty batch then
+            // gives its stock back on time, traffic or not.
+            const auto woken = [this] { return stopping_ || ready_to_write() || expiry_due(); };
+            if (next_expiry_ms_ == 0) {
+                wake_.wait(lock, woken);
+            } else {
+                const int64_t in_ms = std::max<int64_t>(0, next_expiry_ms_ - clock_.now_ms());
+                wake_.wait_for(lock, std::chrono::milliseconds(in_ms + 1), woken);
+            }
+            if (pending_.empty()) {
+                if (stopping_) return;  // stopping and drained
+                if (!expiry_due()) continue;
+            }
             gather(lock);
-            if (pending_.empty()) return;  // stopping and drained
             const std::size_t take = std::min(pending_.size(), options_.max_batch);
             gathering_.taken(take);
             if (take == pending_.size()) {
@@ -257,6 +278,8 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     batch.saved_order_number = last_order_number_;
     batch.saved_subscription_number = last_subscription_number_;
 
+    // Holds whose time has run out go back first: every command of the batch sees them gone.
+    expire_due(batch);
     std::vector<Outcome> outcomes;
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));
@@ -276,6 +299,7 @@ void StockEngine::process(std::deque<Submission>& submissions) {
         stats_.commands += submissions.size();
         stats_.batches += 1;
         if (!written) stats_.failed_batches += 1;
+        next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
     }
     // Answers go out in order, each after a sync that covers its batch (and every earlier
     // one): a refused batch changed nothing but still waits its turn behind written ones.
@@ -321,6 +345,7 @@ Status StockEngine::write(Batch& batch) {
             writes.subscriptions.push_back(it->second);
         }
     }
+    for (auto& [id, hold] : batch.hold_writes) writes.reservations.push_back(hold);
     writes.queues = queues_.changes();
     if (!writes.empty()) {
         if (auto written = store_.write(writes); !written) return written;
@@ -350,6 +375,17 @@ void StockEngine::rollback(Batch& batch) {
     batch.open_orders.restore(open_order_by_product_);
     batch.factories.restore(factories_);
     batch.subscriptions.restore(subscriptions_);
+    for (const auto& id : batch.holds.keys()) {
+        if (auto it = held_.find(id); it != held_.end()) {
+            expiries_.erase({it->second.expires_at_ms, id});
+        }
+    }
+    batch.holds.restore(held_);
+    for (const auto& id : batch.holds.keys()) {
+        if (auto it = held_.find(id); it != held_.end()) {
+            expiries_.emplace(it->second.expires_at_ms, id);
+        }
+    }
     queues_.rollback();
     last_product_id_ = batch.saved_product_id;
     last_movement_id_ = batch.saved_movement_id;

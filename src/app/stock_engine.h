@@ -82,6 +82,8 @@ class StockEngine final : public CommandSink {
     void run();
     // REQUIRES: mutex_ held.
     bool ready_to_write() const;
+    // A held reservation's time has run out. REQUIRES: mutex_ held.
+    bool expiry_due() const;
     // Waits, as gathering_ says, for more submissions to join a ready batch. Holds `lock`.
     void gather(std::unique_lock<std::mutex>& lock);
     void process(std::deque<Submission>& submissions);
@@ -101,6 +103,8 @@ class StockEngine final : public CommandSink {
     Outcome apply(const CheckoutRequest& request, Batch& batch);
     Outcome apply(const ReceiptRequest& request, Batch& batch);
     Outcome apply(const AdjustmentRequest& request, Batch& batch);
+    // A checkout that names a hold takes exactly its lines (engine_reservations.cpp).
+    Outcome checkout_reserved(const CheckoutRequest& request, Batch& batch);
     Product* find(std::string_view sku);
     Product* find_by_id(int64_t id);
     Movement& add_movement(Product& product, MovementKind kind, int64_t delta,
@@ -112,6 +116,18 @@ class StockEngine final : public CommandSink {
     void add_order_event(EventType type, const Product& product, const RestockOrder& order,
                          std::string cause, Batch& batch);
     void publish(Event event, Batch& batch);
+
+    // Reservations (engine_reservations.cpp).
+    Outcome apply(const NewReservation& request, Batch& batch);
+    Outcome apply(const ReleaseReservation& request, Batch& batch);
+    // Gives back every hold whose time has run out (at the start of every batch).
+    void expire_due(Batch& batch);
+    // Moves a hold's quantities between available and reserved, and says what that did.
+    void set_aside(const Reservation& hold, bool reserve, const char* cause, Batch& batch);
+    // Records the hold's state before this batch's first change, and writes its final state.
+    void keep(const Reservation& hold, Batch& batch);
+    // Ends a held reservation (consumed, released, expired).
+    Reservation close_hold(const std::string& id, ReservationStatus status, Batch& batch);
 
     // The restock loop (engine_loop.cpp).
     Outcome apply(const PlaceRestockOrder& request, Batch& batch);
@@ -176,6 +192,9 @@ class StockEngine final : public CommandSink {
     std::map<std::string, Subscription> subscriptions_;
     int64_t last_subscription_number_ = 0;
     QueueBook queues_;
+    // The holds still held, by id, and their expiries in order.
+    std::map<std::string, Reservation, std::less<>> held_;
+    std::set<std::pair<int64_t, std::string>> expiries_;
     std::mt19937_64 random_{std::random_device{}()};
 
     mutable std::mutex mutex_;
@@ -185,6 +204,7 @@ class StockEngine final : public CommandSink {
     CommitGathering gathering_;
     bool stopping_ = false;
     bool store_lost_ = false;
+    int64_t next_expiry_ms_ = 0;  // the earliest held reservation's expiry (0: none)
     Stats stats_;
     std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop
     std::thread thread_;

@@ -99,7 +99,11 @@ Status validate(const ProductPatch& p) {
 Status validate(const CheckoutRequest& r) {
     if (!is_valid_token(r.order_id, limits::kMaxIdLength))
         return invalid_request("order_id must be 1 to 64 printable ASCII characters");
-    if (r.lines.empty() || r.lines.size() > limits::kMaxCheckoutLines)
+    if (!r.reservation_id.empty() && !is_valid_token(r.reservation_id, limits::kMaxIdLength))
+        return invalid_request("reservation_id must be 1 to 64 printable ASCII characters");
+    // With a reservation the lines are its own: none need be given.
+    const bool lines_optional = !r.reservation_id.empty();
+    if ((r.lines.empty() && !lines_optional) || r.lines.size() > limits::kMaxCheckoutLines)
         return invalid_request("lines must hold 1 to 100 lines");
     // Every checkout passes here, on the engine's thread too: text is built only for a refusal.
     auto where = [](std::size_t i) { return "lines[" + std::to_string(i) + "]"; };

@@ -42,6 +42,9 @@ struct CheckoutLine {
 struct CheckoutRequest {
     std::string order_id;
     std::vector<CheckoutLine> lines;
+    // A hold to take (core/reservation.h): the checkout takes exactly its lines; `lines` may
+    // then be empty, and must be the same if given.
+    std::string reservation_id;
 };
 
 struct ReceiptRequest {

@@ -10,6 +10,7 @@
 #include "core/movement.h"
 #include "core/product.h"
 #include "core/queue_book.h"
+#include "core/reservation.h"
 #include "core/restock_order.h"
 #include "core/subscription.h"
 
@@ -80,13 +81,14 @@ struct WriteBatch {
     std::vector<Factory> factories;
     std::vector<Subscription> subscriptions;
     std::vector<std::string> deleted_subscriptions;
+    std::vector<Reservation> reservations;  // every hold created or changed
     QueueChanges queues;
 
     bool empty() const {
         return products.empty() && figures.empty() && movements.empty() && events.empty() &&
                idempotency.empty() && receipts.empty() && orders.empty() && factories.empty() &&
-               subscriptions.empty() && deleted_subscriptions.empty() && queues.upserted.empty() &&
-               queues.deleted.empty() && queues.policies.empty();
+               subscriptions.empty() && deleted_subscriptions.empty() && reservations.empty() &&
+               queues.upserted.empty() && queues.deleted.empty() && queues.policies.empty();
     }
 };
 
@@ -102,6 +104,7 @@ struct EngineSnapshot {
     std::vector<QueuePolicy> queue_policies;
     std::vector<QueueMessage> queue_messages;
     int64_t last_message_id = 0;
+    std::vector<Reservation> reservations;  // those still held
 };
 
 }  // namespace restock

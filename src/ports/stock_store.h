@@ -39,6 +39,8 @@ class StockReader {
                                                                  std::string_view key) = 0;
     virtual Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
                                                          std::string_view reference) = 0;
+    // The hold with this id, whatever its status.
+    virtual Result<std::optional<Reservation>> reservation(std::string_view id) = 0;
     // The key with this hash, revoked or not.
     virtual Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) = 0;
 };

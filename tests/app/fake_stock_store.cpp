@@ -100,6 +100,13 @@ class FakeStockReader final : public StockReader {
         return std::optional<ReceiptRecord>(it->second);
     }
 
+    Result<std::optional<Reservation>> reservation(std::string_view id) override {
+        std::lock_guard lock(store_.mutex_);
+        auto it = store_.state_.reservations.find(id);
+        if (it == store_.state_.reservations.end()) return std::optional<Reservation>();
+        return std::optional<Reservation>(it->second);
+    }
+
     Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override {
         std::lock_guard lock(store_.mutex_);
         for (const auto& key : store_.state_.keys) {
@@ -124,6 +131,9 @@ Result<EngineSnapshot> FakeStockStore::load() {
     for (const auto& [id, sub] : state_.subscriptions) snapshot.subscriptions.push_back(sub);
     for (const auto& [name, policy] : state_.queues) snapshot.queue_policies.push_back(policy);
     for (const auto& [id, message] : state_.messages) snapshot.queue_messages.push_back(message);
+    for (const auto& [id, hold] : state_.reservations) {
+        if (hold.status == ReservationStatus::kHeld) snapshot.reservations.push_back(hold);
+    }
     snapshot.last_message_id = state_.last_message_id;
     return snapshot;
 }
@@ -209,6 +219,7 @@ Status FakeStockStore::write(const WriteBatch& batch) {
     for (const Factory& f : batch.factories) state_.factories[f.id] = f;
     for (const Subscription& sub : batch.subscriptions) state_.subscriptions[sub.id] = sub;
     for (const std::string& id : batch.deleted_subscriptions) state_.subscriptions.erase(id);
+    for (const Reservation& h : batch.reservations) state_.reservations[h.id] = h;
     for (const QueuePolicy& q : batch.queues.policies) state_.queues[q.name] = q;
     for (const QueueMessage& m : batch.queues.upserted) {
         state_.messages[m.id] = m;

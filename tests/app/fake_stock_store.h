@@ -65,6 +65,7 @@ class FakeStockStore final : public StockStore, public KeyStore {
         std::map<std::string, Subscription> subscriptions;
         std::map<std::string, QueuePolicy> queues;
         std::map<int64_t, QueueMessage> messages;
+        std::map<std::string, Reservation, std::less<>> reservations;
         int64_t last_message_id = 0;  // a high-water mark: acknowledged messages are deleted
         std::size_t commits = 0;
     };

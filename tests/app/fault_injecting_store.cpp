@@ -51,6 +51,10 @@ class FaultyReader final : public StockReader {
         if (store_.reads_failing()) return injected("read");
         return target_->receipt(product_id, reference);
     }
+    Result<std::optional<Reservation>> reservation(std::string_view id) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->reservation(id);
+    }
     Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override {
         if (store_.reads_failing()) return injected("read");
         return target_->api_key(hash);

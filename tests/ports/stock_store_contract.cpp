@@ -357,6 +357,46 @@ TEST_P(StockStoreContract, MessagesAreReplacedAndDeletedAndTheirIdsNeverReused) 
     EXPECT_EQ(s.last_message_id, 3);  // the high-water mark outlives the messages
 }
 
+TEST_P(StockStoreContract, ReservationsAreKeptAndOnlyHeldOnesLoad) {
+    ASSERT_TRUE(commit(store(), everything()).ok());
+    Reservation held;
+    held.id = "cart-1";
+    held.lines = {ReservationLine{"A", 1, 3}, ReservationLine{"B", 2, 1}};
+    held.expires_at_ms = 9'000;
+    held.created_at_ms = 1'000;
+    held.updated_at_ms = 1'000;
+    Reservation consumed = held;
+    consumed.id = "cart-2";
+    consumed.status = ReservationStatus::kConsumed;
+    consumed.order_id = "o-9";
+    WriteBatch batch;
+    batch.reservations = {held, consumed};
+    ASSERT_TRUE(commit(store(), batch).ok());
+    reopen();
+    const EngineSnapshot s = load(store());
+    ASSERT_EQ(s.reservations.size(), 1u);
+    EXPECT_EQ(s.reservations[0].id, "cart-1");
+    ASSERT_EQ(s.reservations[0].lines.size(), 2u);
+    EXPECT_EQ(s.reservations[0].lines[1].sku, "B");
+    EXPECT_EQ(s.reservations[0].lines[1].product_id, 2);
+    EXPECT_EQ(s.reservations[0].lines[0].qty, 3);
+    EXPECT_EQ(s.reservations[0].expires_at_ms, 9'000);
+    auto reader = reader_of(store());
+    const auto found = reader->reservation("cart-2").value();
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->status, ReservationStatus::kConsumed);
+    EXPECT_EQ(found->order_id, "o-9");
+    EXPECT_FALSE(reader->reservation("nope").value());
+    // Released later: the same row, changed.
+    held.status = ReservationStatus::kReleased;
+    held.updated_at_ms = 2'000;
+    WriteBatch release;
+    release.reservations = {held};
+    ASSERT_TRUE(commit(store(), release).ok());
+    EXPECT_TRUE(load(store()).reservations.empty());
+    EXPECT_EQ(reader->reservation("cart-1").value()->updated_at_ms, 2'000);
+}
+
 TEST_P(StockStoreContract, SubscriptionsAreDeleted) {
     ASSERT_TRUE(commit(store(), everything()).ok());
     WriteBatch batch;

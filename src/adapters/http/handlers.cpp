@@ -52,6 +52,9 @@ RouteAccess access_for(RouteId id) {
         case RouteId::kGetProduct:
         case RouteId::kListProducts:
         case RouteId::kCheckout:
+        case RouteId::kCreateReservation:
+        case RouteId::kGetReservation:
+        case RouteId::kDeleteReservation:
             return {false, Role::kStorefront};
         case RouteId::kReceipt:
             return {false, Role::kFactory};
@@ -65,6 +68,7 @@ bool has_body(RouteId id) {
         case RouteId::kCreateProduct:
         case RouteId::kPatchProduct:
         case RouteId::kCheckout:
+        case RouteId::kCreateReservation:
         case RouteId::kReceipt:
         case RouteId::kAdjustment:
         case RouteId::kCreateFactory:
@@ -333,6 +337,12 @@ void Api::dispatch(Context& context, Respond respond) {
         }
         case RouteId::kCheckout:
             return then_submit(parse_checkout(body));
+        case RouteId::kCreateReservation:
+            return then_submit(parse_reservation(body));
+        case RouteId::kGetReservation:
+            return reply_now(get_reservation(context));
+        case RouteId::kDeleteReservation:
+            return submit_now(ReleaseReservation{param});
         case RouteId::kReceipt:
             return then_submit(parse_receipt(param, body));
         case RouteId::kAdjustment:
@@ -537,6 +547,18 @@ Reply Api::get_product(Context& context) {
                                "no product with sku '" + context.route.param + "'");
     }
     return json_reply(200, product_json(*product.value()));
+}
+
+Reply Api::get_reservation(Context& context) {
+    auto reader = readers_.acquire();
+    if (!reader) return context.problem(reader.error());
+    auto hold = reader.value()->reservation(context.route.param);
+    if (!hold) return context.problem(hold.error());
+    if (!hold.value()) {
+        return context.problem(ErrorCode::kNotFound, "reservation-not-found",
+                               "no reservation '" + context.route.param + "'");
+    }
+    return json_reply(200, reservation_json(*hold.value()));
 }
 
 Reply Api::list_products(Context& context) {

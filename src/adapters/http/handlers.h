@@ -83,6 +83,7 @@ class Api {
     Reply ready(Context& context);
     Reply metrics();
     Reply get_product(Context& context);
+    Reply get_reservation(Context& context);
     Reply list_products(Context& context);
     Reply list_movements(Context& context);
     Reply list_events(Context& context);

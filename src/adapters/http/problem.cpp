@@ -63,6 +63,11 @@ std::string_view title_for(std::string_view slug) {
         {"outcome-unknown", "Outcome unknown"},
         {"not-ready", "Not ready"},
         {"cursor-ahead", "Cursor ahead of the log"},
+        {"reservation-not-found", "Unknown reservation"},
+        {"reservation-exists", "Reservation already exists"},
+        {"reservation-closed", "Reservation no longer held"},
+        {"unknown-reservation", "Unknown reservation"},
+        {"reservation-mismatch", "Lines differ from the reservation's"},
         {"bad-request", "Malformed HTTP request"},
         {"internal", "Internal error"},
     };

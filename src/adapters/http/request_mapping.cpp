@@ -162,16 +162,12 @@ Result<ProductPatch> parse_product_patch(std::string_view body) {
     return validated(std::move(p));
 }
 
-Result<CheckoutRequest> parse_checkout(std::string_view body) {
-    auto parsed = parse_object(body);
-    if (!parsed) return parsed.error();
-    ObjectReader in(parsed.value(), "");
-    if (auto s = in.only({"order_id", "lines"}); !s) return s.error();
-    CheckoutRequest r;
-    RESTOCK_ASSIGN(r.order_id, in.string("order_id"));
+// "lines": [{"sku","qty"}...] of a checkout or a reservation.
+Result<std::vector<CheckoutLine>> parse_lines(const ObjectReader& in) {
     const std::vector<Value>* lines = nullptr;
     RESTOCK_ASSIGN(lines, in.array("lines"));
-    r.lines.reserve(lines->size());
+    std::vector<CheckoutLine> out;
+    out.reserve(lines->size());
     for (std::size_t i = 0; i < lines->size(); ++i) {
         const std::string path = "lines[" + std::to_string(i) + "]";
         const Value& item = (*lines)[i];
@@ -179,10 +175,43 @@ Result<CheckoutRequest> parse_checkout(std::string_view body) {
             return invalid_request("'" + path + "' must be an object");
         ObjectReader line(item, path);
         if (auto s = line.only({"sku", "qty"}); !s) return s.error();
-        CheckoutLine out;
-        RESTOCK_ASSIGN(out.sku, line.string("sku"));
-        RESTOCK_ASSIGN(out.qty, line.integer("qty"));
-        r.lines.push_back(std::move(out));
+        CheckoutLine parsed;
+        RESTOCK_ASSIGN(parsed.sku, line.string("sku"));
+        RESTOCK_ASSIGN(parsed.qty, line.integer("qty"));
+        out.push_back(std::move(parsed));
+    }
+    return out;
+}
+
+Result<CheckoutRequest> parse_checkout(std::string_view body) {
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only({"order_id", "lines", "reservation_id"}); !s) return s.error();
+    CheckoutRequest r;
+    RESTOCK_ASSIGN(r.order_id, in.string("order_id"));
+    if (in.has("reservation_id")) RESTOCK_ASSIGN(r.reservation_id, in.string("reservation_id"));
+    // With a reservation the lines may be left out: it names them.
+    if (r.reservation_id.empty() || in.has("lines")) RESTOCK_ASSIGN(r.lines, parse_lines(in));
+    return validated(std::move(r));
+}
+
+Result<NewReservation> parse_reservation(std::string_view body) {
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only({"reservation_id", "lines", "ttl_s"}); !s) return s.error();
+    NewReservation r;
+    RESTOCK_ASSIGN(r.reservation_id, in.string("reservation_id"));
+    RESTOCK_ASSIGN(r.lines, parse_lines(in));
+    r.ttl_ms = kDefaultReservationTtlMs;
+    if (in.has("ttl_s")) {
+        int64_t seconds = 0;
+        RESTOCK_ASSIGN(seconds, in.integer("ttl_s"));
+        if (seconds < kMinReservationTtlMs / 1000 || seconds > kMaxReservationTtlMs / 1000) {
+            return invalid_request("'ttl_s' must be from 1 to 604800 (a week)");
+        }
+        r.ttl_ms = seconds * 1000;
     }
     return validated(std::move(r));
 }

@@ -14,6 +14,7 @@ namespace restock::http {
 Result<NewProduct> parse_new_product(std::string_view body);
 Result<ProductPatch> parse_product_patch(std::string_view body);
 Result<CheckoutRequest> parse_checkout(std::string_view body);
+Result<NewReservation> parse_reservation(std::string_view body);
 Result<ReceiptRequest> parse_receipt(std::string_view sku, std::string_view body);
 Result<AdjustmentRequest> parse_adjustment(std::string_view sku, std::string_view body);
 

@@ -69,6 +69,26 @@ void write_movement(json::Writer& w, const Movement& m, std::string_view sku) {
         .end_object();
 }
 
+void write_reservation(json::Writer& w, const Reservation& r) {
+    w.begin_object().key("reservation_id").value(r.id);
+    w.key("status").value(to_string(r.status)).key("lines").begin_array();
+    for (const auto& line : r.lines) {
+        w.begin_object().key("sku").value(line.sku).key("qty").value(line.qty).end_object();
+    }
+    w.end_array().key("expires_at").value(format_rfc3339(r.expires_at_ms));
+    w.key("order_id");
+    r.order_id.empty() ? w.null() : w.value(r.order_id);
+    w.key("created_at").value(format_rfc3339(r.created_at_ms));
+    w.key("updated_at").value(format_rfc3339(r.updated_at_ms)).end_object();
+}
+
+std::string reservation_json(const Reservation& reservation) {
+    std::string body;
+    json::Writer w(body);
+    write_reservation(w, reservation);
+    return body;
+}
+
 void write_order(json::Writer& w, const RestockOrder& o) {
     w.begin_object()
         .key("id")
@@ -260,8 +280,14 @@ struct OutcomeReplier {
         return json_reply(200, std::move(body));
     }
 
+    Reply operator()(const ReservationOutcome& o) const {
+        Reply reply = json_reply(o.created ? 201 : 200, reservation_json(o.reservation));
+        if (o.created) reply.location = "/v1/reservations/" + o.reservation.id;
+        return reply;
+    }
+
     Reply operator()(const CheckoutRefused& o) const {
-        std::string lines = ",\"order_id\":";
+        std::string lines = o.reservation ? ",\"reservation_id\":" : ",\"order_id\":";
         json::append_quoted(lines, o.order_id);
         lines += ",\"lines\":";
         json::Writer w(lines);
@@ -278,7 +304,7 @@ struct OutcomeReplier {
         }
         w.end_array();
         std::string detail = "not enough stock for " + std::to_string(o.shortfalls.size()) +
-                             " line(s); nothing was taken";
+                             " line(s); nothing was " + (o.reservation ? "reserved" : "taken");
         return Reply{409, std::string(kProblemContentType),
                      problem_body(409, "insufficient-stock", detail, instance, request_id, lines),
                      "", false};

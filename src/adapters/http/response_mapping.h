@@ -36,6 +36,8 @@ void write_factory(json::Writer& w, const Factory& factory);
 void write_subscription(json::Writer& w, const Subscription& subscription, bool with_secret);
 void write_queue(json::Writer& w, const QueueInfo& queue);
 void write_message(json::Writer& w, const QueueMessage& message);
+void write_reservation(json::Writer& w, const Reservation& reservation);
+std::string reservation_json(const Reservation& reservation);
 
 // What the client gets for an engine outcome. `instance` and `request_id` go into problems.
 Reply reply_for(const Outcome& outcome, std::string_view instance, std::string_view request_id);

@@ -58,6 +58,8 @@ Status PgReader::prepare_all() {
                             " FROM idempotency WHERE principal = $1 AND key = $2"},
         {"receipt", "SELECT " + std::string(kReceiptColumns) +
                         " FROM receipts WHERE product_id = $1 AND reference = $2"},
+        {"reservation",
+         "SELECT " + std::string(kReservationColumns) + " FROM reservations WHERE id = $1"},
         {"api_key", "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = $1"},
     };
     for (const auto& [name, sql] : statements) {
@@ -146,6 +148,12 @@ Result<std::optional<ReceiptRecord>> PgReader::receipt(int64_t product_id,
     auto rows = run("receipt", Params().add(product_id).add(reference));
     if (!rows) return rows.error();
     return first<ReceiptRecord>(rows.value(), read_receipt<RowAt>);
+}
+
+Result<std::optional<Reservation>> PgReader::reservation(std::string_view id) {
+    auto rows = run("reservation", Params().add(id));
+    if (!rows) return rows.error();
+    return first<Reservation>(rows.value(), read_reservation<RowAt>);
 }
 
 Result<std::optional<ApiKeyRecord>> PgReader::api_key(std::string_view hash) {

@@ -192,7 +192,20 @@ constexpr const char* kVersion2 = R"sql(
 ALTER TABLE idempotency ADD COLUMN request_id text NOT NULL DEFAULT '';
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE reservations (
+  id text PRIMARY KEY,
+  status text NOT NULL,
+  lines text NOT NULL,
+  expires_at bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  order_id text NOT NULL
+);
+CREATE INDEX reservations_held ON reservations(expires_at) WHERE status = 'held';
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

@@ -92,6 +92,12 @@ std::vector<Statement> writer_statements() {
              "endpoint = excluded.endpoint, event_types = excluded.event_types, "
              "secret = excluded.secret, created_at = excluded.created_at"},
         {"subscription_delete", "DELETE FROM subscriptions WHERE id = $1"},
+        {"reservation_upsert",
+         "INSERT INTO reservations(" + std::string(kReservationColumns) +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET "
+             "status = excluded.status, lines = excluded.lines, "
+             "expires_at = excluded.expires_at, updated_at = excluded.updated_at, "
+             "order_id = excluded.order_id"},
         {"queue_upsert", "INSERT INTO queues(" + std::string(kQueueColumns) +
                              ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET "
                              "dlq = excluded.dlq, max_receive_count = excluded.max_receive_count, "
@@ -206,6 +212,13 @@ Result<EngineSnapshot> PgStore::load() {
     }
     if (auto s = read_all(db, select(kQueueColumns, "queues", "name"), read_queue<RowAt>,
                           snapshot.queue_policies);
+        !s) {
+        return fail(s.error());
+    }
+    if (auto s = read_all(db,
+                          "SELECT " + std::string(kReservationColumns) +
+                              " FROM reservations WHERE status = 'held' ORDER BY expires_at",
+                          read_reservation<RowAt>, snapshot.reservations);
         !s) {
         return fail(s.error());
     }
@@ -434,6 +447,16 @@ Status PgStore::write(const WriteBatch& batch) {
     }
     for (const std::string& id : batch.deleted_subscriptions) {
         pipeline.add("subscription_delete", Params().add(id));
+    }
+    for (const Reservation& h : batch.reservations) {
+        pipeline.add("reservation_upsert", Params()
+                                               .add(h.id)
+                                               .add(to_string(h.status))
+                                               .add(encode_lines(h.lines))
+                                               .add(h.expires_at_ms)
+                                               .add(h.created_at_ms)
+                                               .add(h.updated_at_ms)
+                                               .add(h.order_id));
     }
     for (const QueuePolicy& q : batch.queues.policies) {
         pipeline.add("queue_upsert", Params()

@@ -10,6 +10,7 @@
 #include "core/movement.h"
 #include "core/product.h"
 #include "core/queue_book.h"
+#include "core/reservation.h"
 #include "core/restock_order.h"
 #include "core/subscription.h"
 #include "ports/records.h"
@@ -39,6 +40,8 @@ inline constexpr const char* kKeyColumns = "id, name, role, hash, created_at, re
 inline constexpr const char* kIdempotencyColumns =
     "principal, key, fingerprint, status, body, location, at, request_id";
 inline constexpr const char* kReceiptColumns = "product_id, reference, qty, movement_id";
+inline constexpr const char* kReservationColumns =
+    "id, status, lines, expires_at, created_at, updated_at, order_id";
 
 template <typename Row>
 Product read_product(const Row& r) {
@@ -175,6 +178,20 @@ IdempotencyRecord read_idempotency(const Row& r) {
 template <typename Row>
 ReceiptRecord read_receipt(const Row& r) {
     return ReceiptRecord{r.integer(0), r.text(1), r.integer(2), r.integer(3)};
+}
+
+// Lines that do not decode (a damaged row) come back empty: such a hold holds nothing.
+template <typename Row>
+Reservation read_reservation(const Row& r) {
+    Reservation h;
+    h.id = r.text(0);
+    h.status = parse_reservation_status(r.text(1)).value_or(ReservationStatus::kReleased);
+    h.lines = decode_lines(r.text(2)).value_or(std::vector<ReservationLine>{});
+    h.expires_at_ms = r.integer(3);
+    h.created_at_ms = r.integer(4);
+    h.updated_at_ms = r.integer(5);
+    h.order_id = r.text(6);
+    return h;
 }
 
 // Joins event types for their column.

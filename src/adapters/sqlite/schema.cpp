@@ -145,6 +145,18 @@ CREATE UNIQUE INDEX restock_orders_one_open ON restock_orders(product_id)
     /* 3 */ R"sql(
 ALTER TABLE idempotency ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 )sql",
+    /* 4 */ R"sql(
+CREATE TABLE reservations (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  lines TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  order_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX reservations_held ON reservations(expires_at) WHERE status = 'held';
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

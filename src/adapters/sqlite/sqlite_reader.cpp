@@ -56,6 +56,8 @@ Status SqliteReader::prepare_all() {
                             " FROM idempotency WHERE principal = ? AND key = ?"},
         {&receipt_, "SELECT " + std::string(kReceiptColumns) +
                         " FROM receipts WHERE product_id = ? AND reference = ?"},
+        {&reservation_,
+         "SELECT " + std::string(kReservationColumns) + " FROM reservations WHERE id = ?"},
         {&api_key_, "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = ?"},
     };
     for (const auto& [target, sql] : statements) {
@@ -151,6 +153,11 @@ Result<std::optional<ReceiptRecord>> SqliteReader::receipt(int64_t product_id,
                                                            std::string_view reference) {
     receipt_.bind(1, product_id).bind(2, reference);
     return first<ReceiptRecord>(receipt_, read_receipt<Statement>);
+}
+
+Result<std::optional<Reservation>> SqliteReader::reservation(std::string_view id) {
+    reservation_.bind(1, id);
+    return first<Reservation>(reservation_, read_reservation<Statement>);
 }
 
 Result<std::optional<ApiKeyRecord>> SqliteReader::api_key(std::string_view hash) {

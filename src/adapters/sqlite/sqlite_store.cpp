@@ -85,6 +85,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                                                 std::string(kSubscriptionColumns) +
                                                 ") VALUES (?,?,?,?,?,?,?)"},
              {&store->delete_subscription_, "DELETE FROM subscriptions WHERE id = ?"},
+             {&store->upsert_reservation_, "INSERT OR REPLACE INTO reservations(" +
+                                               std::string(kReservationColumns) +
+                                               ") VALUES (?,?,?,?,?,?,?)"},
              {&store->upsert_queue_, "INSERT OR REPLACE INTO queues(" + std::string(kQueueColumns) +
                                          ") VALUES (?,?,?,?,?,?)"},
              {&store->upsert_message_, "INSERT OR REPLACE INTO queue_messages(" +
@@ -210,6 +213,13 @@ Status SqliteStore::load_loop_state(EngineSnapshot& snapshot) {
     }
     if (auto s = read_all(*writer_, table(kQueueColumns, "queues", "name"), read_queue<Statement>,
                           snapshot.queue_policies);
+        !s) {
+        return s;
+    }
+    if (auto s = read_all(*writer_,
+                          "SELECT " + std::string(kReservationColumns) +
+                              " FROM reservations WHERE status = 'held' ORDER BY expires_at",
+                          read_reservation<Statement>, snapshot.reservations);
         !s) {
         return s;
     }
@@ -369,6 +379,17 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
     for (const std::string& id : batch.deleted_subscriptions) {
         delete_subscription_.bind(1, std::string_view(id));
         if (auto s = delete_subscription_.run(); !s) return s;
+    }
+    for (const Reservation& h : batch.reservations) {
+        const std::string lines = encode_lines(h.lines);
+        upsert_reservation_.bind(1, std::string_view(h.id))
+            .bind(2, to_string(h.status))
+            .bind(3, std::string_view(lines))
+            .bind(4, h.expires_at_ms)
+            .bind(5, h.created_at_ms)
+            .bind(6, h.updated_at_ms)
+            .bind(7, std::string_view(h.order_id));
+        if (auto s = upsert_reservation_.run(); !s) return s;
     }
     for (const QueuePolicy& q : batch.queues.policies) {
         upsert_queue_.bind(1, std::string_view(q.name))

@@ -53,6 +53,7 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement upsert_order_;
     Statement upsert_factory_;
     Statement upsert_subscription_;
+    Statement upsert_reservation_;
     Statement delete_subscription_;
     Statement upsert_queue_;
     Statement upsert_message_;

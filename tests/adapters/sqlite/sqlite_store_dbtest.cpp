@@ -123,6 +123,7 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
                                "ALTER TABLE restock_orders DROP COLUMN dispatch_message_id;"
                                "ALTER TABLE restock_orders DROP COLUMN dispatch_until;"
                                "ALTER TABLE idempotency DROP COLUMN request_id;"
+                               "DROP TABLE reservations;"
                                "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
                         .ok());
     }
