@@ -7,8 +7,9 @@
 //
 //   restock_engine_bench [--count N] [--producers P[,P...]] [--window W] [--products K]
 //                        [--max-batch B] [--bare-count N] [--dir DIR] [--keep] [--skip-bare]
-//                        [--max-seconds S]   (per engine run; default 30)
+//                        [--max-seconds S]   (per engine run; default 30) [--random-order-ids]
 //   --max-batch: the server's default (EngineOptions, 4096); --window: 4 x max batch.
+//   --random-order-ids: order ids in no order (UUID-like) instead of counting up per producer.
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -55,6 +56,7 @@ struct Options {
     bool keep = false;
     bool skip_bare = false;
     double max_seconds = 30;  // producers stop submitting after this, whatever the count
+    bool random_order_ids = false;
 };
 
 std::string g_data_dir;  // set once the data directory exists; kept on failure, for a look
@@ -209,7 +211,13 @@ EngineResult run_engine(const Options& o, int producers, const std::string& path
                 if (n % 1024 == 0 && Steady::now() > deadline) break;
                 window.acquire();
                 CheckoutRequest request;
-                request.order_id = prefix + std::to_string(n);
+                if (o.random_order_ids) {
+                    char id[40];
+                    std::snprintf(id, sizeof id, "ord-%016" PRIx64 "%016" PRIx64, rng(), rng());
+                    request.order_id = id;
+                } else {
+                    request.order_id = prefix + std::to_string(n);
+                }
                 request.lines.push_back(CheckoutLine{skus[static_cast<std::size_t>(pick(rng))], 1});
                 Submission submission;
                 submission.command = std::move(request);
@@ -434,11 +442,14 @@ Options parse(int argc, char** argv) {
             o.skip_bare = true;
         else if (arg == "--max-seconds")
             o.max_seconds = std::strtod(next(), nullptr);
+        else if (arg == "--random-order-ids")
+            o.random_order_ids = true;
         else if (arg == "--help" || arg == "-h") {
             std::printf(
                 "usage: restock_engine_bench [--count N] [--producers P[,P...]] "
                 "[--window W] [--products K] [--max-batch B] [--bare-count N] "
-                "[--dir DIR] [--keep] [--skip-bare] [--max-seconds S]\n");
+                "[--dir DIR] [--keep] [--skip-bare] [--max-seconds S] "
+                "[--random-order-ids]\n");
             std::exit(0);
         } else {
             die("unknown option " + arg);

@@ -1,5 +1,5 @@
 // The HTTP request parsers on arbitrary bodies. The first byte picks the parser (and, for the
-// routes with a sku in the path, the sku); the rest is the body. Properties:
+// routes with a sku or an order id in the path, which one); the rest is the body. Properties:
 //   - a refusal is kInvalidArgument, "invalid-json" or "invalid-request", with a UTF-8 message
 //     (it ends up in a problem+json body);
 //   - anything accepted passes core validate() (nothing half-validated reaches the engine).
@@ -53,9 +53,9 @@ constexpr std::string_view kSkus[] = {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-    const std::string_view sku = kSkus[(data[0] / 5) % std::size(kSkus)];
+    const std::string_view sku = kSkus[(data[0] / 7) % std::size(kSkus)];
     using namespace restock::http;
-    switch (data[0] % 5) {
+    switch (data[0] % 7) {
         case 0:
             check(parse_new_product(body), "parse_new_product");
             break;
@@ -70,6 +70,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             break;
         case 4:
             check(parse_adjustment(sku, body), "parse_adjustment");
+            break;
+        case 5:
+            check(parse_reservation(body), "parse_reservation");
+            break;
+        case 6:  // the order id comes from the path, as a sku does
+            check(parse_release(sku, body), "parse_release");
             break;
     }
     return 0;

@@ -29,6 +29,7 @@ restock_add_gtest(restock_core_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/core/restock_order_test.cpp
     ${RESTOCK_TESTS_DIR}/core/subscription_test.cpp
     ${RESTOCK_TESTS_DIR}/core/text_rules_regression_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/checkout_index_test.cpp
   LIBRARIES restock_core)
 
 restock_add_gtest(restock_json_tests LABEL unit
@@ -58,6 +59,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/commit_gathering_test.cpp
     ${RESTOCK_TESTS_DIR}/app/fake_store_contract_test.cpp
     ${RESTOCK_TESTS_DIR}/app/reservations_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/releases_test.cpp
     ${RESTOCK_TESTS_DIR}/ports/stock_store_contract.cpp
   # OpenSSL: signing_test computes HMACs independently of restock_support.
   LIBRARIES restock_app OpenSSL::Crypto)
@@ -102,6 +104,7 @@ restock_add_gtest(restock_postgres_tests LABEL postgres
     ${RESTOCK_TESTS_DIR}/adapters/postgres/pg_test_cluster.cpp
     ${RESTOCK_TESTS_DIR}/adapters/postgres/pg_store_contract_pgtest.cpp
     ${RESTOCK_TESTS_DIR}/adapters/postgres/pg_store_pgtest.cpp
+    ${RESTOCK_TESTS_DIR}/app/engine_test_support.cpp
     ${RESTOCK_TESTS_DIR}/ports/stock_store_contract.cpp
   LIBRARIES restock_postgres restock_app)
 target_compile_definitions(restock_postgres_tests PRIVATE

@@ -135,12 +135,12 @@ struct GetRestockOrders {
 };
 
 using Command =
-    std::variant<NewProduct, PatchProduct, CheckoutRequest, ReceiptRequest, AdjustmentRequest,
-                 NewReservation, ReleaseReservation, PlaceRestockOrder, CompleteDispatch,
-                 AcceptCallback, ReceiveShipment, CancelRestockOrder, QueueReceive, QueueAck,
-                 QueueFail, QueueRedrive, QueuePurge, QueuePolicyPatch, QueueList, QueuePeek,
-                 CreateSubscription, DeleteSubscription, ListSubscriptions, PutFactory,
-                 GetFactories, GetRestockOrders>;
+    std::variant<NewProduct, PatchProduct, CheckoutRequest, ReleaseRequest, ReceiptRequest,
+                 AdjustmentRequest, NewReservation, ReleaseReservation, PlaceRestockOrder,
+                 CompleteDispatch, AcceptCallback, ReceiveShipment, CancelRestockOrder,
+                 QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueuePolicyPatch,
+                 QueueList, QueuePeek, CreateSubscription, DeleteSubscription, ListSubscriptions,
+                 PutFactory, GetFactories, GetRestockOrders>;
 
 struct ProductOutcome {
     Product product;
@@ -157,6 +157,22 @@ struct CheckoutLineOutcome {
 struct CheckoutOutcome {
     std::string order_id;
     std::vector<CheckoutLineOutcome> lines;
+    int64_t at_ms = 0;
+};
+
+// An order's line after a release: what its checkouts took and what is back in all.
+struct ReleaseLineOutcome {
+    std::string sku;
+    int64_t taken = 0;
+    int64_t released = 0;      // in all, this release included
+    int64_t released_now = 0;  // by this release (0: nothing more to give back)
+    int64_t movement_id = 0;   // this release's movement, if it gave something back
+    int64_t available = 0;     // after the release
+};
+
+struct ReleaseOutcome {
+    std::string order_id;
+    std::vector<ReleaseLineOutcome> lines;  // every line of the order, in the order taken
     int64_t at_ms = 0;
 };
 
@@ -239,10 +255,10 @@ struct Done {
     int status = 200;  // 202 when the work continues asynchronously
 };
 
-using Outcome =
-    std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused, MovementOutcome,
-                 StoredResponse, OrderOutcome, MessagesOutcome, QueuesOutcome, CountOutcome,
-                 SubscriptionsOutcome, FactoriesOutcome, OrdersOutcome, Done, ReservationOutcome>;
+using Outcome = std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused,
+                             MovementOutcome, StoredResponse, OrderOutcome, MessagesOutcome,
+                             QueuesOutcome, CountOutcome, SubscriptionsOutcome, FactoriesOutcome,
+                             OrdersOutcome, Done, ReservationOutcome, ReleaseOutcome>;
 
 struct IdempotencyTag {
     std::string principal;

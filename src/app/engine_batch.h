@@ -117,6 +117,7 @@ class StockEngine::Batch {
 
     const int64_t now_ms;
     WriteBatch writes;
+    bool index_whole_run = false;  // write a due run of the checkout index in this one batch
     UndoLog<std::string, RestockOrder> orders;
     UndoLog<int64_t, std::string> open_orders;
     UndoLog<std::string, Factory> factories;

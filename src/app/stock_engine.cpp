@@ -49,6 +49,9 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
     // First start: create the loop's queues and default subscriptions, durably, before any
     // command can raise an event.
     Batch batch(clock.now_ms());
+    // A tail long enough for a run (one left unwritten, or ledgers older than the index) is
+    // written now, at once, rather than a slice at a time beside the first checkouts.
+    batch.index_whole_run = true;
     engine->bootstrap(batch);
     const Status written = engine->write(batch);
     const Status synced = written ? store.sync() : written;
@@ -75,6 +78,8 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
       clock_(clock),
       options_(options),
       reader_(std::move(reader)),
+      checkout_index_(snapshot.checkout_index, std::move(snapshot.checkout_tail),
+                      options.checkout_run_entries, options.checkout_slice_entries),
       gathering_(options.gather) {
     for (auto& product : snapshot.products) {
         last_product_id_ = std::max(last_product_id_, product.id);
@@ -347,10 +352,13 @@ Status StockEngine::write(Batch& batch) {
     }
     for (auto& [id, hold] : batch.hold_writes) writes.reservations.push_back(hold);
     writes.queues = queues_.changes();
+    writes.checkout_index = checkout_index_.next(batch.index_whole_run);
     if (!writes.empty()) {
         if (auto written = store_.write(writes); !written) return written;
     }
     queues_.settle();
+    checkout_index_.written(writes.checkout_index);
+    index_checkouts(writes.movements);
     if (options_.signals != nullptr) {
         // A delayed message (a retry after its backoff) wakes idle workers too: they learn when
         // it is due (MessagesOutcome::next_visible_in_ms) and sleep until then.
@@ -361,6 +369,13 @@ Status StockEngine::write(Batch& batch) {
         for (const auto& queue : woken) options_.signals->notify(queue);
     }
     return ok_status();
+}
+
+void StockEngine::index_checkouts(const std::vector<Movement>& movements) {
+    for (const Movement& m : movements) {
+        if (m.kind != MovementKind::kCheckout && m.kind != MovementKind::kRelease) continue;
+        checkout_index_.add(CheckoutEntry{checkout_key(m.reference), m.id});
+    }
 }
 
 void StockEngine::rollback(Batch& batch) {

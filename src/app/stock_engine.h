@@ -43,6 +43,9 @@ struct EngineOptions {
     // what comes next, and must be replaced by one that loads the store again. Must not block
     // or destroy the engine.
     std::function<void()> on_store_lost;
+    // The checkout index's runs and slices (core/checkout_index.h); tests make them small.
+    std::size_t checkout_run_entries = CheckoutIndex::kRunEntries;
+    std::size_t checkout_slice_entries = CheckoutIndex::kSliceEntries;
 };
 
 // The queues of the restock loop, created on first start.
@@ -101,6 +104,12 @@ class StockEngine final : public CommandSink {
     Outcome apply(const NewProduct& request, Batch& batch);
     Outcome apply(const PatchProduct& request, Batch& batch);
     Outcome apply(const CheckoutRequest& request, Batch& batch);
+    Outcome apply(const ReleaseRequest& request, Batch& batch);  // engine_releases.cpp
+    // The movements of the order's checkouts and releases: those the checkout index names
+    // (in memory and in the store's complete runs) read from the ledger, and this batch's.
+    Result<std::vector<Movement>> order_movements(const std::string& order_id, const Batch& batch);
+    // Adds a written batch's checkouts and releases to the checkout index.
+    void index_checkouts(const std::vector<Movement>& movements);
     Outcome apply(const ReceiptRequest& request, Batch& batch);
     Outcome apply(const AdjustmentRequest& request, Batch& batch);
     // A checkout that names a hold takes exactly its lines (engine_reservations.cpp).
@@ -195,6 +204,7 @@ class StockEngine final : public CommandSink {
     // The holds still held, by id, and their expiries in order.
     std::map<std::string, Reservation, std::less<>> held_;
     std::set<std::pair<int64_t, std::string>> expiries_;
+    CheckoutIndex checkout_index_;
     std::mt19937_64 random_{std::random_device{}()};
 
     mutable std::mutex mutex_;

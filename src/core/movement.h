@@ -8,7 +8,14 @@
 
 namespace restock {
 
-enum class MovementKind { kCheckout = 1, kReceipt = 2, kAdjustment = 3, kInitial = 4 };
+// kRelease: stock a checkout took, given back by its order's release (a cancellation, a return).
+enum class MovementKind {
+    kCheckout = 1,
+    kReceipt = 2,
+    kAdjustment = 3,
+    kInitial = 4,
+    kRelease = 5
+};
 
 struct Movement {
     int64_t id = 0;  // global, strictly increasing
@@ -17,7 +24,7 @@ struct Movement {
     MovementKind kind = MovementKind::kCheckout;
     int64_t delta = 0;
     int64_t on_hand_after = 0;
-    std::string reference;  // order id, receipt reference or adjustment reason
+    std::string reference;  // order id (checkout, release), receipt reference or adjustment reason
     int64_t at_ms = 0;
 };
 

@@ -39,13 +39,15 @@ std::string_view to_string(MovementKind kind) {
             return "adjustment";
         case MovementKind::kInitial:
             return "initial";
+        case MovementKind::kRelease:
+            return "release";
     }
     return "adjustment";
 }
 
 std::optional<MovementKind> parse_movement_kind(std::string_view text) {
     for (auto k : {MovementKind::kCheckout, MovementKind::kReceipt, MovementKind::kAdjustment,
-                   MovementKind::kInitial}) {
+                   MovementKind::kInitial, MovementKind::kRelease}) {
         if (to_string(k) == text) return k;
     }
     return std::nullopt;

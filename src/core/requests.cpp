@@ -123,6 +123,16 @@ Status validate(const CheckoutRequest& r) {
     return ok_status();
 }
 
+Status validate(const ReleaseRequest& r) {
+    // The lines follow a checkout's rules, but may be left out: then the whole order goes back.
+    if (r.lines.empty()) {
+        if (!is_valid_token(r.order_id, limits::kMaxIdLength))
+            return invalid_request("order_id must be 1 to 64 printable ASCII characters");
+        return ok_status();
+    }
+    return validate(CheckoutRequest{r.order_id, r.lines, ""});
+}
+
 Status validate(const ReceiptRequest& r) {
     if (!is_valid_sku(r.sku)) return invalid_request("sku is not a valid sku");
     if (!in_range(r.qty, 1, limits::kMaxQuantity))

@@ -47,6 +47,15 @@ struct CheckoutRequest {
     std::string reservation_id;
 };
 
+// POST /v1/orders/{order_id}/release: puts back what the order's checkouts took (a cancelled
+// order, a return). Without lines, everything they still hold. With lines, per SKU the quantity
+// that should be back in all, earlier releases of the order counted: a repeat changes nothing,
+// and a second return of the same line names the new total.
+struct ReleaseRequest {
+    std::string order_id;
+    std::vector<CheckoutLine> lines;
+};
+
 struct ReceiptRequest {
     std::string sku;
     int64_t qty = 0;
@@ -62,6 +71,7 @@ struct AdjustmentRequest {
 Status validate(const NewProduct& request);
 Status validate(const ProductPatch& patch);
 Status validate(const CheckoutRequest& request);
+Status validate(const ReleaseRequest& request);
 Status validate(const ReceiptRequest& request);
 Status validate(const AdjustmentRequest& request);
 

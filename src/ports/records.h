@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/checkout_index.h"
 #include "core/event.h"
 #include "core/movement.h"
 #include "core/product.h"
@@ -83,12 +84,14 @@ struct WriteBatch {
     std::vector<std::string> deleted_subscriptions;
     std::vector<Reservation> reservations;  // every hold created or changed
     QueueChanges queues;
+    CheckoutIndexWrite checkout_index;  // slices of the run being written (core/checkout_index.h)
 
     bool empty() const {
         return products.empty() && figures.empty() && movements.empty() && events.empty() &&
                idempotency.empty() && receipts.empty() && orders.empty() && factories.empty() &&
                subscriptions.empty() && deleted_subscriptions.empty() && reservations.empty() &&
-               queues.upserted.empty() && queues.deleted.empty() && queues.policies.empty();
+               queues.upserted.empty() && queues.deleted.empty() && queues.policies.empty() &&
+               checkout_index.empty();
     }
 };
 
@@ -105,6 +108,10 @@ struct EngineSnapshot {
     std::vector<QueueMessage> queue_messages;
     int64_t last_message_id = 0;
     std::vector<Reservation> reservations;  // those still held
+    // The checkout index: its complete runs, and the checkout and release movements after them
+    // (id order), which the engine keeps in memory until they make a run.
+    CheckoutIndexMark checkout_index;
+    std::vector<CheckoutEntry> checkout_tail;
 };
 
 }  // namespace restock

@@ -39,6 +39,9 @@ class StockReader {
                                                                  std::string_view key) = 0;
     virtual Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
                                                          std::string_view reference) = 0;
+    // For each complete run of the checkout index (1..runs), the slice that would hold `key`:
+    // the one with the greatest first key at most `key`. Runs with none are left out.
+    virtual Result<std::vector<std::string>> checkout_slices(int64_t key, int64_t runs) = 0;
     // The hold with this id, whatever its status.
     virtual Result<std::optional<Reservation>> reservation(std::string_view id) = 0;
     // The key with this hash, revoked or not.

@@ -100,6 +100,18 @@ class FakeStockReader final : public StockReader {
         return std::optional<ReceiptRecord>(it->second);
     }
 
+    Result<std::vector<std::string>> checkout_slices(int64_t key, int64_t runs) override {
+        std::lock_guard lock(store_.mutex_);
+        std::vector<std::string> found;
+        for (int64_t run = 1; run <= runs; ++run) {
+            auto it = store_.state_.slices.upper_bound({run, key});
+            if (it == store_.state_.slices.begin()) continue;
+            --it;
+            if (it->first.first == run) found.push_back(it->second);
+        }
+        return found;
+    }
+
     Result<std::optional<Reservation>> reservation(std::string_view id) override {
         std::lock_guard lock(store_.mutex_);
         auto it = store_.state_.reservations.find(id);
@@ -135,6 +147,15 @@ Result<EngineSnapshot> FakeStockStore::load() {
         if (hold.status == ReservationStatus::kHeld) snapshot.reservations.push_back(hold);
     }
     snapshot.last_message_id = state_.last_message_id;
+    if (!state_.runs.empty()) {
+        snapshot.checkout_index =
+            CheckoutIndexMark{state_.runs.rbegin()->first, state_.runs.rbegin()->second};
+    }
+    for (const auto& [id, m] : state_.movements) {
+        if (id <= snapshot.checkout_index.through) continue;
+        if (m.kind != MovementKind::kCheckout && m.kind != MovementKind::kRelease) continue;
+        snapshot.checkout_tail.push_back(CheckoutEntry{checkout_key(m.reference), m.id});
+    }
     return snapshot;
 }
 
@@ -169,6 +190,16 @@ Status FakeStockStore::check(const WriteBatch& batch) const {
             return constraint("UNIQUE events.seq");
         }
     }
+    const CheckoutIndexWrite& index = batch.checkout_index;
+    for (const CheckoutSlice& slice : index.slices) {
+        const bool discarded = index.starts_run && slice.run >= index.slices.front().run;
+        if (!discarded && state_.slices.count({slice.run, slice.first_key})) {
+            return constraint("PRIMARY KEY checkout_index(run, first_key)");
+        }
+    }
+    if (index.completes && state_.runs.count(index.completes->runs)) {
+        return constraint("PRIMARY KEY checkout_index_runs(run)");
+    }
     std::set<std::pair<std::string, std::string>> keys;
     for (const IdempotencyRecord& r : batch.idempotency) {
         std::pair<std::string, std::string> key{r.principal, r.key};
@@ -202,6 +233,7 @@ Status FakeStockStore::check(const WriteBatch& batch) const {
 Status FakeStockStore::write(const WriteBatch& batch) {
     std::lock_guard lock(mutex_);
     if (auto valid = check(batch); !valid) return valid;
+    const CheckoutIndexWrite& index = batch.checkout_index;
     for (const Product& p : batch.products) {
         state_.products[p.id] = p;
         state_.ids_by_sku[p.sku] = p.id;
@@ -220,6 +252,14 @@ Status FakeStockStore::write(const WriteBatch& batch) {
     for (const Subscription& sub : batch.subscriptions) state_.subscriptions[sub.id] = sub;
     for (const std::string& id : batch.deleted_subscriptions) state_.subscriptions.erase(id);
     for (const Reservation& h : batch.reservations) state_.reservations[h.id] = h;
+    if (index.starts_run && !index.slices.empty()) {
+        state_.slices.erase(state_.slices.lower_bound({index.slices.front().run, INT64_MIN}),
+                            state_.slices.end());
+    }
+    for (const CheckoutSlice& slice : index.slices) {
+        state_.slices[{slice.run, slice.first_key}] = slice.entries;
+    }
+    if (index.completes) state_.runs[index.completes->runs] = index.completes->through;
     for (const QueuePolicy& q : batch.queues.policies) state_.queues[q.name] = q;
     for (const QueueMessage& m : batch.queues.upserted) {
         state_.messages[m.id] = m;
@@ -320,6 +360,11 @@ std::vector<QueueMessage> FakeStockStore::messages(std::string_view queue) const
 std::size_t FakeStockStore::commits() const {
     std::lock_guard lock(mutex_);
     return state_.commits;
+}
+
+std::size_t FakeStockStore::checkout_runs() const {
+    std::lock_guard lock(mutex_);
+    return state_.runs.size();
 }
 
 }  // namespace restock::testing

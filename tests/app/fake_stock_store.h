@@ -47,6 +47,7 @@ class FakeStockStore final : public StockStore, public KeyStore {
     std::size_t receipt_records() const;
     std::size_t commits() const;
     std::vector<QueueMessage> messages(std::string_view queue) const;  // by id
+    std::size_t checkout_runs() const;  // complete runs of the checkout index
 
   private:
     friend class FakeStockReader;
@@ -66,6 +67,8 @@ class FakeStockStore final : public StockStore, public KeyStore {
         std::map<std::string, QueuePolicy> queues;
         std::map<int64_t, QueueMessage> messages;
         std::map<std::string, Reservation, std::less<>> reservations;
+        std::map<std::pair<int64_t, int64_t>, std::string> slices;  // by (run, first key)
+        std::map<int64_t, int64_t> runs;                            // complete: run -> through
         int64_t last_message_id = 0;  // a high-water mark: acknowledged messages are deleted
         std::size_t commits = 0;
     };

@@ -51,6 +51,10 @@ class FaultyReader final : public StockReader {
         if (store_.reads_failing()) return injected("read");
         return target_->receipt(product_id, reference);
     }
+    Result<std::vector<std::string>> checkout_slices(int64_t key, int64_t runs) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->checkout_slices(key, runs);
+    }
     Result<std::optional<Reservation>> reservation(std::string_view id) override {
         if (store_.reads_failing()) return injected("read");
         return target_->reservation(id);

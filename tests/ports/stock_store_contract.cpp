@@ -139,6 +139,11 @@ void expect_everything(const EngineSnapshot& s) {
                            x.last_error, x.source_queue, x.created_at_ms));
     }
     EXPECT_GE(s.last_message_id, 2);
+    // The checkout index has no run yet: its tail is the one checkout of the ledger.
+    EXPECT_EQ(s.checkout_index.runs, 0);
+    ASSERT_EQ(s.checkout_tail.size(), 1u);
+    EXPECT_EQ(s.checkout_tail[0].movement_id, 3);
+    EXPECT_EQ(s.checkout_tail[0].key, checkout_key("ref-3"));
 }
 
 TEST_P(StockStoreContract, AFreshStoreHoldsNothingButItsIdentity) {
@@ -395,6 +400,74 @@ TEST_P(StockStoreContract, ReservationsAreKeptAndOnlyHeldOnesLoad) {
     ASSERT_TRUE(commit(store(), release).ok());
     EXPECT_TRUE(load(store()).reservations.empty());
     EXPECT_EQ(reader->reservation("cart-1").value()->updated_at_ms, 2'000);
+}
+
+TEST_P(StockStoreContract, CheckoutIndexRunsAreKeptAndTheTailFollowsThem) {
+    ASSERT_TRUE(commit(store(), everything()).ok());  // movement 3: a checkout
+    const WriteBatch first = everything();
+    Product a = first.products[0];
+    WriteBatch more;
+    more.movements = {make_movement(4, a, 3, 2, 9, MovementKind::kRelease),
+                      make_movement(5, a, 4, 1, 10, MovementKind::kReceipt),
+                      make_movement(6, a, 5, -1, 9)};
+    // Run 1 holds movements 3 and 4, in two slices.
+    std::vector<CheckoutEntry> run = {{checkout_key("ref-3"), 3}, {checkout_key("ref-4"), 4}};
+    std::sort(run.begin(), run.end(),
+              [](const CheckoutEntry& x, const CheckoutEntry& y) { return x.key < y.key; });
+    more.checkout_index.starts_run = true;
+    more.checkout_index.slices = {
+        CheckoutSlice{1, run[0].key, encode_slice(std::span(run.data(), 1))},
+        CheckoutSlice{1, run[1].key, encode_slice(std::span(run.data() + 1, 1))}};
+    more.checkout_index.completes = CheckoutIndexMark{1, 4};
+    ASSERT_TRUE(commit(store(), more).ok());
+    reopen();
+    EngineSnapshot s = load(store());
+    EXPECT_EQ(s.checkout_index.runs, 1);
+    EXPECT_EQ(s.checkout_index.through, 4);
+    ASSERT_EQ(s.checkout_tail.size(), 1u);  // the receipt is not indexed
+    EXPECT_EQ(s.checkout_tail[0].movement_id, 6);
+    EXPECT_EQ(s.checkout_tail[0].key, checkout_key("ref-6"));
+
+    auto reader = reader_of(store());
+    auto slice_ids = [&](int64_t key, int64_t runs) {
+        std::vector<int64_t> ids;
+        const auto slices = reader->checkout_slices(key, runs);
+        EXPECT_TRUE(slices.ok());
+        for (const auto& text : slices.value()) EXPECT_TRUE(find_in_slice(text, key, ids));
+        return ids;
+    };
+    EXPECT_EQ(slice_ids(run[0].key, 1), std::vector<int64_t>{run[0].movement_id});
+    EXPECT_EQ(slice_ids(run[1].key, 1), std::vector<int64_t>{run[1].movement_id});
+    EXPECT_TRUE(reader->checkout_slices(INT64_MIN, 1).value().empty());   // below every slice
+    EXPECT_TRUE(reader->checkout_slices(run[0].key, 0).value().empty());  // no complete run
+
+    // Run 2, half written by a writer that died; the next writer starts it again.
+    const std::vector<CheckoutEntry> stale = {{checkout_key("ref-6"), 6}};
+    WriteBatch half;
+    half.checkout_index.starts_run = true;
+    half.checkout_index.slices = {CheckoutSlice{2, INT64_MIN, encode_slice(stale)}};
+    ASSERT_TRUE(commit(store(), half).ok());
+    const std::vector<CheckoutEntry> fresh = {{checkout_key("ref-6"), 6}, {checkout_key("x"), 7}};
+    WriteBatch again;
+    again.checkout_index.starts_run = true;
+    again.checkout_index.slices = {CheckoutSlice{2, INT64_MIN + 1, encode_slice(fresh)}};
+    again.checkout_index.completes = CheckoutIndexMark{2, 7};
+    ASSERT_TRUE(commit(store(), again).ok());
+    EXPECT_TRUE(reader->checkout_slices(INT64_MIN, 2).value().empty());   // the stale one: gone
+    EXPECT_EQ(reader->checkout_slices(INT64_MAX, 2).value().size(), 2u);  // one per run
+    std::vector<int64_t> ids;
+    const auto last_slices = reader->checkout_slices(INT64_MAX, 2);
+    for (const auto& text : last_slices.value()) {
+        EXPECT_TRUE(find_in_slice(text, checkout_key("x"), ids));
+    }
+    EXPECT_EQ(ids, std::vector<int64_t>{7});
+    EXPECT_EQ(load(store()).checkout_index.through, 7);
+
+    // A run is completed once.
+    WriteBatch twice;
+    twice.checkout_index.slices = {CheckoutSlice{3, 0, encode_slice(stale)}};
+    twice.checkout_index.completes = CheckoutIndexMark{2, 9};
+    EXPECT_FALSE(commit(store(), twice).ok());
 }
 
 TEST_P(StockStoreContract, SubscriptionsAreDeleted) {

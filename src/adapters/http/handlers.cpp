@@ -52,6 +52,7 @@ RouteAccess access_for(RouteId id) {
         case RouteId::kGetProduct:
         case RouteId::kListProducts:
         case RouteId::kCheckout:
+        case RouteId::kReleaseOrder:
         case RouteId::kCreateReservation:
         case RouteId::kGetReservation:
         case RouteId::kDeleteReservation:
@@ -68,6 +69,7 @@ bool has_body(RouteId id) {
         case RouteId::kCreateProduct:
         case RouteId::kPatchProduct:
         case RouteId::kCheckout:
+        case RouteId::kReleaseOrder:
         case RouteId::kCreateReservation:
         case RouteId::kReceipt:
         case RouteId::kAdjustment:
@@ -274,7 +276,9 @@ void Api::dispatch(Context& context, Respond respond) {
 
     // Legacy factories send their callback with whatever Content-Type they like.
     if (id == RouteId::kInternalCommands) return internal_command(context, std::move(respond));
-    if (has_body(id) && id != RouteId::kFactoryCallback &&
+    // A release may come with no body at all: the whole order.
+    const bool no_body_needed = id == RouteId::kReleaseOrder && context.request.body.empty();
+    if (has_body(id) && id != RouteId::kFactoryCallback && !no_body_needed &&
         !is_json_media_type(context.request.content_type, context.request.method == "PATCH")) {
         reply_now(context.problem(415, "unsupported-media-type",
                                   "send the body as Content-Type: application/json"));
@@ -337,6 +341,8 @@ void Api::dispatch(Context& context, Respond respond) {
         }
         case RouteId::kCheckout:
             return then_submit(parse_checkout(body));
+        case RouteId::kReleaseOrder:
+            return then_submit(parse_release(param, body));
         case RouteId::kCreateReservation:
             return then_submit(parse_reservation(body));
         case RouteId::kGetReservation:

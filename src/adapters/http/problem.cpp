@@ -68,6 +68,9 @@ std::string_view title_for(std::string_view slug) {
         {"reservation-closed", "Reservation no longer held"},
         {"unknown-reservation", "Unknown reservation"},
         {"reservation-mismatch", "Lines differ from the reservation's"},
+        {"checkout-not-found", "Unknown order"},
+        {"release-exceeds-order", "Release exceeds what the order took"},
+        {"sku-not-in-order", "SKU not in the order"},
         {"bad-request", "Malformed HTTP request"},
         {"internal", "Internal error"},
     };

@@ -196,6 +196,25 @@ Result<CheckoutRequest> parse_checkout(std::string_view body) {
     return validated(std::move(r));
 }
 
+Result<ReleaseRequest> parse_release(std::string_view order_id, std::string_view body) {
+    ReleaseRequest r;
+    r.order_id = std::string(order_id);
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return validated(std::move(r));
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only({"lines"}); !s) return s.error();
+    if (in.has("lines")) {
+        RESTOCK_ASSIGN(r.lines, parse_lines(in));
+        if (r.lines.empty()) {
+            return invalid_request(
+                "'lines' must hold 1 to 100 lines; leave it out to release "
+                "the whole order");
+        }
+    }
+    return validated(std::move(r));
+}
+
 Result<NewReservation> parse_reservation(std::string_view body) {
     auto parsed = parse_object(body);
     if (!parsed) return parsed.error();

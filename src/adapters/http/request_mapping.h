@@ -15,6 +15,9 @@ Result<NewProduct> parse_new_product(std::string_view body);
 Result<ProductPatch> parse_product_patch(std::string_view body);
 Result<CheckoutRequest> parse_checkout(std::string_view body);
 Result<NewReservation> parse_reservation(std::string_view body);
+// POST /v1/orders/{order_id}/release: no body (or {}) releases the whole order; else
+// {"lines": [{"sku","qty"}...]} with each line's total to be back.
+Result<ReleaseRequest> parse_release(std::string_view order_id, std::string_view body);
 Result<ReceiptRequest> parse_receipt(std::string_view sku, std::string_view body);
 Result<AdjustmentRequest> parse_adjustment(std::string_view sku, std::string_view body);
 

@@ -280,6 +280,25 @@ struct OutcomeReplier {
         return json_reply(200, std::move(body));
     }
 
+    Reply operator()(const ReleaseOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        w.begin_object().key("order_id").value(o.order_id).key("lines").begin_array();
+        for (const auto& line : o.lines) {
+            w.begin_object().key("sku").value(line.sku).key("taken").value(line.taken);
+            w.key("released").value(line.released).key("released_now").value(line.released_now);
+            w.key("movement_id");
+            if (line.movement_id > 0) {
+                w.value(line.movement_id);
+            } else {
+                w.null();
+            }
+            w.key("available").value(line.available).end_object();
+        }
+        w.end_array().key("at").value(format_rfc3339(o.at_ms)).end_object();
+        return json_reply(200, std::move(body));
+    }
+
     Reply operator()(const ReservationOutcome& o) const {
         Reply reply = json_reply(o.created ? 201 : 200, reservation_json(o.reservation));
         if (o.created) reply.location = "/v1/reservations/" + o.reservation.id;

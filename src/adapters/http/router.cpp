@@ -12,7 +12,7 @@ struct RouteSpec {
     RouteId id;
 };
 
-constexpr std::array<RouteSpec, 33> kRoutes{{
+constexpr std::array<RouteSpec, 34> kRoutes{{
     {"GET", "/healthz", RouteId::kHealth},
     {"GET", "/readyz", RouteId::kReady},
     {"GET", "/metrics", RouteId::kMetrics},
@@ -21,6 +21,7 @@ constexpr std::array<RouteSpec, 33> kRoutes{{
     {"GET", "/v1/products/{}", RouteId::kGetProduct},
     {"PATCH", "/v1/products/{}", RouteId::kPatchProduct},
     {"POST", "/v1/checkout", RouteId::kCheckout},
+    {"POST", "/v1/orders/{}/release", RouteId::kReleaseOrder},
     {"POST", "/v1/reservations", RouteId::kCreateReservation},
     {"GET", "/v1/reservations/{}", RouteId::kGetReservation},
     {"DELETE", "/v1/reservations/{}", RouteId::kDeleteReservation},

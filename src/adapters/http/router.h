@@ -17,6 +17,7 @@ enum class RouteId {
     kGetProduct,
     kPatchProduct,
     kCheckout,
+    kReleaseOrder,
     kCreateReservation,
     kGetReservation,
     kDeleteReservation,

@@ -61,6 +61,11 @@ Status PgReader::prepare_all() {
         {"reservation",
          "SELECT " + std::string(kReservationColumns) + " FROM reservations WHERE id = $1"},
         {"api_key", "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = $1"},
+        // One probe per complete run, in one round trip.
+        {"checkout_slices",
+         "SELECT s.entries FROM generate_series(1, $2::bigint) AS r(run) CROSS JOIN LATERAL "
+         "(SELECT entries FROM checkout_index c WHERE c.run = r.run AND c.first_key <= $1 "
+         "ORDER BY c.first_key DESC LIMIT 1) AS s ORDER BY r.run"},
     };
     for (const auto& [name, sql] : statements) {
         if (auto s = db_->prepare(name, sql); !s) return s;
@@ -148,6 +153,15 @@ Result<std::optional<ReceiptRecord>> PgReader::receipt(int64_t product_id,
     auto rows = run("receipt", Params().add(product_id).add(reference));
     if (!rows) return rows.error();
     return first<ReceiptRecord>(rows.value(), read_receipt<RowAt>);
+}
+
+Result<std::vector<std::string>> PgReader::checkout_slices(int64_t key, int64_t runs) {
+    std::vector<std::string> slices;
+    if (runs <= 0) return slices;
+    auto rows = run("checkout_slices", Params().add(key).add(runs));
+    if (!rows) return rows.error();
+    for (int i = 0; i < rows->size(); ++i) slices.push_back(rows->text(i, 0));
+    return slices;
 }
 
 Result<std::optional<Reservation>> PgReader::reservation(std::string_view id) {

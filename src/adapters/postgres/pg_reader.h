@@ -29,6 +29,7 @@ class PgReader final : public StockReader {
                                                          std::string_view key) override;
     Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
                                                  std::string_view reference) override;
+    Result<std::vector<std::string>> checkout_slices(int64_t key, int64_t runs) override;
     Result<std::optional<Reservation>> reservation(std::string_view id) override;
     Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override;
 

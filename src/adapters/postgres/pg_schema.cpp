@@ -205,7 +205,20 @@ CREATE TABLE reservations (
 CREATE INDEX reservations_held ON reservations(expires_at) WHERE status = 'held';
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE checkout_index (
+  run bigint NOT NULL,
+  first_key bigint NOT NULL,
+  entries text NOT NULL,
+  PRIMARY KEY (run, first_key)
+);
+CREATE TABLE checkout_index_runs (
+  run bigint PRIMARY KEY,
+  through bigint NOT NULL
+);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

@@ -117,6 +117,10 @@ std::vector<Statement> writer_statements() {
         {"message_mark",
          "UPDATE meta SET value = greatest(value::bigint, $1::bigint)::text "
          "WHERE key = 'last_message_id'"},
+        {"slices_discard", "DELETE FROM checkout_index WHERE run >= $1"},
+        {"slices_insert", "INSERT INTO checkout_index(run, first_key, entries) SELECT * FROM " +
+                              unnest({"bigint", "bigint", "text"})},
+        {"run_complete", "INSERT INTO checkout_index_runs(run, through) VALUES ($1, $2)"},
         // Delivered at commit, to every node listening: their functions wake at once.
         {"notify", "SELECT pg_notify('restock_queues', $1)"},
     };
@@ -224,6 +228,19 @@ Result<EngineSnapshot> PgStore::load() {
     }
     if (auto s = read_all(db, select(kMessageColumns, "queue_messages", "id"), read_message<RowAt>,
                           snapshot.queue_messages);
+        !s) {
+        return fail(s.error());
+    }
+    auto mark = db.query(
+        "SELECT coalesce(max(run), 0), coalesce(max(through), 0) FROM checkout_index_runs");
+    if (!mark) return fail(mark.error());
+    snapshot.checkout_index = CheckoutIndexMark{mark->integer(0, 0), mark->integer(0, 1)};
+    if (auto s =
+            read_all(db,
+                     "SELECT " + std::string(kCheckoutTailColumns) + " FROM movements WHERE id > " +
+                         std::to_string(snapshot.checkout_index.through) + " AND " +
+                         kCheckoutTailKinds + " ORDER BY id",
+                     read_checkout_entry<RowAt>, snapshot.checkout_tail);
         !s) {
         return fail(s.error());
     }
@@ -515,6 +532,23 @@ Status PgStore::write(const WriteBatch& batch) {
                                             .add(reference.take())
                                             .add(qty.take())
                                             .add(movement_id.take()));
+    }
+    if (const CheckoutIndexWrite& index = batch.checkout_index; !index.empty()) {
+        if (index.starts_run) {
+            pipeline.add("slices_discard", Params().add(index.slices.front().run));
+        }
+        ArrayText run, first_key, entries;
+        for (const CheckoutSlice& slice : index.slices) {
+            run.add(slice.run);
+            first_key.add(slice.first_key);
+            entries.add(slice.entries);
+        }
+        pipeline.add("slices_insert",
+                     Params().add(run.take()).add(first_key.take()).add(entries.take()));
+        if (index.completes) {
+            pipeline.add("run_complete",
+                         Params().add(index.completes->runs).add(index.completes->through));
+        }
     }
     for (const std::string& queue : woken) pipeline.add("notify", Params().add(queue));
     pipeline.add("commit", {});

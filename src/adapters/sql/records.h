@@ -42,6 +42,9 @@ inline constexpr const char* kIdempotencyColumns =
 inline constexpr const char* kReceiptColumns = "product_id, reference, qty, movement_id";
 inline constexpr const char* kReservationColumns =
     "id, status, lines, expires_at, created_at, updated_at, order_id";
+// The movements the checkout index covers (checkouts and releases), as read back into its tail.
+inline constexpr const char* kCheckoutTailColumns = "id, reference";
+inline constexpr const char* kCheckoutTailKinds = "kind IN (1, 5)";
 
 template <typename Row>
 Product read_product(const Row& r) {
@@ -192,6 +195,11 @@ Reservation read_reservation(const Row& r) {
     h.updated_at_ms = r.integer(5);
     h.order_id = r.text(6);
     return h;
+}
+
+template <typename Row>
+CheckoutEntry read_checkout_entry(const Row& r) {
+    return CheckoutEntry{checkout_key(r.text(1)), r.integer(0)};
 }
 
 // Joins event types for their column.

@@ -157,6 +157,18 @@ CREATE TABLE reservations (
 ) WITHOUT ROWID;
 CREATE INDEX reservations_held ON reservations(expires_at) WHERE status = 'held';
 )sql",
+    /* 5 */ R"sql(
+CREATE TABLE checkout_index (
+  run INTEGER NOT NULL,
+  first_key INTEGER NOT NULL,
+  entries TEXT NOT NULL,
+  PRIMARY KEY (run, first_key)
+) WITHOUT ROWID;
+CREATE TABLE checkout_index_runs (
+  run INTEGER PRIMARY KEY,
+  through INTEGER NOT NULL
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

@@ -58,6 +58,9 @@ Status SqliteReader::prepare_all() {
                         " FROM receipts WHERE product_id = ? AND reference = ?"},
         {&reservation_,
          "SELECT " + std::string(kReservationColumns) + " FROM reservations WHERE id = ?"},
+        {&checkout_slice_,
+         "SELECT entries FROM checkout_index WHERE run = ? AND first_key <= ? "
+         "ORDER BY first_key DESC LIMIT 1"},
         {&api_key_, "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = ?"},
     };
     for (const auto& [target, sql] : statements) {
@@ -153,6 +156,18 @@ Result<std::optional<ReceiptRecord>> SqliteReader::receipt(int64_t product_id,
                                                            std::string_view reference) {
     receipt_.bind(1, product_id).bind(2, reference);
     return first<ReceiptRecord>(receipt_, read_receipt<Statement>);
+}
+
+Result<std::vector<std::string>> SqliteReader::checkout_slices(int64_t key, int64_t runs) {
+    std::vector<std::string> slices;
+    for (int64_t run = 1; run <= runs; ++run) {
+        checkout_slice_.bind(1, run).bind(2, key);
+        auto found =
+            first<std::string>(checkout_slice_, [](const Statement& s) { return s.text(0); });
+        if (!found) return found.error();
+        if (*found) slices.push_back(std::move(**found));
+    }
+    return slices;
 }
 
 Result<std::optional<Reservation>> SqliteReader::reservation(std::string_view id) {

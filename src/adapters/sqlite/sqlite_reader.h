@@ -26,6 +26,7 @@ class SqliteReader final : public StockReader {
                                                          std::string_view key) override;
     Result<std::optional<ReceiptRecord>> receipt(int64_t product_id,
                                                  std::string_view reference) override;
+    Result<std::vector<std::string>> checkout_slices(int64_t key, int64_t runs) override;
     Result<std::optional<Reservation>> reservation(std::string_view id) override;
     Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override;
 
@@ -42,6 +43,7 @@ class SqliteReader final : public StockReader {
     Statement last_event_seq_;
     Statement idempotency_;
     Statement receipt_;
+    Statement checkout_slice_;
     Statement reservation_;
     Statement api_key_;
 };

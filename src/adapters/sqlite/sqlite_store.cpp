@@ -103,6 +103,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                                                ") VALUES (?,?,?,?,?,?,?,?)"},
              {&store->insert_receipt_,
               "INSERT INTO receipts(product_id, reference, qty, movement_id) VALUES (?,?,?,?)"},
+             {&store->discard_slices_, "DELETE FROM checkout_index WHERE run >= ?"},
+             {&store->insert_slice_,
+              "INSERT INTO checkout_index(run, first_key, entries) VALUES (?,?,?)"},
+             {&store->complete_run_, "INSERT INTO checkout_index_runs(run, through) VALUES (?,?)"},
          }) {
         if (auto s = prepare(*target, sql); !s) return s.error();
     }
@@ -160,6 +164,7 @@ Result<EngineSnapshot> SqliteStore::load() {
         snapshot.products.push_back(read_product(products.value()));
     }
     if (auto s = load_loop_state(snapshot); !s) return s.error();
+    if (auto s = load_checkout_index(snapshot); !s) return s.error();
     auto scalars = writer_->prepare(
         "SELECT (SELECT coalesce(max(id), 0) FROM movements), "
         "(SELECT coalesce(max(seq), 0) FROM events), "
@@ -225,6 +230,26 @@ Status SqliteStore::load_loop_state(EngineSnapshot& snapshot) {
     }
     return read_all(*writer_, table(kMessageColumns, "queue_messages", "id"),
                     read_message<Statement>, snapshot.queue_messages);
+}
+
+Status SqliteStore::load_checkout_index(EngineSnapshot& snapshot) {
+    auto mark = writer_->prepare(
+        "SELECT coalesce(max(run), 0), coalesce(max(through), 0) FROM checkout_index_runs");
+    if (!mark) return mark.error();
+    if (auto row = mark->step(); !row) return row.error();
+    snapshot.checkout_index = CheckoutIndexMark{mark->integer(0), mark->integer(1)};
+    mark->reset();
+    auto tail =
+        writer_->prepare("SELECT " + std::string(kCheckoutTailColumns) +
+                         " FROM movements WHERE id > ? AND " + kCheckoutTailKinds + " ORDER BY id");
+    if (!tail) return tail.error();
+    tail->bind(1, snapshot.checkout_index.through);
+    while (true) {
+        auto row = tail->step();
+        if (!row) return row.error();
+        if (!row.value()) return ok_status();
+        snapshot.checkout_tail.push_back(read_checkout_entry(tail.value()));
+    }
 }
 
 Result<std::string> SqliteStore::callback_secret() {
@@ -329,6 +354,7 @@ Status SqliteStore::write_rows(const WriteBatch& batch) {
         if (auto s = insert_idempotency_.run(); !s) return s;
     }
     if (auto s = write_loop_state(batch); !s) return s;
+    if (auto s = write_checkout_index(batch.checkout_index); !s) return s;
     for (const ReceiptRecord& r : batch.receipts) {
         insert_receipt_.bind(1, r.product_id)
             .bind(2, std::string_view(r.reference))
@@ -440,6 +466,25 @@ Status SqliteStore::write_movements(const std::vector<Movement>& movements) {
     for (; i < movements.size(); ++i) {
         bind_movement(insert_movement_, 0, movements[i]);
         if (auto s = insert_movement_.run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Status SqliteStore::write_checkout_index(const CheckoutIndexWrite& write) {
+    if (write.empty()) return ok_status();
+    if (write.starts_run) {
+        discard_slices_.bind(1, write.slices.front().run);
+        if (auto s = discard_slices_.run(); !s) return s;
+    }
+    for (const CheckoutSlice& slice : write.slices) {
+        insert_slice_.bind(1, slice.run)
+            .bind(2, slice.first_key)
+            .bind(3, std::string_view(slice.entries));
+        if (auto s = insert_slice_.run(); !s) return s;
+    }
+    if (write.completes) {
+        complete_run_.bind(1, write.completes->runs).bind(2, write.completes->through);
+        if (auto s = complete_run_.run(); !s) return s;
     }
     return ok_status();
 }

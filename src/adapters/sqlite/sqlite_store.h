@@ -37,6 +37,8 @@ class SqliteStore final : public StockStore, public KeyStore {
     Status write_movements(const std::vector<Movement>& movements);
     Status write_loop_state(const WriteBatch& batch);
     Status load_loop_state(EngineSnapshot& snapshot);
+    Status load_checkout_index(EngineSnapshot& snapshot);
+    Status write_checkout_index(const CheckoutIndexWrite& write);
 
     const std::string path_;
     std::mutex writer_mutex_;  // commit() is single-caller, key admin may come from elsewhere
@@ -59,6 +61,9 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement upsert_message_;
     Statement delete_message_;
     Statement set_message_mark_;
+    Statement discard_slices_;
+    Statement insert_slice_;
+    Statement complete_run_;
     int wal_fd_ = -1;  // the WAL, opened by us for sync(): fdatasync needs no SQLite lock
     std::unique_ptr<Checkpointer> checkpointer_;  // last: stops before the writer closes
 };

@@ -12,6 +12,7 @@
 #include "adapters/postgres/pg_schema.h"
 #include "adapters/postgres/pg_store.h"
 #include "adapters/postgres/pg_test_cluster.h"
+#include "app/engine_test_support.h"
 #include "ports/store_records.h"
 
 namespace restock::testing {
@@ -172,6 +173,49 @@ TEST_F(PgStoreTest, AWriterWhoseSessionIsCutReconnectsAndLosesNothingAcknowledge
     EXPECT_EQ(snapshot->products[0].sku, "BEFORE");
     ASSERT_TRUE(store->write(create_product(2, "AFTER")).ok());
     EXPECT_EQ(sql("SELECT string_agg(sku, ',' ORDER BY id) FROM products"), "BEFORE,AFTER");
+}
+
+// Issue 16, item 9: a writer that stops with a run of the checkout index half written leaves
+// slices behind; the next writer writes that run again from its start (the stale slices would
+// clash with its own), and every order is found.
+TEST_F(PgStoreTest, ANewWriterRewritesTheRunItsPredecessorLeftHalfWritten) {
+    EngineOptions small;
+    small.checkout_run_entries = 8;
+    small.checkout_slice_entries = 1;
+    FakeClock clock;
+    {
+        auto store = open_store(url_, "first");
+        ASSERT_TRUE(store->try_acquire("first", "http://first.test", 60'000).value());
+        auto engine = StockEngine::start(*store, clock, small);
+        ASSERT_TRUE(engine.ok()) << engine.error().message;
+        ASSERT_TRUE(std::holds_alternative<ProductOutcome>(
+            testing::run(*engine.value(), new_product("A", 100, 0))));
+        // One checkout per commit: the 8th makes a run due, and each commit after it writes
+        // two of its entries (twice what came in), so after 10 the run is half on disk.
+        for (int i = 0; i < 10; ++i) {
+            ASSERT_TRUE(std::holds_alternative<CheckoutOutcome>(testing::run(
+                *engine.value(), checkout("o-" + std::to_string(i), {{"A", 1 + i % 2}}))));
+        }
+        engine.value().reset();
+        EXPECT_EQ(sql("SELECT count(*) FROM checkout_index_runs"), "0");
+        EXPECT_EQ(sql("SELECT count(*) FROM checkout_index WHERE run = 1"), "4");
+        ASSERT_TRUE(store->release().ok());
+    }
+    auto store = open_store(url_, "second");
+    ASSERT_TRUE(store->try_acquire("second", "http://second.test", 60'000).value());
+    auto engine = StockEngine::start(*store, clock, small);  // writes the whole run at once
+    ASSERT_TRUE(engine.ok()) << engine.error().message;
+    EXPECT_EQ(sql("SELECT string_agg(run || ':' || through, ',') FROM checkout_index_runs"),
+              "1:11");
+    EXPECT_EQ(sql("SELECT count(*) FROM checkout_index WHERE run = 1"), "10");
+    for (int i = 0; i < 10; ++i) {
+        const Outcome o =
+            testing::run(*engine.value(), ReleaseRequest{"o-" + std::to_string(i), {}});
+        const auto* released = std::get_if<ReleaseOutcome>(&o);
+        ASSERT_NE(released, nullptr) << describe(o);
+        EXPECT_EQ(released->lines.at(0).released_now, 1 + i % 2) << i;
+    }
+    EXPECT_EQ(sql("SELECT on_hand FROM products WHERE sku = 'A'"), "100");
 }
 
 TEST_F(PgStoreTest, AReaderWhoseSessionIsCutReadsAgainOnANewOne) {

@@ -124,6 +124,8 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
                                "ALTER TABLE restock_orders DROP COLUMN dispatch_until;"
                                "ALTER TABLE idempotency DROP COLUMN request_id;"
                                "DROP TABLE reservations;"
+                               "DROP TABLE checkout_index;"
+                               "DROP TABLE checkout_index_runs;"
                                "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
                         .ok());
     }
@@ -135,6 +137,12 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
     ASSERT_EQ(snapshot->orders.size(), 1u);
     EXPECT_EQ(snapshot->orders[0].id, "ro_1");
     EXPECT_EQ(snapshot->orders[0].dispatch_message_id, 0);
+    // Checkouts from before the checkout index: all in its tail, for the engine to index.
+    std::size_t checkouts = 0;
+    for (const auto& m : batch.movements) checkouts += m.kind == MovementKind::kCheckout;
+    EXPECT_GT(checkouts, 0u);
+    EXPECT_EQ(snapshot->checkout_index.runs, 0);
+    EXPECT_EQ(snapshot->checkout_tail.size(), checkouts);
     // The index is there again: a second open order for A is refused.
     WriteBatch second;
     second.orders = {open_order("ro_2", 1, "A")};
