@@ -60,6 +60,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/fake_store_contract_test.cpp
     ${RESTOCK_TESTS_DIR}/app/reservations_test.cpp
     ${RESTOCK_TESTS_DIR}/app/releases_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/catalog_test.cpp
     ${RESTOCK_TESTS_DIR}/ports/stock_store_contract.cpp
   # OpenSSL: signing_test computes HMACs independently of restock_support.
   LIBRARIES restock_app OpenSSL::Crypto)
@@ -70,6 +71,8 @@ restock_add_gtest(restock_http_mapping_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/adapters/http/request_mapping_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/response_mapping_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/router_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/query_mapping_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/metrics_text_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/loop_mapping_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/command_codec_test.cpp
   LIBRARIES restock_http_mapping restock_http)

@@ -1,6 +1,7 @@
 // What callers hand the stock engine and what they get back.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -128,10 +129,19 @@ struct PutFactory {
 struct GetFactories {
     std::string id;  // empty: all
 };
+// /metrics: the figures an operator alarms on, as the engine holds them now.
+struct GetGauges {};
+
 struct GetRestockOrders {
     std::string id;  // empty: all, newest first
     std::size_t limit = 100;
     std::string after_id;
+    // Filters of the list (all must hold): any of these statuses (none: every status), this
+    // SKU, created before this time, overdue or not (core/restock_order.h).
+    std::vector<OrderStatus> statuses;
+    std::string sku;
+    std::optional<int64_t> created_before_ms;
+    std::optional<bool> overdue;
 };
 
 using Command =
@@ -140,7 +150,7 @@ using Command =
                  CompleteDispatch, AcceptCallback, ReceiveShipment, CancelRestockOrder,
                  QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueuePolicyPatch,
                  QueueList, QueuePeek, CreateSubscription, DeleteSubscription, ListSubscriptions,
-                 PutFactory, GetFactories, GetRestockOrders>;
+                 PutFactory, GetFactories, GetRestockOrders, GetGauges>;
 
 struct ProductOutcome {
     Product product;
@@ -245,8 +255,18 @@ struct FactoriesOutcome {
 
 struct OrdersOutcome {
     std::vector<RestockOrder> orders;
+    std::vector<int64_t> due_at_ms;  // each order's due time (its factory's lead time)
+    int64_t now_ms = 0;              // when the list was made: an order past due then is overdue
     bool single = false;
     std::string next_cursor;  // more orders follow below this id
+};
+
+struct GaugesOutcome {
+    std::vector<QueueInfo> queues;  // every queue and DLQ (a DLQ's policy names no DLQ)
+    // Restock orders by status (index: OrderStatus), and the acknowledged ones past due.
+    std::array<int64_t, 6> orders_by_status{};
+    int64_t overdue_orders = 0;
+    int64_t now_ms = 0;
 };
 
 // Done, nothing more to report (acks, settled messages, queued callbacks).
@@ -255,10 +275,11 @@ struct Done {
     int status = 200;  // 202 when the work continues asynchronously
 };
 
-using Outcome = std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused,
-                             MovementOutcome, StoredResponse, OrderOutcome, MessagesOutcome,
-                             QueuesOutcome, CountOutcome, SubscriptionsOutcome, FactoriesOutcome,
-                             OrdersOutcome, Done, ReservationOutcome, ReleaseOutcome>;
+using Outcome =
+    std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused, MovementOutcome,
+                 StoredResponse, OrderOutcome, MessagesOutcome, QueuesOutcome, CountOutcome,
+                 SubscriptionsOutcome, FactoriesOutcome, OrdersOutcome, Done, ReservationOutcome,
+                 ReleaseOutcome, GaugesOutcome>;
 
 struct IdempotencyTag {
     std::string principal;

@@ -42,20 +42,32 @@ DurableAcks::~DurableAcks() {
 }
 
 void DurableAcks::hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes,
-                            bool wrote, DurableMarks marks) {
+                            bool wrote, DurableMarks marks, Time write_started) {
     Batches batch;
-    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote, marks});
+    batch.push_back(
+        Batch{std::move(submissions), std::move(outcomes), wrote, marks, write_started});
     put(to_sync_, batch);
 }
 
 void DurableAcks::sync_here_and_hand_over(std::deque<Submission> submissions,
                                           std::vector<Outcome> outcomes, bool wrote,
-                                          DurableMarks marks) {
+                                          DurableMarks marks, Time write_started) {
     Batches batch;
-    batch.push_back(Batch{std::move(submissions), std::move(outcomes), wrote, marks});
+    batch.push_back(
+        Batch{std::move(submissions), std::move(outcomes), wrote, marks, write_started});
     if (wrote) sync_or_stop();
+    measure(batch);
     mark_durable(batch.back());
     put(to_answer_, batch);
+}
+
+void DurableAcks::measure(const Batches& synced) {
+    const Time now = std::chrono::steady_clock::now();
+    for (const auto& batch : synced) {
+        if (batch.wrote && batch.write_started != Time{}) {
+            commit_latency_.observe(now - batch.write_started);
+        }
+    }
 }
 
 void DurableAcks::mark_durable(const Batch& last) {
@@ -103,6 +115,7 @@ void DurableAcks::sync_loop() {
         for (const auto& batch : work) needs_sync = needs_sync || batch.wrote;
         // One sync covers every batch written before it started: all of `work`.
         if (needs_sync) sync_or_stop();
+        measure(work);
         mark_durable(work.back());
         put(to_answer_, work);
         bool idle = false;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/latency_histogram.h"
 #include "ports/stock_store.h"
 
 namespace restock {
@@ -49,13 +51,19 @@ class DurableAcks {
 
     // `wrote`: the batch changed the store, so it needs a sync before its answers. `marks`:
     // the store's marks once the batch is written; they become durable() with its sync.
+    // `write_started`: when its write began; the time from then until it is durable is its
+    // commit latency (not measured if unset).
+    using Time = std::chrono::steady_clock::time_point;
     void hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes, bool wrote,
-                   DurableMarks marks);
+                   DurableMarks marks, Time write_started = {});
 
     // Like hand_over, but syncs on the calling thread. REQUIRES: !busy() (nothing is being or
     // waiting to be synced, so the answers stay in order).
     void sync_here_and_hand_over(std::deque<Submission> submissions, std::vector<Outcome> outcomes,
-                                 bool wrote, DurableMarks marks);
+                                 bool wrote, DurableMarks marks, Time write_started = {});
+
+    // Commit latencies of the batches that wrote: write begun to durable.
+    LatencyHistogram::Snapshot commit_latency() const { return commit_latency_.snapshot(); }
 
     // The marks of the last synced batch: set after its sync, before its answers go out.
     DurableMarks durable() const {
@@ -72,6 +80,7 @@ class DurableAcks {
         std::vector<Outcome> outcomes;
         bool wrote = false;
         DurableMarks marks;
+        Time write_started{};
     };
     // A deque: Batch's move may throw (std::deque's does), so a growing vector would copy
     // every waiting batch, submissions and all.
@@ -86,6 +95,8 @@ class DurableAcks {
     void sync_or_stop();
     // After a sync: what the batches up to `last` wrote is on disk.
     void mark_durable(const Batch& last);
+    // After a sync: the commit latency of each batch that wrote.
+    void measure(const Batches& synced);
     void sync_loop();
     void answer_loop();
     // Waits for batches (or the close) of `stage` and takes them all; empty: closed and drained.
@@ -98,6 +109,7 @@ class DurableAcks {
     std::atomic<bool> busy_{false};
     std::atomic<int64_t> durable_event_seq_;
     std::atomic<int64_t> durable_movement_id_;
+    LatencyHistogram commit_latency_;
     std::mutex mutex_;
     Stage to_sync_;
     Stage to_answer_;

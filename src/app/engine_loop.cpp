@@ -71,8 +71,11 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
         open != open_order_by_product_.end()) {
         order = find_order(open->second);
     } else if (!needs_restock(*product)) {
-        return OrderOutcome{std::nullopt, false, std::nullopt,
-                            "not needed: position is above the reorder point"};
+        const char* why = product->archived() ? "not ordered: the product is archived"
+                          : !is_replenished(*product)
+                              ? "not ordered: the product's replenishment mode is none"
+                              : "not needed: position is above the reorder point";
+        return OrderOutcome{std::nullopt, false, std::nullopt, why};
     } else {
         RestockOrder fresh;
         fresh.id = "ro_" + std::to_string(++last_order_number_);
@@ -240,8 +243,9 @@ Outcome StockEngine::apply(const CancelRestockOrder& request, Batch& batch) {
     if (order == nullptr) return order_not_found(request.order_id);
     OrdersOutcome outcome;
     outcome.single = true;
+    outcome.now_ms = batch.now_ms;
     if (order->status == OrderStatus::kCancelled) {  // a repeated cancel changes nothing
-        outcome.orders.push_back(*order);
+        add_to(outcome, *order);
         return outcome;
     }
     if (!is_open(order->status)) {
@@ -262,7 +266,7 @@ Outcome StockEngine::apply(const CancelRestockOrder& request, Batch& batch) {
         add_event_if(signal, *product, "order-cancelled", batch);
         if (!signal) say_low_again_if_needed(*product, "order-cancelled-still-low", batch);
     }
-    outcome.orders.push_back(*order);
+    add_to(outcome, *order);
     return outcome;
 }
 

@@ -242,15 +242,42 @@ Outcome StockEngine::apply(const GetFactories& request, Batch&) {
     return outcome;
 }
 
-Outcome StockEngine::apply(const GetRestockOrders& request, Batch&) {
+int64_t StockEngine::order_due_ms(const RestockOrder& order) const {
+    auto factory = factories_.find(order.factory_id);
+    const int64_t days = factory != factories_.end() && factory->second.lead_time_days
+                             ? *factory->second.lead_time_days
+                             : options_.default_lead_time_days;
+    return due_at_ms(order, days);
+}
+
+void StockEngine::add_to(OrdersOutcome& outcome, const RestockOrder& order) const {
+    outcome.orders.push_back(order);
+    outcome.due_at_ms.push_back(order_due_ms(order));
+}
+
+Outcome StockEngine::apply(const GetGauges&, Batch& batch) {
+    GaugesOutcome outcome;
+    outcome.now_ms = batch.now_ms;
+    for (const auto& policy : queues_.policies()) {
+        outcome.queues.push_back(QueueInfo{policy, queues_.counts(policy.name, batch.now_ms)});
+    }
+    for (const auto& [id, order] : orders_) {
+        ++outcome.orders_by_status[static_cast<std::size_t>(order.status)];
+        if (is_overdue(order, order_due_ms(order), batch.now_ms)) ++outcome.overdue_orders;
+    }
+    return outcome;
+}
+
+Outcome StockEngine::apply(const GetRestockOrders& request, Batch& batch) {
     OrdersOutcome outcome;
+    outcome.now_ms = batch.now_ms;
     if (!request.id.empty()) {
         RestockOrder* order = find_order(request.id);
         if (order == nullptr) {
             return make_error(ErrorCode::kNotFound, "order-not-found",
                               "no restock order '" + request.id + "'");
         }
-        outcome.orders.push_back(*order);
+        add_to(outcome, *order);
         outcome.single = true;
         return outcome;
     }
@@ -264,15 +291,27 @@ Outcome StockEngine::apply(const GetRestockOrders& request, Batch&) {
         }
         below = *cursor;
     }
+    auto wanted = [&](const RestockOrder& order) {
+        if (order_rank(order.id) >= below) return false;
+        if (!request.statuses.empty() && std::find(request.statuses.begin(), request.statuses.end(),
+                                                   order.status) == request.statuses.end()) {
+            return false;
+        }
+        if (!request.sku.empty() && order.sku != request.sku) return false;
+        if (request.created_before_ms && order.created_at_ms >= *request.created_before_ms) {
+            return false;
+        }
+        return !request.overdue ||
+               *request.overdue == is_overdue(order, order_due_ms(order), batch.now_ms);
+    };
+    std::vector<const RestockOrder*> found;
     for (const auto& [id, order] : orders_) {
-        if (order_rank(id) < below) outcome.orders.push_back(order);
+        if (wanted(order)) found.push_back(&order);
     }
-    std::sort(outcome.orders.begin(), outcome.orders.end(),
-              [](const auto& a, const auto& b) { return order_rank(a.id) > order_rank(b.id); });
-    if (outcome.orders.size() > request.limit) {
-        outcome.orders.resize(request.limit);
-        outcome.next_cursor = outcome.orders.back().id;
-    }
+    std::sort(found.begin(), found.end(),
+              [](const auto* a, const auto* b) { return order_rank(a->id) > order_rank(b->id); });
+    for (std::size_t i = 0; i < found.size() && i < request.limit; ++i) add_to(outcome, *found[i]);
+    if (found.size() > request.limit) outcome.next_cursor = outcome.orders.back().id;
     return outcome;
 }
 

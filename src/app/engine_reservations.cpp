@@ -83,6 +83,7 @@ Outcome StockEngine::apply(const NewReservation& request, Batch& batch) {
         return make_error(ErrorCode::kUnprocessable, "unknown-sku",
                           "no product with sku " + unknown + "; nothing was reserved");
     }
+    if (auto archived = archived_refusal(products, "nothing was reserved")) return *archived;
     std::vector<Shortfall> shortfalls = find_shortfalls(request.lines, view);
     if (!shortfalls.empty()) {
         for (std::size_t i = 0; i < request.lines.size(); ++i) {
@@ -156,6 +157,11 @@ Outcome StockEngine::checkout_reserved(const CheckoutRequest& request, Batch& ba
         return make_error(ErrorCode::kUnprocessable, "reservation-mismatch",
                           "the lines are not the ones reservation '" + hold.id +
                               "' holds; send the same lines, or none; nothing was taken");
+    }
+    std::vector<Product*> held_products;
+    for (const auto& line : hold.lines) held_products.push_back(find_by_id(line.product_id));
+    if (auto archived = archived_refusal(held_products, "nothing was taken; the hold is kept")) {
+        return *archived;
     }
     Reservation consumed = close_hold(request.reservation_id, ReservationStatus::kConsumed, batch);
     consumed.order_id = request.order_id;

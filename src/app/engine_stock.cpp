@@ -17,6 +17,26 @@ Error not_found(std::string_view sku) {
 
 }  // namespace
 
+std::optional<Error> StockEngine::archived_refusal(std::span<Product* const> products,
+                                                   std::string_view nothing_done) {
+    std::string list;
+    for (const Product* product : products) {
+        if (product == nullptr || !product->archived()) continue;
+        list += (list.empty() ? "'" : ", '") + product->sku + "'";
+    }
+    if (list.empty()) return std::nullopt;
+    return make_error(
+        ErrorCode::kConflict, "product-archived",
+        "product " + list + " is archived and cannot be sold; " + std::string(nothing_done));
+}
+
+Status StockEngine::check_factory(const std::string& factory_id) const {
+    if (factories_.count(factory_id) != 0) return ok_status();
+    return make_error(
+        ErrorCode::kUnprocessable, "unknown-factory",
+        "no factory '" + factory_id + "' is registered; register it first (POST /v1/factories)");
+}
+
 Product* StockEngine::find(std::string_view sku) {
     auto it = products_.find(sku);
     return it == products_.end() ? nullptr : &it->second;
@@ -93,6 +113,7 @@ Outcome StockEngine::apply(const NewProduct& request, Batch& batch) {
         return make_error(ErrorCode::kAlreadyExists, "product-exists",
                           "a product with sku '" + request.sku + "' already exists");
     }
+    if (auto known = check_factory(request.settings.factory_id); !known) return known.error();
     Product product;
     product.id = ++last_product_id_;
     product.sku = request.sku;
@@ -117,11 +138,28 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
     const ReorderSettings settings = restock::apply(request.patch, product->settings);
     const Status valid = validate_settings(settings);
     if (!valid) return valid.error();
+    if (request.patch.factory_id) {
+        if (auto known = check_factory(*request.patch.factory_id); !known) return known.error();
+    }
+    const bool was_replenished = is_replenished(*product);
     batch.touch(*product, Batch::Change::kSettings);
     product->settings = settings;
     if (request.patch.name) product->name = *request.patch.name;
+    if (request.patch.archived) {
+        if (!*request.patch.archived) {
+            product->archived_at_ms.reset();
+        } else if (!product->archived()) {
+            product->archived_at_ms = batch.now_ms;
+        }
+    }
     product->updated_at_ms = batch.now_ms;
-    add_event_if(evaluate_signal(*product), *product, "settings-changed", batch);
+    const std::optional<EventType> raised = evaluate_signal(*product);
+    add_event_if(raised, *product, "settings-changed", batch);
+    // Ordering resumes (mode fixed again, or restored from the archive) for a product whose
+    // low signal was said while nothing was ordered: say it again, or it is never ordered.
+    if (!raised && !was_replenished && is_replenished(*product)) {
+        say_low_again_if_needed(*product, "replenishment-resumed", batch);
+    }
     return ProductOutcome{*product, false};
 }
 
@@ -150,6 +188,10 @@ Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
         }
         return make_error(ErrorCode::kUnprocessable, "unknown-sku",
                           "no product with sku " + list + "; nothing was taken");
+    }
+    if (auto archived =
+            archived_refusal({products.data(), request.lines.size()}, "nothing was taken")) {
+        return *archived;
     }
     if (!all_available) {
         const std::vector<const Product*> view(products.begin(),

@@ -206,8 +206,34 @@ void StockEngine::submit(Submission submission) {
 }
 
 StockEngine::Stats StockEngine::stats() const {
-    std::lock_guard lock(mutex_);
-    return stats_;
+    Stats stats;
+    {
+        std::lock_guard lock(mutex_);
+        stats = stats_;
+    }
+    stats.commit_latency = acks_->commit_latency();
+    return stats;
+}
+
+void StockEngine::count_checkouts(const std::deque<Submission>& submissions,
+                                  const std::vector<Outcome>& outcomes) {
+    for (std::size_t i = 0; i < submissions.size(); ++i) {
+        if (!std::holds_alternative<CheckoutRequest>(submissions[i].command)) continue;
+        if (const auto* taken = std::get_if<CheckoutOutcome>(&outcomes[i])) {
+            ++stats_.checkouts_completed;
+            for (const auto& line : taken->lines) {
+                stats_.checkout_units += static_cast<uint64_t>(line.qty);
+            }
+        } else if (std::holds_alternative<CheckoutRefused>(outcomes[i])) {
+            ++stats_.checkouts_insufficient;
+        } else if (const auto* error = std::get_if<Error>(&outcomes[i])) {
+            // The engine's own trouble is no refusal of the checkout.
+            if (error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kStoreLost &&
+                error->code != ErrorCode::kInternal) {
+                ++stats_.checkouts_rejected;
+            }
+        }
+    }
 }
 
 bool StockEngine::store_lost() const {
@@ -289,6 +315,7 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));
 
+    const auto write_started = std::chrono::steady_clock::now();
     const Status status = write(batch);
     const bool written = status.ok();
     if (!written) {
@@ -304,6 +331,7 @@ void StockEngine::process(std::deque<Submission>& submissions) {
         stats_.commands += submissions.size();
         stats_.batches += 1;
         if (!written) stats_.failed_batches += 1;
+        if (written) count_checkouts(submissions, outcomes);
         next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
     }
     // Answers go out in order, each after a sync that covers its batch (and every earlier
@@ -315,9 +343,10 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     // engine writes the next one meanwhile.
     const DurableMarks marks{last_event_seq_, last_movement_id_};
     if (submissions.size() < std::min(kSmallBatch, options_.max_batch / 8) && !acks_->busy()) {
-        acks_->sync_here_and_hand_over(std::move(submissions), std::move(outcomes), wrote, marks);
+        acks_->sync_here_and_hand_over(std::move(submissions), std::move(outcomes), wrote, marks,
+                                       write_started);
     } else {
-        acks_->hand_over(std::move(submissions), std::move(outcomes), wrote, marks);
+        acks_->hand_over(std::move(submissions), std::move(outcomes), wrote, marks, write_started);
     }
     if (!written && status.error().code == ErrorCode::kStoreLost) give_up(status.error());
 }

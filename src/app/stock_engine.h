@@ -17,6 +17,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -46,6 +47,8 @@ struct EngineOptions {
     // The checkout index's runs and slices (core/checkout_index.h); tests make them small.
     std::size_t checkout_run_entries = CheckoutIndex::kRunEntries;
     std::size_t checkout_slice_entries = CheckoutIndex::kSliceEntries;
+    // The lead time of a factory that sets none (core/restock_order.h).
+    int64_t default_lead_time_days = kDefaultLeadTimeDays;
 };
 
 // The queues of the restock loop, created on first start.
@@ -69,6 +72,14 @@ class StockEngine final : public CommandSink {
         uint64_t commands = 0;
         uint64_t batches = 0;
         uint64_t failed_batches = 0;
+        // Checkouts committed by this engine: taken, refused for lack of stock, and refused
+        // for another reason (an unknown or archived product, a closed hold...); the units
+        // taken. Idempotent replays are not counted again.
+        uint64_t checkouts_completed = 0;
+        uint64_t checkouts_insufficient = 0;
+        uint64_t checkouts_rejected = 0;
+        uint64_t checkout_units = 0;
+        LatencyHistogram::Snapshot commit_latency;  // write begun to durable, per batch
     };
     Stats stats() const;
     // Whether the engine has lost its store and stopped taking commands (thread-safe).
@@ -115,6 +126,11 @@ class StockEngine final : public CommandSink {
     // A checkout that names a hold takes exactly its lines (engine_reservations.cpp).
     Outcome checkout_reserved(const CheckoutRequest& request, Batch& batch);
     Product* find(std::string_view sku);
+    // 409 product-archived naming the archived ones among `products` (nulls skipped), if any.
+    static std::optional<Error> archived_refusal(std::span<Product* const> products,
+                                                 std::string_view nothing_done);
+    // 422 unknown-factory unless a factory with this id is registered.
+    Status check_factory(const std::string& factory_id) const;
     Product* find_by_id(int64_t id);
     Movement& add_movement(Product& product, MovementKind kind, int64_t delta,
                            std::string reference, Batch& batch);
@@ -145,6 +161,10 @@ class StockEngine final : public CommandSink {
     Outcome apply(const ReceiveShipment& request, Batch& batch);
     Outcome apply(const CancelRestockOrder& request, Batch& batch);
     RestockOrder* find_order(const std::string& id);
+    // When the order should have arrived, by its factory's lead time (or the default).
+    int64_t order_due_ms(const RestockOrder& order) const;
+    // The order, with its due time, as an answer.
+    void add_to(OrdersOutcome& outcome, const RestockOrder& order) const;
     RestockOrder& touch_order(RestockOrder& order, Batch& batch);
     void close_order(RestockOrder& order, OrderStatus status, Batch& batch);
     // Ends the order's dispatch hold, if a delivery has one.
@@ -168,6 +188,10 @@ class StockEngine final : public CommandSink {
     Outcome apply(const PutFactory& request, Batch& batch);
     Outcome apply(const GetFactories& request, Batch& batch);
     Outcome apply(const GetRestockOrders& request, Batch& batch);
+    Outcome apply(const GetGauges& request, Batch& batch);
+    // Counts the checkouts of a written batch in stats_. REQUIRES: mutex_ held.
+    void count_checkouts(const std::deque<Submission>& submissions,
+                         const std::vector<Outcome>& outcomes);
     // Fails a delivered message; a dead-lettered restock-orders message fails its order:
     // `order_id` when the delivery named the order it was sending, else the product's open one.
     Result<FailOutcome> fail_message(int64_t id, int64_t receive_count, std::string error,

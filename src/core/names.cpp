@@ -29,6 +29,17 @@ std::optional<ProductStatus> parse_product_status(std::string_view text) {
     return std::nullopt;
 }
 
+std::string_view to_string(ReplenishmentMode mode) {
+    return mode == ReplenishmentMode::kNone ? "none" : "fixed";
+}
+
+std::optional<ReplenishmentMode> parse_replenishment_mode(std::string_view text) {
+    for (auto m : {ReplenishmentMode::kFixed, ReplenishmentMode::kNone}) {
+        if (to_string(m) == text) return m;
+    }
+    return std::nullopt;
+}
+
 std::string_view to_string(MovementKind kind) {
     switch (kind) {
         case MovementKind::kCheckout:

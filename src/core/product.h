@@ -8,6 +8,11 @@
 
 namespace restock {
 
+// How the product is replenished. fixed: a restock order at the reorder point, with the
+// settings below; none: never ordered (a product made to order, bought elsewhere, or running
+// out for good), its stock events still raised. (Stored as these numbers.)
+enum class ReplenishmentMode { kFixed = 0, kNone = 1 };
+
 struct ReorderSettings {
     int64_t reorder_point = 0;           // position at or below which the product is low
     int64_t reorder_qty = 0;             // default restock order quantity
@@ -16,6 +21,7 @@ struct ReorderSettings {
     int64_t pack_size = 1;
     std::string factory_id;
     std::optional<std::string> ad_id;
+    ReplenishmentMode replenishment = ReplenishmentMode::kFixed;
 };
 
 // The last stock signal published for a product; drives edge-triggered events so a product that
@@ -38,7 +44,11 @@ struct Product {
     int64_t last_movement_id = 0;  // head of this product's ledger chain (0: none)
     int64_t created_at_ms = 0;
     int64_t updated_at_ms = 0;
+    // When the product was archived (DELETE /v1/products/{sku}): checkouts and holds are
+    // refused, it is never ordered, and lists leave it out unless asked. Reversible.
+    std::optional<int64_t> archived_at_ms;
 
+    bool archived() const { return archived_at_ms.has_value(); }
     int64_t available() const { return on_hand - reserved; }
     int64_t position() const { return available() + on_order; }
 };
@@ -47,5 +57,7 @@ struct Product {
 ProductStatus status_of(const Product& product);
 std::string_view to_string(ProductStatus status);
 std::optional<ProductStatus> parse_product_status(std::string_view text);
+std::string_view to_string(ReplenishmentMode mode);
+std::optional<ReplenishmentMode> parse_replenishment_mode(std::string_view text);
 
 }  // namespace restock

@@ -229,6 +229,9 @@ QueueCounts QueueBook::counts(const std::string& queue, int64_t now_ms) const {
     if (ids == by_queue_.end()) return counts;
     for (int64_t id : ids->second) {
         const QueueMessage& m = messages_.at(id);
+        if (counts.oldest_created_at_ms == 0 || m.created_at_ms < counts.oldest_created_at_ms) {
+            counts.oldest_created_at_ms = m.created_at_ms;
+        }
         if (m.in_flight && m.visible_at_ms > now_ms) {
             ++counts.in_flight;
         } else if (m.visible_at_ms > now_ms) {

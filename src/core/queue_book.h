@@ -42,6 +42,7 @@ struct QueueCounts {
     int64_t visible = 0;
     int64_t in_flight = 0;
     int64_t delayed = 0;
+    int64_t oldest_created_at_ms = 0;  // of the oldest message in the queue (0: it is empty)
 };
 
 // What a failed message became.

@@ -12,26 +12,11 @@ std::string range_text(int64_t low, int64_t high) {
     return "between " + std::to_string(low) + " and " + std::to_string(high);
 }
 
-// Printable text: well-formed UTF-8 without C0/C1 control characters, of 1 to `max_length`
-// characters (code points, not bytes: "é" is one).
-bool is_valid_text(std::string_view text, std::size_t max_length) {
-    if (text.empty() || text.size() > 4 * max_length) return false;
-    std::size_t characters = 0;
-    for (std::size_t i = 0; i < text.size(); ++characters) {
-        uint32_t code = 0;
-        const std::size_t length = decode_utf8(text, i, code);
-        if (length == 0) return false;
-        if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;  // C0, DEL, C1
-        i += length;
-    }
-    return characters <= max_length;
-}
-
 }  // namespace
 
 bool ProductPatch::empty() const {
     return !name && !reorder_point && !reorder_qty && !order_up_to && !min_order_qty &&
-           !pack_size && !factory_id && !ad_id;
+           !pack_size && !factory_id && !ad_id && !replenishment && !archived;
 }
 
 bool is_valid_identifier(std::string_view text) {
@@ -152,6 +137,19 @@ Status validate(const AdjustmentRequest& r) {
     return ok_status();
 }
 
+bool is_valid_text(std::string_view text, std::size_t max_length) {
+    if (text.empty() || text.size() > 4 * max_length) return false;
+    std::size_t characters = 0;
+    for (std::size_t i = 0; i < text.size(); ++characters) {
+        uint32_t code = 0;
+        const std::size_t length = decode_utf8(text, i, code);
+        if (length == 0) return false;
+        if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;  // C0, DEL, C1
+        i += length;
+    }
+    return characters <= max_length;
+}
+
 ReorderSettings apply(const ProductPatch& p, ReorderSettings s) {
     if (p.reorder_point) s.reorder_point = *p.reorder_point;
     if (p.reorder_qty) s.reorder_qty = *p.reorder_qty;
@@ -160,6 +158,7 @@ ReorderSettings apply(const ProductPatch& p, ReorderSettings s) {
     if (p.pack_size) s.pack_size = *p.pack_size;
     if (p.factory_id) s.factory_id = *p.factory_id;
     if (p.ad_id) s.ad_id = *p.ad_id;
+    if (p.replenishment) s.replenishment = *p.replenishment;
     return s;
 }
 

@@ -30,6 +30,9 @@ struct ProductPatch {
     std::optional<int64_t> pack_size;
     std::optional<std::string> factory_id;
     std::optional<std::optional<std::string>> ad_id;
+    std::optional<ReplenishmentMode> replenishment;
+    // true archives the product (as DELETE does), false restores it.
+    std::optional<bool> archived;
 
     bool empty() const;
 };
@@ -86,6 +89,9 @@ bool is_valid_identifier(std::string_view text);
 inline bool is_valid_sku(std::string_view sku) {
     return is_valid_identifier(sku) && sku != "." && sku != "..";
 }
+// Printable text: well-formed UTF-8 without C0/C1 control characters, of 1 to `max_length`
+// characters (code points, not bytes: "é" is one). Names and reasons are printable text.
+bool is_valid_text(std::string_view text, std::size_t max_length);
 // Ids and references: 1..max printable ASCII characters without spaces at either end.
 bool is_valid_token(std::string_view text, std::size_t max_length);
 

@@ -52,8 +52,20 @@ int64_t restock_quantity(const Product& product) {
     return std::clamp<int64_t>(qty, 1, limits::kMaxQuantity);
 }
 
+int64_t due_at_ms(const RestockOrder& order, int64_t lead_time_days) {
+    return order.created_at_ms + lead_time_days * 86'400'000;
+}
+
+bool is_overdue(const RestockOrder& order, int64_t due_ms, int64_t now_ms) {
+    return order.status == OrderStatus::kAcknowledged && now_ms > due_ms;
+}
+
+bool is_replenished(const Product& product) {
+    return !product.archived() && product.settings.replenishment != ReplenishmentMode::kNone;
+}
+
 bool needs_restock(const Product& product) {
-    return product.position() <= product.settings.reorder_point;
+    return is_replenished(product) && product.position() <= product.settings.reorder_point;
 }
 
 }  // namespace restock

@@ -39,6 +39,15 @@ struct RestockOrder {
 std::string_view to_string(OrderStatus status);
 std::optional<OrderStatus> parse_order_status(std::string_view text);
 
+// The lead time of a factory that sets none, unless the configuration says otherwise.
+inline constexpr int64_t kDefaultLeadTimeDays = 14;
+
+// When an order should have arrived: its creation plus the factory's lead time.
+int64_t due_at_ms(const RestockOrder& order, int64_t lead_time_days);
+// Acknowledged by its factory and still not received at `now_ms`, past its due time. (An order
+// the factory has not accepted yet is late in another way: its dispatch retries, then fails.)
+bool is_overdue(const RestockOrder& order, int64_t due_ms, int64_t now_ms);
+
 // Open orders count towards on_order and block a second order for the same product.
 bool is_open(OrderStatus status);
 // Pending or sent: open, and no factory has accepted it yet.
@@ -48,7 +57,12 @@ bool awaits_factory(OrderStatus status);
 // min_order_qty and rounded up to a whole number of packs. Always >= 1.
 int64_t restock_quantity(const Product& product);
 
-// Whether a restock order should be placed now (the product is low and has no open order).
+// Whether restock orders are placed for the product at all: its mode is not none and it is not
+// archived.
+bool is_replenished(const Product& product);
+
+// Whether a restock order should be placed now: the product is low and is replenished (its
+// mode is not none, it is not archived). The engine checks that it has no open order.
 bool needs_restock(const Product& product);
 
 }  // namespace restock

@@ -87,6 +87,10 @@ Status validate_factory(const Factory& f) {
     if (f.format != "legacy") return invalid_request("format must be \"legacy\"");
     if (f.timeout_ms < 100 || f.timeout_ms > 120'000)
         return invalid_request("timeout_ms must be between 100 and 120000");
+    if (f.lead_time_days && (*f.lead_time_days < 1 || *f.lead_time_days > kMaxLeadTimeDays)) {
+        return invalid_request("lead_time_days must be between 1 and " +
+                               std::to_string(kMaxLeadTimeDays) + ", or null");
+    }
     return ok_status();
 }
 

@@ -41,7 +41,13 @@ struct Factory {
     std::string format = "legacy";
     int64_t timeout_ms = 5000;
     int64_t created_at_ms = 0;
+    // Days from an order to its arrival, as the factory promises (unset: the store's default,
+    // EngineOptions::default_lead_time_days). An acknowledged order not received by then is
+    // overdue.
+    std::optional<int64_t> lead_time_days;
 };
+
+inline constexpr int64_t kMaxLeadTimeDays = 365;
 
 Status validate_factory(const Factory& factory);
 

@@ -258,6 +258,7 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     engine_options.max_batch = static_cast<std::size_t>(config.max_batch);
     engine_options.gather.window = std::chrono::microseconds(config.group_commit_wait_us);
     engine_options.signals = &queue_signals;
+    engine_options.default_lead_time_days = config.default_lead_time_days;
     std::unique_ptr<Writer> writer;
     std::string cluster_token;
     if (pg::PgStore* pg = store.postgres()) {

@@ -117,6 +117,7 @@ const std::vector<Setting>& settings() {
         integer("group_commit_wait_us", &Config::group_commit_wait_us, 0, 100'000),
         boolean("access_log", &Config::access_log),
         integer("idempotency_retention_hours", &Config::idempotency_retention_hours, 1, 24 * 365),
+        integer("default_lead_time_days", &Config::default_lead_time_days, 1, 365),
     };
     return all;
 }

@@ -45,6 +45,9 @@ struct Config {
     int64_t group_commit_wait_us = 1000;
     bool access_log = true;
     int64_t idempotency_retention_hours = 24;
+    // The lead time of a factory registered without lead_time_days: an acknowledged restock
+    // order not received this many days after it was placed is overdue.
+    int64_t default_lead_time_days = 14;
 
     std::string host() const;
     uint16_t port() const;

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +14,32 @@
 
 namespace restock {
 
+// Which products a list holds: those that are not archived (the default), only archived ones,
+// or all.
+enum class ArchivedFilter { kActive = 0, kArchived = 1, kAll = 2 };
+
+// A page of GET /v1/products: products ordered by sku, strictly after `after_sku`, for which
+// every filter given holds.
+struct ProductQuery {
+    std::optional<ProductStatus> status;
+    std::vector<std::string> skus;  // one of these (empty: any)
+    // The SKU or the name contains it, ASCII letters in either case (empty: any). Lower-case.
+    std::string text;
+    ArchivedFilter archived = ArchivedFilter::kActive;
+    std::string after_sku;
+    std::size_t limit = 50;
+};
+
+// A page of the event log: after_seq < seq <= up_to_seq, oldest first, for which every filter
+// given holds.
+struct EventQuery {
+    int64_t after_seq = 0;
+    int64_t up_to_seq = 0;
+    std::size_t limit = 50;
+    std::vector<std::string> types;  // one of these type names (empty: any)
+    std::string sku;                 // empty: any
+};
+
 // Read access to committed state. NOT thread-safe: one reader per thread at a time.
 // Readers never block the writer and see only committed data.
 class StockReader {
@@ -20,19 +47,28 @@ class StockReader {
     virtual ~StockReader() = default;
 
     virtual Result<std::optional<Product>> product(std::string_view sku) = 0;
-    // Products ordered by sku, strictly after `after_sku`, optionally by status.
-    virtual Result<std::vector<Product>> products(std::optional<ProductStatus> status,
-                                                  std::string_view after_sku,
-                                                  std::size_t limit) = 0;
+    virtual Result<std::vector<Product>> find_products(const ProductQuery& query) = 0;
+    // Products that are not archived, ordered by sku, strictly after `after_sku`, optionally
+    // by status.
+    Result<std::vector<Product>> products(std::optional<ProductStatus> status,
+                                          std::string_view after_sku, std::size_t limit) {
+        ProductQuery query;
+        query.status = status;
+        query.after_sku = std::string(after_sku);
+        query.limit = limit;
+        return find_products(query);
+    }
     // A product's movements, newest first, with ids below `before_id` (0: from the newest) and
     // at most `up_to_id` (the newest durable one: later ones are skipped). A `before_id` that is
     // no movement of the product is an invalid-query error (kInvalidArgument).
     virtual Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
                                                     std::size_t limit, int64_t up_to_id) = 0;
     virtual Result<std::optional<Movement>> movement(int64_t id) = 0;
+    virtual Result<std::vector<Event>> find_events(const EventQuery& query) = 0;
     // Events with after_seq < seq <= up_to_seq, oldest first.
-    virtual Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
-                                              int64_t up_to_seq) = 0;
+    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit, int64_t up_to_seq) {
+        return find_events(EventQuery{after_seq, up_to_seq, limit, {}, {}});
+    }
     // The highest event seq at most up_to_seq (0: none).
     virtual Result<int64_t> last_event_seq(int64_t up_to_seq) = 0;
     virtual Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,

@@ -20,6 +20,7 @@ class EngineTest : public ::testing::Test {
         auto engine = StockEngine::start(faults_, clock_, options);
         ASSERT_TRUE(engine.ok()) << engine.error().message;
         engine_ = std::move(engine.value());
+        ensure_factory(*engine_);
     }
     void stop() {
         faults_.release_commits();  // never leave the engine stuck at a gate

@@ -66,6 +66,15 @@ Outcome run(StockEngine& engine, Command command, std::optional<IdempotencyTag> 
     return submit_async(engine, std::move(command), std::move(idempotency)).get();
 }
 
+void ensure_factory(StockEngine& engine, const std::string& id) {
+    if (std::holds_alternative<FactoriesOutcome>(run(engine, GetFactories{id}))) return;
+    Factory factory;
+    factory.id = id;
+    factory.url = "http://" + id + ".test";
+    const Outcome put = run(engine, PutFactory{factory});
+    ASSERT_TRUE(std::holds_alternative<FactoriesOutcome>(put)) << describe(put);
+}
+
 NewProduct new_product(std::string sku, int64_t on_hand, int64_t reorder_point,
                        int64_t reorder_qty) {
     NewProduct p;
@@ -74,7 +83,7 @@ NewProduct new_product(std::string sku, int64_t on_hand, int64_t reorder_point,
     p.on_hand = on_hand;
     p.settings.reorder_point = reorder_point;
     p.settings.reorder_qty = reorder_qty;
-    p.settings.factory_id = "factory-1";
+    p.settings.factory_id = kTestFactory;
     return p;
 }
 

@@ -43,6 +43,10 @@ std::future<Outcome> submit_async(StockEngine& engine, Command command,
 Outcome run(StockEngine& engine, Command command,
             std::optional<IdempotencyTag> idempotency = std::nullopt);
 
+// The factory new_product() names ("factory-1"): registered unless it is (a product naming an
+// unregistered factory is refused).
+inline constexpr const char* kTestFactory = "factory-1";
+void ensure_factory(StockEngine& engine, const std::string& id = kTestFactory);
 NewProduct new_product(std::string sku, int64_t on_hand, int64_t reorder_point = 2,
                        int64_t reorder_qty = 10);
 CheckoutRequest checkout(std::string order_id, std::vector<CheckoutLine> lines);

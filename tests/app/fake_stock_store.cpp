@@ -12,6 +12,35 @@ Error constraint(std::string what) {
     return make_error(ErrorCode::kUnavailable, "store-error", "constraint failed: " + what);
 }
 
+// ASCII letters lower-cased, as SQL lower() does under the stores' collations.
+std::string ascii_lower(std::string text) {
+    for (char& c : text) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+}
+
+bool matches(const ProductQuery& query, const Product& p) {
+    if (query.status && status_of(p) != *query.status) return false;
+    if (!query.skus.empty() &&
+        std::find(query.skus.begin(), query.skus.end(), p.sku) == query.skus.end()) {
+        return false;
+    }
+    if (!query.text.empty() && ascii_lower(p.sku).find(query.text) == std::string::npos &&
+        ascii_lower(p.name).find(query.text) == std::string::npos) {
+        return false;
+    }
+    switch (query.archived) {
+        case ArchivedFilter::kActive:
+            return !p.archived();
+        case ArchivedFilter::kArchived:
+            return p.archived();
+        case ArchivedFilter::kAll:
+            return true;
+    }
+    return true;
+}
+
 }  // namespace
 
 // Reads straight from the store's state under its mutex: every call sees the latest commit.
@@ -23,14 +52,13 @@ class FakeStockReader final : public StockReader {
         return store_.product(sku);
     }
 
-    Result<std::vector<Product>> products(std::optional<ProductStatus> status,
-                                          std::string_view after_sku, std::size_t limit) override {
+    Result<std::vector<Product>> find_products(const ProductQuery& query) override {
         std::lock_guard lock(store_.mutex_);
         std::vector<Product> out;
-        for (auto it = store_.state_.ids_by_sku.upper_bound(after_sku);
-             it != store_.state_.ids_by_sku.end() && out.size() < limit; ++it) {
+        for (auto it = store_.state_.ids_by_sku.upper_bound(query.after_sku);
+             it != store_.state_.ids_by_sku.end() && out.size() < query.limit; ++it) {
             const Product& p = store_.state_.products.at(it->second);
-            if (!status || status_of(p) == *status) out.push_back(p);
+            if (matches(query, p)) out.push_back(p);
         }
         return out;
     }
@@ -65,14 +93,18 @@ class FakeStockReader final : public StockReader {
         return std::optional<Movement>(it->second);
     }
 
-    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
-                                      int64_t up_to_seq) override {
+    Result<std::vector<Event>> find_events(const EventQuery& query) override {
         std::lock_guard lock(store_.mutex_);
         std::vector<Event> out;
-        for (auto it = store_.state_.events.upper_bound(after_seq);
-             it != store_.state_.events.end() && it->first <= up_to_seq && out.size() < limit;
+        for (auto it = store_.state_.events.upper_bound(query.after_seq);
+             it != store_.state_.events.end() && it->first <= query.up_to_seq &&
+             out.size() < query.limit;
              ++it) {
-            out.push_back(it->second);
+            const Event& e = it->second;
+            const bool typed =
+                query.types.empty() || std::find(query.types.begin(), query.types.end(),
+                                                 to_string(e.type)) != query.types.end();
+            if (typed && (query.sku.empty() || e.sku == query.sku)) out.push_back(e);
         }
         return out;
     }

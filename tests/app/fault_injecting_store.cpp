@@ -18,10 +18,9 @@ class FaultyReader final : public StockReader {
         if (store_.reads_failing()) return injected("read");
         return target_->product(sku);
     }
-    Result<std::vector<Product>> products(std::optional<ProductStatus> status,
-                                          std::string_view after_sku, std::size_t limit) override {
+    Result<std::vector<Product>> find_products(const ProductQuery& query) override {
         if (store_.reads_failing()) return injected("read");
-        return target_->products(status, after_sku, limit);
+        return target_->find_products(query);
     }
     Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
                                             std::size_t limit, int64_t up_to_id) override {
@@ -32,10 +31,9 @@ class FaultyReader final : public StockReader {
         if (store_.reads_failing()) return injected("read");
         return target_->movement(id);
     }
-    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
-                                      int64_t up_to_seq) override {
+    Result<std::vector<Event>> find_events(const EventQuery& query) override {
         if (store_.reads_failing()) return injected("read");
-        return target_->events(after_seq, limit, up_to_seq);
+        return target_->find_events(query);
     }
     Result<int64_t> last_event_seq(int64_t up_to_seq) override {
         if (store_.reads_failing()) return injected("read");

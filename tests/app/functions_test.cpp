@@ -489,7 +489,16 @@ TEST_F(FunctionsTest, OrderDispatchAcksWhenNoOrderIsNeeded) {
 }
 
 TEST_F(FunctionsTest, OrderDispatchFailsForAnUnknownFactoryOrAMalformedMessage) {
-    create("A", 2, 5, std::nullopt, "factory-unknown");
+    // A product can no longer name an unregistered factory, but one stored before that rule
+    // still may: write it into the store behind the engine's back, as an older version did.
+    create("A", 2, 5);
+    engine_.reset();
+    Product legacy = *store_.product("A");
+    legacy.settings.factory_id = "factory-unknown";
+    WriteBatch batch;
+    batch.products = {legacy};
+    ASSERT_TRUE(store_.commit(batch).ok());
+    SetUp();
     const Handler dispatch = make_order_dispatch(*engine_, http_, dispatch_config(), log());
     const HandlerResult unknown = dispatch(receive_one(kRestockOrdersQueue));
     EXPECT_EQ(unknown.settle, HandlerResult::Settle::kFail);

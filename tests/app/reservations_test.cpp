@@ -144,6 +144,7 @@ TEST_F(ReservationsTest, TheEngineExpiresHoldsOnItsOwnWithoutTraffic) {
     SystemClock real;  // this engine waits for the expiry itself
     auto engine = StockEngine::start(faults_, real);
     ASSERT_TRUE(engine.ok());
+    ensure_factory(*engine.value());
     expect_outcome<ProductOutcome>(testing::run(*engine.value(), new_product("A", 5, 0)));
     expect_outcome<ReservationOutcome>(
         testing::run(*engine.value(), NewReservation{"cart", {{"A", 2}}, 1'000}));

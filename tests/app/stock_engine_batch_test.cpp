@@ -306,12 +306,36 @@ TEST_F(GatheringTest, AWaitThatRunsOutWritesWhatCame) {
 }
 
 TEST_F(StockEngineBatchTest, StatsCountCommandsAndBatches) {
+    const auto before = engine_->stats();  // the fixture registered its factory
     create("A", 10);
     expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 1}})));
     const auto stats = engine_->stats();
-    EXPECT_EQ(stats.commands, 2u);
-    EXPECT_EQ(stats.batches, 2u);
+    EXPECT_EQ(stats.commands - before.commands, 2u);
+    EXPECT_EQ(stats.batches - before.batches, 2u);
     EXPECT_EQ(stats.failed_batches, 0u);
+}
+
+TEST_F(StockEngineBatchTest, StatsCountCheckoutsByResultOnceEach) {
+    create("A", 10);
+    expect_outcome<CheckoutOutcome>(run(checkout("o-1", {{"A", 3}})));
+    expect_outcome<CheckoutRefused>(run(checkout("o-2", {{"A", 8}})));
+    expect_error(run(checkout("o-3", {{"NOPE", 1}})), ErrorCode::kUnprocessable, "unknown-sku");
+    // An idempotent replay answers again without counting again.
+    const auto tagged = tag("k-1", "fp-1");
+    expect_outcome<CheckoutOutcome>(run(checkout("o-4", {{"A", 2}}), tagged));
+    run(checkout("o-4", {{"A", 2}}), tagged);
+    // A checkout in a batch the store refuses did not happen.
+    faults_.fail_next_commits(1);
+    expect_error(run(checkout("o-5", {{"A", 1}})), ErrorCode::kUnavailable);
+    const auto stats = engine_->stats();
+    EXPECT_EQ(stats.checkouts_completed, 2u);
+    EXPECT_EQ(stats.checkouts_insufficient, 1u);
+    EXPECT_EQ(stats.checkouts_rejected, 1u);
+    EXPECT_EQ(stats.checkout_units, 5u);
+    // Every batch that wrote was timed, from its write to its sync.
+    EXPECT_GE(stats.commit_latency.count, 4u);
+    EXPECT_LE(stats.commit_latency.count, stats.batches);
+    EXPECT_GT(stats.commit_latency.sum_seconds, 0.0);
 }
 
 // --- concurrency -------------------------------------------------------------------------------

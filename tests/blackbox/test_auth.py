@@ -13,6 +13,7 @@ class AuthTests(ServerTestCase):
 
     def setUp(self):
         super().setUp()
+        self.ensure_factory("f")  # the factory of PRODUCT
         self.create_product("AUTH-1", on_hand=50, reorder_point=0)
 
     def assertUnauthorized(self, response):
@@ -67,7 +68,8 @@ class AuthTests(ServerTestCase):
         self.assertProblem(r, 403, "forbidden")
         r = self.request("PATCH", "/v1/products/AUTH-1", {"name": "x"}, key="storefront")
         self.assertProblem(r, 403, "forbidden")
-        for path in ("/v1/stock/AUTH-1/movements", "/v1/events", "/metrics"):
+        for path in ("/v1/stock/AUTH-1/movements", "/v1/events?type=restock.ordered",
+                     "/metrics"):
             r = self.request("GET", path, key="storefront")
             self.assertProblem(r, 403, "forbidden")
         r = self.request("GET", "/v1/products/AUTH-1", key="factory")

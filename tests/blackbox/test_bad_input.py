@@ -165,6 +165,7 @@ class BadInputTests(ServerTestCase):
 
     def setUp(self):
         super().setUp()
+        self.ensure_factory("f")  # the factory of product_json()
         self.create_product(SKU, on_hand=10, reorder_point=2)
         self.create_product(SKU2, on_hand=3, reorder_point=0)
         self.baseline = self.snapshot()
@@ -267,8 +268,8 @@ class BadInputTests(ServerTestCase):
         for method, path, allowed in [
                 ("GET", "/v1/checkout", {"POST"}), ("DELETE", "/v1/checkout", {"POST"}),
                 ("PUT", "/v1/products", {"GET", "POST"}),
-                ("DELETE", "/v1/products/BAD-1", {"GET", "PATCH"}),
-                ("POST", "/v1/products/BAD-1", {"GET", "PATCH"}),
+                ("PUT", "/v1/products/BAD-1", {"GET", "PATCH", "DELETE"}),
+                ("POST", "/v1/products/BAD-1", {"GET", "PATCH", "DELETE"}),
                 ("GET", "/v1/stock/BAD-1/receipts", {"POST"}),
                 ("POST", "/healthz", {"GET"})]:
             body = VALID_CHECKOUT if method in ("POST", "PUT") else None

@@ -111,7 +111,13 @@ class ClusterTestCase(unittest.TestCase):
 
     def create_product(self, node, sku, on_hand, reorder_point=0, reorder_qty=10,
                        factory_id="factory-1"):
-        r = node.client().request("POST", "/v1/products", {
+        # Products must name a registered factory; one the test does not set up goes nowhere.
+        client = node.client()
+        if client.request("GET", "/v1/factories/" + factory_id).status == 404:
+            r = client.request("POST", "/v1/factories",
+                               {"id": factory_id, "url": "http://127.0.0.1:9", "format": "legacy"})
+            self.assertIn(r.status, (200, 201), r)
+        r = client.request("POST", "/v1/products", {
             "sku": sku, "name": "Product " + sku, "on_hand": on_hand,
             "reorder_point": reorder_point, "reorder_qty": reorder_qty,
             "factory_id": factory_id})

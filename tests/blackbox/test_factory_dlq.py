@@ -110,13 +110,18 @@ class FactoryDlqTests(LoopTestCase):
         self.assertEqual(self.wait_for_order("DLQ-3", "failed")["last_error"], error)
         self.assertEqual(sim.orders(), [])
 
-    def test_unknown_factory_dead_letters_with_a_clear_error(self):
-        self.create_product("DLQ-4", on_hand=1, reorder_point=0, reorder_qty=2,
-                            factory_id="nobody")
-        self.assertEqual(self.checkout("c", [("DLQ-4", 1)]).status, 200)
-        (dead,) = self.wait_for_dlq("stock-empty-dlq")
-        self.assertIn("unknown factory 'nobody'", dead["last_error"])
-        self.assertEqual(self.wait_for_order("DLQ-4", "failed")["factory_id"], "nobody")
+    def test_a_product_naming_an_unregistered_factory_is_refused(self):
+        # Refused at create and at PATCH, so no order can ever go nowhere.
+        body = {"sku": "DLQ-4", "name": "Nowhere", "on_hand": 1, "reorder_point": 0,
+                "reorder_qty": 2, "factory_id": "nobody"}
+        r = self.request("POST", "/v1/products", body)
+        self.assertProblem(r, 422, "unknown-factory")
+        self.assertIn("'nobody'", r.json["detail"])
+        self.assertProblem(self.request("GET", "/v1/products/DLQ-4"), 404, "product-not-found")
+        self.create_product("DLQ-5", on_hand=1, reorder_point=0)
+        r = self.request("PATCH", "/v1/products/DLQ-5", {"factory_id": "nobody"})
+        self.assertProblem(r, 422, "unknown-factory")
+        self.assertEqual(self.get_product("DLQ-5")["factory_id"], "factory-1")
 
     def test_redrive_and_purge_refusals(self):
         r = self.request("POST", "/v1/queues/restock-orders/redrive")

@@ -171,6 +171,7 @@ class IdempotencyTests(ServerTestCase):
     def test_key_on_create_product(self):
         product = {"sku": "IDEM-NEW", "name": "New", "on_hand": 5, "reorder_point": 1,
                    "reorder_qty": 2, "factory_id": "f"}
+        self.ensure_factory("f")
         first = self.post("/v1/products", product, "create-1", role="admin")
         self.assertEqual(first.status, 201, first)
         again = self.post("/v1/products", product, "create-1", role="admin")
@@ -190,6 +191,7 @@ class IdempotencyTests(ServerTestCase):
     def test_create_product_replay_keeps_location(self):
         product = {"sku": "IDEM-LOC", "name": "New", "on_hand": 5, "reorder_point": 1,
                    "reorder_qty": 2, "factory_id": "f"}
+        self.ensure_factory("f")
         first = self.post("/v1/products", product, "create-loc", role="admin")
         self.assertEqual(first.headers.get("Location"), "/v1/products/IDEM-LOC")
         again = self.post("/v1/products", product, "create-loc", role="admin")

@@ -16,6 +16,8 @@ class ProductTests(ServerTestCase):
     def test_create_returns_201_location_and_exact_fields(self):
         body = {"sku": "WIDGET-1", "name": "Blue widget", "on_hand": 10, "reorder_point": 3,
                 "reorder_qty": 20, "factory_id": "fac-7"}
+        self.ensure_factory("fac-7")
+        self.ensure_factory("fac-8")
         r = self.request("POST", "/v1/products", body)
         self.assertEqual(r.status, 201, r)
         self.assertTrue(r.content_type.startswith("application/json"), r)
@@ -149,6 +151,7 @@ class ProductTests(ServerTestCase):
 
     def test_patch_changes_settings(self):
         before = self.create_product("PATCH-1", on_hand=10, reorder_point=3, reorder_qty=5)
+        self.ensure_factory("fac-new")
         r = self.request("PATCH", "/v1/products/PATCH-1", {
             "name": "Renamed", "reorder_point": 10, "reorder_qty": 30, "order_up_to": 60,
             "min_order_qty": 12, "pack_size": 6, "factory_id": "fac-new", "ad_id": "ad-1"})

@@ -78,6 +78,8 @@ class StoreUrlTests(unittest.TestCase):
             c = Client(server.port, {"admin": key})
             r = c.request("GET", "/readyz", key=None)
             self.assertEqual((r.status, r.json["store"]), (200, "postgresql"), r)
+            r = c.request("POST", "/v1/factories", {"id": "f", "url": "http://127.0.0.1:9"})
+            self.assertEqual(r.status, 201, r)
             r = c.request("POST", "/v1/products", {
                 "sku": "URL-1", "name": "n", "on_hand": 1, "reorder_point": 0,
                 "reorder_qty": 1, "factory_id": "f"})

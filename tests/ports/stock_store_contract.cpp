@@ -73,6 +73,7 @@ WriteBatch everything() {
     Product b = make_product(2, "B", 0, 0);
     b.last_movement_id = 2;
     b.signal = StockSignal::kEmpty;
+    b.settings.replenishment = ReplenishmentMode::kNone;
     batch.movements = {make_movement(1, a, 0, 10, 10, MovementKind::kInitial),
                        make_movement(2, b, 0, 0, 0, MovementKind::kAdjustment),
                        make_movement(3, a, 1, -3, 7)};
@@ -86,7 +87,8 @@ WriteBatch everything() {
     batch.idempotency[0].request_id = "req_first";
     batch.receipts = {receipt_record(1, "ship-1", 10, 1)};
     batch.orders = {make_order("ro_1", 1, "A")};
-    batch.factories = {Factory{"factory-1", "http://factory.test", "legacy", 2500, 50}};
+    batch.factories = {Factory{"factory-1", "http://factory.test", "legacy", 2500, 50},
+                       Factory{"factory-2", "http://other.test", "legacy", 900, 51, 21}};
     Subscription sub;
     sub.id = "sub_1";
     sub.topic = "stock-events";
@@ -120,10 +122,12 @@ void expect_everything(const EngineSnapshot& s) {
                        w.last_error, w.trigger_event_id, w.created_at_ms, w.updated_at_ms,
                        w.dispatch_message_id, w.dispatch_until_ms));
     EXPECT_EQ(o.status, OrderStatus::kSent);
-    ASSERT_EQ(s.factories.size(), 1u);
+    ASSERT_EQ(s.factories.size(), 2u);
     EXPECT_EQ(s.factories[0].url, "http://factory.test");
     EXPECT_EQ(s.factories[0].timeout_ms, 2500);
     EXPECT_EQ(s.factories[0].created_at_ms, 50);
+    EXPECT_EQ(s.factories[0].lead_time_days, std::nullopt);
+    EXPECT_EQ(s.factories[1].lead_time_days, 21);
     ASSERT_EQ(s.subscriptions.size(), 1u);
     EXPECT_EQ(s.subscriptions[0].protocol, Protocol::kWebhook);
     EXPECT_EQ(s.subscriptions[0].event_types, written.subscriptions[0].event_types);
@@ -281,6 +285,89 @@ TEST_P(StockStoreContract, AtMostOneOpenRestockOrderPerProduct) {
                                    [](const RestockOrder& o) { return o.id == "ro_1"; });
     ASSERT_NE(ro_1, s.orders.end());
     EXPECT_EQ(ro_1->status, OrderStatus::kReceived);
+}
+
+TEST_P(StockStoreContract, ProductsAndEventsAreFoundByTheirFilters) {
+    WriteBatch batch;
+    auto product = [](int64_t id, std::string sku, std::string name, int64_t on_hand) {
+        Product p = make_product(id, std::move(sku), on_hand, 2);
+        p.name = std::move(name);
+        return p;
+    };
+    Product old = product(4, "OLD-MUG", "Old mug", 5);
+    old.archived_at_ms = 99;
+    batch.products = {product(1, "MUG-RED", "Red mug", 10), product(2, "mug-blue", "Blue Mug", 1),
+                      product(3, "TEA", "Teapot \u00c9MAIL", 0), old};
+    batch.events = {make_event(1, "MUG-RED", EventType::kStockLow),
+                    make_event(2, "TEA", EventType::kStockEmpty),
+                    make_event(3, "MUG-RED", EventType::kRestockOrdered),
+                    make_event(4, "MUG-RED", EventType::kStockRestored)};
+    ASSERT_TRUE(commit(store(), batch).ok());
+    auto reader = reader_of(store());
+    ASSERT_NE(reader, nullptr);
+    auto skus = [&](ProductQuery query) {
+        std::vector<std::string> out;
+        auto found = reader->find_products(query);
+        EXPECT_TRUE(found.ok()) << found.error().message;
+        if (found.ok()) {
+            for (const auto& p : found.value()) out.push_back(p.sku);
+        }
+        return out;
+    };
+    using Skus = std::vector<std::string>;
+    ProductQuery q;
+    EXPECT_EQ(skus(q), (Skus{"MUG-RED", "TEA", "mug-blue"}));  // the archived one left out
+    q.archived = ArchivedFilter::kArchived;
+    EXPECT_EQ(skus(q), Skus{"OLD-MUG"});
+    q.archived = ArchivedFilter::kAll;
+    EXPECT_EQ(skus(q).size(), 4u);
+    EXPECT_EQ(load(store()).products[3].archived_at_ms, 99);
+    // Text: in the SKU or the name, ASCII letters in either case (the query is lower-case).
+    q = {};
+    q.text = "mug";
+    EXPECT_EQ(skus(q), (Skus{"MUG-RED", "mug-blue"}));
+    q.archived = ArchivedFilter::kAll;
+    EXPECT_EQ(skus(q), (Skus{"MUG-RED", "OLD-MUG", "mug-blue"}));
+    q = {};
+    q.text = "pot";
+    EXPECT_EQ(skus(q), Skus{"TEA"});
+    q.text = "%";  // no wildcard
+    EXPECT_TRUE(skus(q).empty());
+    // A list of SKUs, with the other filters, in SKU order; unknown ones are simply absent.
+    q = {};
+    q.skus = {"TEA", "MUG-RED", "NOPE", "OLD-MUG"};
+    EXPECT_EQ(skus(q), (Skus{"MUG-RED", "TEA"}));
+    q.status = ProductStatus::kOutOfStock;
+    EXPECT_EQ(skus(q), Skus{"TEA"});
+    q.status.reset();
+    q.after_sku = "MUG-RED";
+    q.limit = 1;
+    EXPECT_EQ(skus(q), Skus{"TEA"});
+
+    auto seqs = [&](EventQuery query) {
+        std::vector<int64_t> out;
+        query.up_to_seq = INT64_MAX;
+        auto found = reader->find_events(query);
+        EXPECT_TRUE(found.ok()) << found.error().message;
+        if (found.ok()) {
+            for (const auto& e : found.value()) out.push_back(e.seq);
+        }
+        return out;
+    };
+    using Seqs = std::vector<int64_t>;
+    EventQuery e;
+    EXPECT_EQ(seqs(e), (Seqs{1, 2, 3, 4}));
+    e.types = {"stock.low", "stock.restored"};
+    EXPECT_EQ(seqs(e), (Seqs{1, 4}));
+    e.sku = "TEA";
+    EXPECT_TRUE(seqs(e).empty());
+    e.types.clear();
+    EXPECT_EQ(seqs(e), Seqs{2});
+    e = {};
+    e.sku = "MUG-RED";
+    e.after_seq = 1;
+    e.limit = 1;
+    EXPECT_EQ(seqs(e), Seqs{3});
 }
 
 TEST_P(StockStoreContract, ReadersSeeWhatIsCommitted) {

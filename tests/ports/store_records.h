@@ -87,6 +87,8 @@ inline void expect_same_product(const Product& a, const Product& b) {
     EXPECT_EQ(a.settings.pack_size, b.settings.pack_size);
     EXPECT_EQ(a.settings.factory_id, b.settings.factory_id);
     EXPECT_EQ(a.settings.ad_id, b.settings.ad_id);
+    EXPECT_EQ(a.settings.replenishment, b.settings.replenishment);
+    EXPECT_EQ(a.archived_at_ms, b.archived_at_ms);
     EXPECT_EQ(a.signal, b.signal);
     EXPECT_EQ(a.last_movement_id, b.last_movement_id);
     EXPECT_EQ(a.created_at_ms, b.created_at_ms);

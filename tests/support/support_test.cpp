@@ -48,6 +48,25 @@ TEST(TimeFormatTest, FormatsUtcWithMilliseconds) {
     EXPECT_EQ(format_rfc3339(61'001), "1970-01-01T00:01:01.001Z");
 }
 
+TEST(TimeFormatTest, ParsesRfc3339BackToWhatItFormats) {
+    for (int64_t ms :
+         {int64_t{0}, int64_t{951782400999}, int64_t{1795787560123}, int64_t{253402300799999}}) {
+        EXPECT_EQ(parse_rfc3339(format_rfc3339(ms)), ms) << ms;
+    }
+    EXPECT_EQ(parse_rfc3339("2026-11-27T13:52:40Z"), 1795787560000);
+    EXPECT_EQ(parse_rfc3339("2026-11-27t13:52:40.1z"), 1795787560100);
+    EXPECT_EQ(parse_rfc3339("2026-11-27T14:52:40.123456+01:00"), 1795787560123);
+    EXPECT_EQ(parse_rfc3339("2026-11-27T08:22:40-05:30"), 1795787560000);
+    EXPECT_EQ(parse_rfc3339("2024-02-29T00:00:00Z"), 1709164800000);  // leap day
+    for (const char* bad :
+         {"", "2026-11-27", "2026-11-27T13:52:40", "2026-11-27 13:52:40Z", "2026-13-01T00:00:00Z",
+          "2023-02-29T00:00:00Z", "2026-11-31T00:00:00Z", "2026-11-27T24:00:00Z",
+          "2026-11-27T13:52:40.Z", "2026-11-27T13:52:40Zjunk", "1969-12-31T23:59:59Z",
+          "2026-11-27T13:52:40+1:00", "20261-11-27T13:52:40Z"}) {
+        EXPECT_EQ(parse_rfc3339(bad), std::nullopt) << bad;
+    }
+}
+
 TEST(ThreadNameTest, TheThreadRunsItsBodyUnderItsNameCutTo15Bytes) {
     std::string seen_short, seen_long;
     auto name_of_this_thread = [] {

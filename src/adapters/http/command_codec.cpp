@@ -100,6 +100,7 @@ void write_settings(Writer& w, const ReorderSettings& s) {
     w.key("min_order_qty").value(s.min_order_qty).key("pack_size").value(s.pack_size);
     w.key("factory_id").value(s.factory_id).key("ad_id");
     s.ad_id ? w.value(*s.ad_id) : w.null();
+    w.key("replenishment").value(to_string(s.replenishment));
 }
 
 ReorderSettings read_settings(Fields& f) {
@@ -111,6 +112,12 @@ ReorderSettings read_settings(Fields& f) {
     s.pack_size = f.integer("pack_size");
     s.factory_id = f.text("factory_id");
     s.ad_id = f.optional_text("ad_id");
+    const std::string mode = f.text("replenishment");
+    if (auto parsed = parse_replenishment_mode(mode)) {
+        s.replenishment = *parsed;
+    } else {
+        f.fail("'replenishment' is not a mode: '" + mode + "'");
+    }
     return s;
 }
 
@@ -122,6 +129,8 @@ void write_record(Writer& w, const Product& p) {
     w.key("signal").value(static_cast<int64_t>(p.signal));
     w.key("last_movement_id").value(p.last_movement_id);
     w.key("created_at").value(p.created_at_ms).key("updated_at").value(p.updated_at_ms);
+    w.key("archived_at");
+    p.archived_at_ms ? w.value(*p.archived_at_ms) : w.null();
     w.end_object();
 }
 
@@ -138,6 +147,7 @@ Product read_product(Fields& f) {
     p.last_movement_id = f.integer("last_movement_id");
     p.created_at_ms = f.integer("created_at");
     p.updated_at_ms = f.integer("updated_at");
+    p.archived_at_ms = f.optional_integer("archived_at");
     return p;
 }
 
@@ -196,12 +206,20 @@ RestockOrder read_order(Fields& f) {
 void write_record(Writer& w, const Factory& factory) {
     w.begin_object().key("id").value(factory.id).key("url").value(factory.url);
     w.key("format").value(factory.format).key("timeout_ms").value(factory.timeout_ms);
+    w.key("lead_time_days");
+    factory.lead_time_days ? w.value(*factory.lead_time_days) : w.null();
     w.key("created_at").value(factory.created_at_ms).end_object();
 }
 
 Factory read_factory(Fields& f) {
-    return Factory{f.text("id"), f.text("url"), f.text("format"), f.integer("timeout_ms"),
-                   f.integer("created_at")};
+    Factory factory;
+    factory.id = f.text("id");
+    factory.url = f.text("url");
+    factory.format = f.text("format");
+    factory.timeout_ms = f.integer("timeout_ms");
+    factory.lead_time_days = f.optional_integer("lead_time_days");
+    factory.created_at_ms = f.integer("created_at");
+    return factory;
 }
 
 void write_record(Writer& w, const Subscription& s) {

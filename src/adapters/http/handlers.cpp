@@ -4,7 +4,9 @@
 #include <map>
 
 #include "adapters/http/command_codec.h"
+#include "adapters/http/metrics_text.h"
 #include "adapters/http/problem.h"
+#include "adapters/http/query_mapping.h"
 #include "adapters/http/request_mapping.h"
 #include "adapters/http/router.h"
 #include "app/callback_token.h"
@@ -56,6 +58,7 @@ RouteAccess access_for(RouteId id) {
         case RouteId::kCreateReservation:
         case RouteId::kGetReservation:
         case RouteId::kDeleteReservation:
+        case RouteId::kEvents:  // stock.* events only (list_events)
             return {false, Role::kStorefront};
         case RouteId::kReceipt:
             return {false, Role::kFactory};
@@ -88,12 +91,12 @@ bool has_body(RouteId id) {
 std::vector<std::string_view> query_names(RouteId id) {
     switch (id) {
         case RouteId::kListProducts:
-            return {"status", "limit", "cursor"};
+            return {"status", "sku", "q", "archived", "limit", "cursor"};
         case RouteId::kMovements:
         case RouteId::kListOrders:
-            return {"limit", "cursor"};
+            return {"status", "sku", "created_before", "overdue", "limit", "cursor"};
         case RouteId::kEvents:
-            return {"after", "limit"};
+            return {"after", "type", "sku", "limit"};
         case RouteId::kPeekQueue:
             return {"limit"};
         case RouteId::kFactoryCallback:
@@ -108,6 +111,7 @@ bool takes_sku(RouteId id) {
     switch (id) {
         case RouteId::kGetProduct:
         case RouteId::kPatchProduct:
+        case RouteId::kArchiveProduct:
         case RouteId::kReceipt:
         case RouteId::kAdjustment:
         case RouteId::kMovements:
@@ -145,61 +149,6 @@ Reply not_writer(const HttpRequest& request) {
         request.path, request.request_id);
     reply.not_writer = true;
     return reply;
-}
-
-Error invalid_query(std::string message) {
-    return make_error(ErrorCode::kInvalidArgument, "invalid-query", std::move(message));
-}
-
-// Parses "a=1&b=2" into names -> values; unknown or repeated names are errors.
-Result<std::map<std::string, std::string>> parse_query(
-    std::string_view query, const std::vector<std::string_view>& allowed) {
-    std::map<std::string, std::string> out;
-    std::size_t start = 0;
-    while (start < query.size()) {
-        std::size_t end = query.find('&', start);
-        if (end == std::string_view::npos) end = query.size();
-        const std::string_view pair = query.substr(start, end - start);
-        start = end + 1;
-        if (pair.empty()) continue;
-        const std::size_t equals = pair.find('=');
-        auto name = percent_decode(pair.substr(0, equals), true);
-        auto value = percent_decode(
-            equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1), true);
-        if (!name || !value) return invalid_query("malformed percent-encoding in the query");
-        bool known = false;
-        for (auto a : allowed) known = known || a == *name;
-        if (!known) {
-            if (allowed.size() == 0) return invalid_query("this route takes no query parameters");
-            std::string list;
-            for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-            return invalid_query("unknown query parameter '" + *name + "'" +
-                                 (list.empty() ? "" : "; allowed: " + list));
-        }
-        if (!out.emplace(*name, *value).second) {
-            return invalid_query("query parameter '" + *name + "' appears twice");
-        }
-    }
-    return out;
-}
-
-Result<int64_t> integer_param(const std::map<std::string, std::string>& params,
-                              const std::string& name, int64_t fallback, int64_t low,
-                              int64_t high) {
-    auto it = params.find(name);
-    if (it == params.end()) return fallback;
-    int64_t value = 0;
-    const auto& text = it->second;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high) {
-        return invalid_query("'" + name + "' must be an integer from " + std::to_string(low) +
-                             " to " + std::to_string(high));
-    }
-    return value;
-}
-
-Result<int64_t> page_limit(const std::map<std::string, std::string>& params) {
-    return integer_param(params, "limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
 }
 
 }  // namespace
@@ -323,7 +272,7 @@ void Api::dispatch(Context& context, Respond respond) {
         case RouteId::kInternalCommands:
             return;  // handled above
         case RouteId::kMetrics:
-            return reply_now(metrics());
+            return metrics(context, std::move(respond));
         case RouteId::kGetProduct:
             return reply_now(get_product(context));
         case RouteId::kListProducts:
@@ -338,6 +287,11 @@ void Api::dispatch(Context& context, Respond respond) {
             auto patch = parse_product_patch(body);
             if (!patch) return then_submit(Result<PatchProduct>(patch.error()));
             return then_submit(Result<PatchProduct>(PatchProduct{param, std::move(patch.value())}));
+        }
+        case RouteId::kArchiveProduct: {
+            ProductPatch archive;
+            archive.archived = true;
+            return submit_now(PatchProduct{param, std::move(archive)});
         }
         case RouteId::kCheckout:
             return then_submit(parse_checkout(body));
@@ -362,17 +316,8 @@ void Api::dispatch(Context& context, Respond respond) {
             return submit_now(GetFactories{});
         case RouteId::kGetFactory:
             return submit_now(GetFactories{param});
-        case RouteId::kListOrders: {
-            auto limit = page_limit(context.params);
-            if (!limit) return reply_now(context.problem(limit.error()));
-            GetRestockOrders request;
-            request.limit = static_cast<std::size_t>(*limit);
-            // The engine checks the cursor (an order id): 400 invalid-query if it is none.
-            if (auto it = context.params.find("cursor"); it != context.params.end()) {
-                request.after_id = it->second;
-            }
-            return submit_now(std::move(request));
-        }
+        case RouteId::kListOrders:
+            return then_submit(parse_orders_query(context.params));
         case RouteId::kGetOrder:
             return submit_now(GetRestockOrders{param, 1, ""});
         case RouteId::kCancelOrder:
@@ -520,27 +465,39 @@ void Api::internal_command(Context& context, Respond respond) {
     engine->submit(std::move(submission));
 }
 
-Reply Api::metrics() {
+void Api::metrics(Context& context, Respond respond) {
     const std::shared_ptr<StockEngine> engine = writer_.local();
-    const auto stats = engine ? engine->stats() : StockEngine::Stats{};
     std::string text;
-    text += "# HELP restock_engine_commands_total Commands the stock engine has executed.\n";
-    text += "# TYPE restock_engine_commands_total counter\n";
-    text += "restock_engine_commands_total " + std::to_string(stats.commands) + "\n";
-    text += "# HELP restock_engine_batches_total Group commits attempted.\n";
-    text += "# TYPE restock_engine_batches_total counter\n";
-    text += "restock_engine_batches_total " + std::to_string(stats.batches) + "\n";
-    text += "# HELP restock_engine_failed_batches_total Group commits the store refused.\n";
-    text += "# TYPE restock_engine_failed_batches_total counter\n";
-    text += "restock_engine_failed_batches_total " + std::to_string(stats.failed_batches) + "\n";
-    text += "# HELP restock_http_responses_total HTTP responses by status class.\n";
-    text += "# TYPE restock_http_responses_total counter\n";
+    // On a shared store the writer's engine holds the counters and the gauges; a follower
+    // reports its own HTTP figures and restock_node_writer 0.
+    if (engine) write_engine_metrics(text, engine->stats());
+    MetricsText m(text);
+    m.family("restock_http_responses_total", "counter", "HTTP responses by status class.");
     for (int cls = 1; cls <= 5; ++cls) {
-        text += "restock_http_responses_total{class=\"" + std::to_string(cls) + "xx\"} " +
-                std::to_string(responses_[cls].load(std::memory_order_relaxed)) + "\n";
+        const std::string name = std::to_string(cls) + "xx";
+        m.sample("restock_http_responses_total", {"class", name},
+                 static_cast<double>(responses_[cls].load(std::memory_order_relaxed)));
     }
     if (options_.extra_metrics) text += options_.extra_metrics();
-    return Reply{200, "text/plain; version=0.0.4", std::move(text), "", false};
+    const std::string principal = context.principal.name;
+    if (!engine) {
+        respond(Exchange{Reply{200, kMetricsType, std::move(text), "", false}, principal, ""});
+        return;
+    }
+    // The gauges come from the engine's own state, in its order with the writes.
+    Submission submission;
+    submission.command = GetGauges{};
+    submission.done = [respond = std::move(respond), text = std::move(text), principal,
+                       instance = context.request.path,
+                       request_id = context.request.request_id](Outcome outcome) mutable {
+        if (const auto* gauges = std::get_if<GaugesOutcome>(&outcome)) {
+            write_gauges(text, *gauges);
+            respond(Exchange{Reply{200, kMetricsType, std::move(text), "", false}, principal, ""});
+        } else {
+            respond(Exchange{reply_for(outcome, instance, request_id), principal, ""});
+        }
+    };
+    engine->submit(std::move(submission));
 }
 
 Reply Api::get_product(Context& context) {
@@ -568,28 +525,16 @@ Reply Api::get_reservation(Context& context) {
 }
 
 Reply Api::list_products(Context& context) {
-    const auto* params = &context.params;
-    auto limit = page_limit(*params);
-    if (!limit) return context.problem(limit.error());
-    std::optional<ProductStatus> status;
-    if (auto it = params->find("status"); it != params->end()) {
-        status = parse_product_status(it->second);
-        if (!status) {
-            return context.problem(
-                invalid_query("'status' must be one of in_stock, low, out_of_stock"));
-        }
-    }
-    std::string cursor;
-    if (auto it = params->find("cursor"); it != params->end()) {
-        cursor = it->second;
-        if (!is_valid_sku(cursor)) return context.problem(invalid_query("'cursor' is not valid"));
-    }
+    auto query = parse_product_query(context.params);
+    if (!query) return context.problem(query.error());
+    const std::size_t limit = query->limit;
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
     // One extra row tells whether there is a next page.
-    auto products = reader.value()->products(status, cursor, static_cast<std::size_t>(*limit) + 1);
+    query->limit = limit + 1;
+    auto products = reader.value()->find_products(*query);
     if (!products) return context.problem(products.error());
-    const bool more = products->size() > static_cast<std::size_t>(*limit);
+    const bool more = products->size() > limit;
     if (more) products->pop_back();
     std::string body;
     json::Writer w(body);
@@ -638,15 +583,29 @@ Reply Api::list_movements(Context& context) {
 }
 
 Reply Api::list_events(Context& context) {
-    const auto& params = context.params;
-    auto limit = page_limit(params);
-    if (!limit) return context.problem(limit.error());
-    auto after = integer_param(params, "after", 0, 0, INT64_MAX);
-    if (!after) return context.problem(after.error());
+    // A storefront may follow the stock.* events (to hide what ran out, say), not the rest.
+    auto request = parse_events_query(context.params, context.principal.role == Role::kStorefront);
+    if (!request) return context.problem(request.error());
+    if (!request->forbidden_type.empty()) {
+        return context.problem(
+            403, "forbidden",
+            "a storefront key may read stock.* events only, not '" + request->forbidden_type + "'");
+    }
+    EventQuery& query = request->query;
+    const int64_t* after = &query.after_seq;
+    const bool filtered = !query.types.empty() || !query.sku.empty();
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
-    const int64_t up_to = writer_.durable_marks().event_seq;
-    auto events = reader.value()->events(*after, static_cast<std::size_t>(*limit), up_to);
+    int64_t up_to = writer_.durable_marks().event_seq;
+    if (filtered) {
+        // The page covers the log up to its last event as of now (read first: whatever is
+        // committed after it is left for the next page), so it can say where it stopped.
+        auto last = reader.value()->last_event_seq(up_to);
+        if (!last) return context.problem(last.error());
+        up_to = last.value();
+    }
+    query.up_to_seq = up_to;
+    auto events = reader.value()->find_events(query);
     if (!events) return context.problem(events.error());
     if (events->empty() && *after > 0) {
         // A cursor past the end of the log is no place to wait at: it came from another
@@ -667,7 +626,11 @@ Reply Api::list_events(Context& context) {
     json::Writer w(body);
     w.begin_object().key("items").begin_array();
     for (const auto& event : events.value()) write_event(w, event);
-    w.end_array().key("next_after").value(events->empty() ? *after : events->back().seq);
+    // A filtered page that is not full has looked at every event up to `up_to`: the next one
+    // starts after it, so a consumer of rare events does not scan the same stretch again.
+    int64_t next_after = events->empty() ? *after : events->back().seq;
+    if (filtered && events->size() < query.limit) next_after = std::max(next_after, up_to);
+    w.end_array().key("next_after").value(next_after);
     w.end_object();
     return json_reply(200, std::move(body));
 }

@@ -81,7 +81,7 @@ class Api {
 
     Reply health();
     Reply ready(Context& context);
-    Reply metrics();
+    void metrics(Context& context, Respond respond);
     Reply get_product(Context& context);
     Reply get_reservation(Context& context);
     Reply list_products(Context& context);

@@ -71,6 +71,8 @@ std::string_view title_for(std::string_view slug) {
         {"checkout-not-found", "Unknown order"},
         {"release-exceeds-order", "Release exceeds what the order took"},
         {"sku-not-in-order", "SKU not in the order"},
+        {"product-archived", "Product archived"},
+        {"unknown-factory", "Unknown factory"},
         {"bad-request", "Malformed HTTP request"},
         {"internal", "Internal error"},
     };

@@ -55,6 +55,20 @@ class ObjectReader {
         return std::optional<std::string>(value->as_string());
     }
 
+    Result<bool> boolean(std::string_view name) const {
+        const Value* value = object_.find(name);
+        if (value == nullptr) return invalid_request("missing field " + where(name));
+        if (value->kind() != Value::Kind::kBool) return wrong_type(name, *value, "true or false");
+        return value->as_bool();
+    }
+
+    Result<const Value*> object(std::string_view name) const {
+        const Value* value = object_.find(name);
+        if (value == nullptr) return invalid_request("missing field " + where(name));
+        if (value->kind() != Value::Kind::kObject) return wrong_type(name, *value, "an object");
+        return value;
+    }
+
     Result<const std::vector<Value>*> array(std::string_view name) const {
         const Value* value = object_.find(name);
         if (value == nullptr) return invalid_request("missing field " + where(name));
@@ -108,6 +122,19 @@ Result<T> validated(T request) {
     return request;
 }
 
+// "replenishment": {"mode": "fixed" | "none"}.
+Result<ReplenishmentMode> parse_replenishment(const ObjectReader& in) {
+    const Value* object = nullptr;
+    RESTOCK_ASSIGN(object, in.object("replenishment"));
+    ObjectReader policy(*object, "replenishment");
+    if (auto s = policy.only({"mode"}); !s) return s.error();
+    std::string name;
+    RESTOCK_ASSIGN(name, policy.string("mode"));
+    auto mode = parse_replenishment_mode(name);
+    if (!mode) return invalid_request("'replenishment.mode' must be fixed or none");
+    return *mode;
+}
+
 }  // namespace
 
 Result<NewProduct> parse_new_product(std::string_view body) {
@@ -115,11 +142,12 @@ Result<NewProduct> parse_new_product(std::string_view body) {
     if (!parsed) return parsed.error();
     ObjectReader in(parsed.value(), "");
     if (auto s = in.only({"sku", "name", "on_hand", "reorder_point", "reorder_qty", "factory_id",
-                          "order_up_to", "min_order_qty", "pack_size", "ad_id"});
+                          "order_up_to", "min_order_qty", "pack_size", "ad_id", "replenishment"});
         !s) {
         return s.error();
     }
     NewProduct r;
+    if (in.has("replenishment")) RESTOCK_ASSIGN(r.settings.replenishment, parse_replenishment(in));
     RESTOCK_ASSIGN(r.sku, in.string("sku"));
     RESTOCK_ASSIGN(r.name, in.string("name"));
     RESTOCK_ASSIGN(r.on_hand, in.integer("on_hand"));
@@ -146,11 +174,13 @@ Result<ProductPatch> parse_product_patch(std::string_view body) {
         }
     }
     if (auto s = in.only({"name", "reorder_point", "reorder_qty", "order_up_to", "min_order_qty",
-                          "pack_size", "factory_id", "ad_id"});
+                          "pack_size", "factory_id", "ad_id", "replenishment", "archived"});
         !s) {
         return s.error();
     }
     ProductPatch p;
+    if (in.has("replenishment")) RESTOCK_ASSIGN(p.replenishment, parse_replenishment(in));
+    if (in.has("archived")) RESTOCK_ASSIGN(p.archived, in.boolean("archived"));
     if (in.has("name")) RESTOCK_ASSIGN(p.name, in.string("name"));
     if (in.has("reorder_point")) RESTOCK_ASSIGN(p.reorder_point, in.integer("reorder_point"));
     if (in.has("reorder_qty")) RESTOCK_ASSIGN(p.reorder_qty, in.integer("reorder_qty"));
@@ -263,12 +293,15 @@ Result<Factory> parse_factory(std::string_view body) {
     auto parsed = parse_object(body);
     if (!parsed) return parsed.error();
     ObjectReader in(parsed.value(), "");
-    if (auto s = in.only({"id", "url", "format", "timeout_ms"}); !s) return s.error();
+    if (auto s = in.only({"id", "url", "format", "timeout_ms", "lead_time_days"}); !s) {
+        return s.error();
+    }
     Factory f;
     RESTOCK_ASSIGN(f.id, in.string("id"));
     RESTOCK_ASSIGN(f.url, in.string("url"));
     if (in.has("format")) RESTOCK_ASSIGN(f.format, in.string("format"));
     if (in.has("timeout_ms")) RESTOCK_ASSIGN(f.timeout_ms, in.integer("timeout_ms"));
+    RESTOCK_ASSIGN(f.lead_time_days, in.nullable_integer("lead_time_days"));
     if (auto valid = validate_factory(f); !valid) return valid.error();
     return f;
 }

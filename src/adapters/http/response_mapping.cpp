@@ -1,5 +1,6 @@
 #include "adapters/http/response_mapping.h"
 
+#include "adapters/http/metrics_text.h"
 #include "adapters/http/problem.h"
 #include "support/time_format.h"
 
@@ -38,6 +39,17 @@ void write_product(json::Writer& w, const Product& p) {
     w.key("ad_id");
     if (p.settings.ad_id) {
         w.value(*p.settings.ad_id);
+    } else {
+        w.null();
+    }
+    w.key("replenishment")
+        .begin_object()
+        .key("mode")
+        .value(to_string(p.settings.replenishment))
+        .end_object();
+    w.key("archived").value(p.archived()).key("archived_at");
+    if (p.archived_at_ms) {
+        w.value(format_rfc3339(*p.archived_at_ms));
     } else {
         w.null();
     }
@@ -89,7 +101,8 @@ std::string reservation_json(const Reservation& reservation) {
     return body;
 }
 
-void write_order(json::Writer& w, const RestockOrder& o) {
+void write_order(json::Writer& w, const RestockOrder& o, std::optional<int64_t> due_ms,
+                 int64_t now_ms) {
     w.begin_object()
         .key("id")
         .value(o.id)
@@ -113,7 +126,13 @@ void write_order(json::Writer& w, const RestockOrder& o) {
         .value(format_rfc3339(o.created_at_ms))
         .key("updated_at")
         .value(format_rfc3339(o.updated_at_ms))
-        .end_object();
+        .key("due_at");
+    if (due_ms) {
+        w.value(format_rfc3339(*due_ms));
+    } else {
+        w.null();
+    }
+    w.key("overdue").value(due_ms && is_overdue(o, *due_ms, now_ms)).end_object();
 }
 
 void write_factory(json::Writer& w, const Factory& f) {
@@ -126,9 +145,13 @@ void write_factory(json::Writer& w, const Factory& f) {
         .value(f.format)
         .key("timeout_ms")
         .value(f.timeout_ms)
-        .key("created_at")
-        .value(format_rfc3339(f.created_at_ms))
-        .end_object();
+        .key("lead_time_days");
+    if (f.lead_time_days) {
+        w.value(*f.lead_time_days);
+    } else {
+        w.null();
+    }
+    w.key("created_at").value(format_rfc3339(f.created_at_ms)).end_object();
 }
 
 void write_subscription(json::Writer& w, const Subscription& s, bool with_secret) {
@@ -344,7 +367,7 @@ struct OutcomeReplier {
         std::string body;
         json::Writer w(body);
         if (o.order) {
-            write_order(w, *o.order);
+            write_order(w, *o.order, std::nullopt, 0);
         } else {
             w.begin_object().key("order").null().key("note").value(o.note).end_object();
         }
@@ -412,11 +435,13 @@ struct OutcomeReplier {
         std::string body;
         json::Writer w(body);
         if (o.single) {
-            write_order(w, o.orders.front());
+            write_order(w, o.orders.front(), o.due_at_ms.front(), o.now_ms);
             return json_reply(200, std::move(body));
         }
         w.begin_object().key("items").begin_array();
-        for (const auto& order : o.orders) write_order(w, order);
+        for (std::size_t i = 0; i < o.orders.size(); ++i) {
+            write_order(w, o.orders[i], o.due_at_ms[i], o.now_ms);
+        }
         w.end_array().key("next_cursor");
         if (o.next_cursor.empty()) {
             w.null();
@@ -425,6 +450,12 @@ struct OutcomeReplier {
         }
         w.end_object();
         return json_reply(200, std::move(body));
+    }
+
+    Reply operator()(const GaugesOutcome& o) const {
+        std::string text;
+        write_gauges(text, o);
+        return Reply{200, kMetricsType, std::move(text), "", false};
     }
 
     Reply operator()(const Done& o) const {

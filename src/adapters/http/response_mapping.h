@@ -26,11 +26,16 @@ struct Reply {
     bool not_writer = false;
 };
 
+// The media type of the Prometheus text exposition.
+inline constexpr const char* kMetricsType = "text/plain; version=0.0.4";
+
 void write_product(json::Writer& w, const Product& product);
 void write_movement(json::Writer& w, const Movement& movement, std::string_view sku);
 
 std::string product_json(const Product& product);
-void write_order(json::Writer& w, const RestockOrder& order);
+// `due_ms`: when the order should have arrived (due_at; overdue as of `now_ms`), if known.
+void write_order(json::Writer& w, const RestockOrder& order, std::optional<int64_t> due_ms,
+                 int64_t now_ms);
 void write_factory(json::Writer& w, const Factory& factory);
 // The secret is written only when `with_secret` (once, in the answer that created it).
 void write_subscription(json::Writer& w, const Subscription& subscription, bool with_secret);

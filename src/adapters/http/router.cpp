@@ -12,7 +12,7 @@ struct RouteSpec {
     RouteId id;
 };
 
-constexpr std::array<RouteSpec, 34> kRoutes{{
+constexpr std::array<RouteSpec, 35> kRoutes{{
     {"GET", "/healthz", RouteId::kHealth},
     {"GET", "/readyz", RouteId::kReady},
     {"GET", "/metrics", RouteId::kMetrics},
@@ -20,6 +20,7 @@ constexpr std::array<RouteSpec, 34> kRoutes{{
     {"GET", "/v1/products", RouteId::kListProducts},
     {"GET", "/v1/products/{}", RouteId::kGetProduct},
     {"PATCH", "/v1/products/{}", RouteId::kPatchProduct},
+    {"DELETE", "/v1/products/{}", RouteId::kArchiveProduct},
     {"POST", "/v1/checkout", RouteId::kCheckout},
     {"POST", "/v1/orders/{}/release", RouteId::kReleaseOrder},
     {"POST", "/v1/reservations", RouteId::kCreateReservation},

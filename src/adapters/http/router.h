@@ -16,6 +16,7 @@ enum class RouteId {
     kListProducts,
     kGetProduct,
     kPatchProduct,
+    kArchiveProduct,
     kCheckout,
     kReleaseOrder,
     kCreateReservation,

@@ -1,5 +1,6 @@
 #include "adapters/postgres/pg_reader.h"
 
+#include "adapters/postgres/pg_array.h"
 #include "adapters/postgres/pg_schema.h"
 
 namespace restock::pg {
@@ -9,6 +10,33 @@ namespace {
 constexpr const char* kStatusCondition =
     "CASE WHEN on_hand - reserved <= 0 THEN 'out_of_stock' "
     "WHEN on_hand - reserved <= reorder_point THEN 'low' ELSE 'in_stock' END";
+
+// The filters of a ProductQuery, as the SQLite reader has them: $1 after this SKU, $2 status
+// (null: any), $3 lower-case text in the SKU or name ('': any; under the "C" collation lower()
+// folds ASCII letters only, as SQLite's does), $4 the ArchivedFilter.
+const std::string kProductFilters =
+    std::string("sku > $1::text AND ($2::text IS NULL OR ") + kStatusCondition +
+    " = $2::text) AND ($3::text = '' OR strpos(lower(sku COLLATE \"C\"), $3::text) > 0 OR "
+    "strpos(lower(name COLLATE \"C\"), $3::text) > 0) "
+    "AND ($4::int = 2 OR (archived_at IS NOT NULL) = ($4::int = 1))";
+
+Params product_params(const ProductQuery& query) {
+    std::optional<std::string> status;
+    if (query.status) status = std::string(to_string(*query.status));
+    Params params;
+    params.add(query.after_sku)
+        .add(status)
+        .add(query.text)
+        .add(static_cast<int64_t>(query.archived))
+        .add(static_cast<int64_t>(query.limit));
+    return params;
+}
+
+std::string array_of(const std::vector<std::string>& items) {
+    ArrayText array;
+    for (const auto& item : items) array.add(item);
+    return array.take();
+}
 
 template <typename T, typename Read>
 std::vector<T> all(const Rows& rows, Read read) {
@@ -39,9 +67,9 @@ Status PgReader::prepare_all() {
     const std::string movements = std::string(kMovementColumns);
     const std::pair<const char*, std::string> statements[] = {
         {"product", products + "WHERE sku = $1"},
-        {"products_all", products + "WHERE sku > $1 ORDER BY sku LIMIT $2"},
-        {"products_by_status",
-         products + "WHERE sku > $1 AND " + kStatusCondition + " = $2 ORDER BY sku LIMIT $3"},
+        {"products", products + "WHERE " + kProductFilters + " ORDER BY sku LIMIT $5"},
+        {"listed_products", products + "WHERE " + kProductFilters +
+                                " AND sku = ANY($6::text[]) ORDER BY sku LIMIT $5"},
         {"movement", "SELECT " + movements + " FROM movements WHERE id = $1"},
         // A product's chain, newest first, from movement $1: one primary-key lookup per hop.
         {"chain",
@@ -52,7 +80,9 @@ Status PgReader::prepare_all() {
              "WHERE c.n < $2) SELECT " +
              movements + " FROM chain ORDER BY n"},
         {"events", "SELECT " + std::string(kEventColumns) +
-                       " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"},
+                       " FROM events WHERE seq > $1 AND seq <= $2 AND ($4::text[] IS NULL OR "
+                       "type = ANY($4::text[])) AND ($5::text = '' OR sku = $5::text) "
+                       "ORDER BY seq LIMIT $3"},
         {"last_event_seq", "SELECT coalesce(max(seq), 0) FROM events WHERE seq <= $1"},
         {"idempotency", "SELECT " + std::string(kIdempotencyColumns) +
                             " FROM idempotency WHERE principal = $1 AND key = $2"},
@@ -87,13 +117,10 @@ Result<std::optional<Product>> PgReader::product(std::string_view sku) {
     return first<Product>(rows.value(), read_product<RowAt>);
 }
 
-Result<std::vector<Product>> PgReader::products(std::optional<ProductStatus> status,
-                                                std::string_view after_sku, std::size_t limit) {
-    auto rows =
-        status
-            ? run("products_by_status",
-                  Params().add(after_sku).add(to_string(*status)).add(static_cast<int64_t>(limit)))
-            : run("products_all", Params().add(after_sku).add(static_cast<int64_t>(limit)));
+Result<std::vector<Product>> PgReader::find_products(const ProductQuery& query) {
+    Params params = product_params(query);
+    if (!query.skus.empty()) params.add(array_of(query.skus));
+    auto rows = run(query.skus.empty() ? "products" : "listed_products", params);
     if (!rows) return rows.error();
     return all<Product>(rows.value(), read_product<RowAt>);
 }
@@ -127,10 +154,15 @@ Result<std::optional<Movement>> PgReader::movement(int64_t id) {
     return first<Movement>(rows.value(), read_movement<RowAt>);
 }
 
-Result<std::vector<Event>> PgReader::events(int64_t after_seq, std::size_t limit,
-                                            int64_t up_to_seq) {
-    auto rows =
-        run("events", Params().add(after_seq).add(up_to_seq).add(static_cast<int64_t>(limit)));
+Result<std::vector<Event>> PgReader::find_events(const EventQuery& query) {
+    std::optional<std::string> types;
+    if (!query.types.empty()) types = array_of(query.types);
+    auto rows = run("events", Params()
+                                  .add(query.after_seq)
+                                  .add(query.up_to_seq)
+                                  .add(static_cast<int64_t>(query.limit))
+                                  .add(types)
+                                  .add(query.sku));
     if (!rows) return rows.error();
     return all<Event>(rows.value(), read_event<RowAt>);
 }

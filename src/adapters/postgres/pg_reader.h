@@ -17,13 +17,11 @@ class PgReader final : public StockReader {
     static Result<std::unique_ptr<StockReader>> open(const ConnectOptions& options);
 
     Result<std::optional<Product>> product(std::string_view sku) override;
-    Result<std::vector<Product>> products(std::optional<ProductStatus> status,
-                                          std::string_view after_sku, std::size_t limit) override;
+    Result<std::vector<Product>> find_products(const ProductQuery& query) override;
     Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
                                             std::size_t limit, int64_t up_to_id) override;
     Result<std::optional<Movement>> movement(int64_t id) override;
-    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
-                                      int64_t up_to_seq) override;
+    Result<std::vector<Event>> find_events(const EventQuery& query) override;
     Result<int64_t> last_event_seq(int64_t up_to_seq) override;
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                          std::string_view key) override;

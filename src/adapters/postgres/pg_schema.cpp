@@ -218,7 +218,14 @@ CREATE TABLE checkout_index_runs (
 );
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
+// Replenishment modes and archived products; factories' lead times.
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE products ADD COLUMN replenishment smallint NOT NULL DEFAULT 0;
+ALTER TABLE products ADD COLUMN archived_at bigint;
+ALTER TABLE factories ADD COLUMN lead_time_days bigint;
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

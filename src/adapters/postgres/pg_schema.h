@@ -10,7 +10,7 @@ namespace restock::pg {
 // 1: the first PostgreSQL schema (the SQLite schema 2, plus the writer lease). 2: idempotency
 // records keep the first request's id (SQLite's 3). 3: reservations (SQLite's 4). 4: the
 // checkout index (SQLite's 5).
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Brings the database to kSchemaVersion, one migration at a time, each in its own
 // transaction, under a transaction-scoped advisory lock: nodes that start together migrate

@@ -38,14 +38,15 @@ std::vector<Statement> writer_statements() {
          "INSERT INTO products(" + products + ") SELECT * FROM " +
              unnest({"bigint", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint",
                      "bigint", "bigint", "bigint", "text", "text", "smallint", "bigint", "bigint",
-                     "bigint"}) +
+                     "bigint", "smallint", "bigint"}) +
              " ON CONFLICT (id) DO UPDATE SET name = excluded.name, on_hand = excluded.on_hand, "
              "reserved = excluded.reserved, on_order = excluded.on_order, "
              "reorder_point = excluded.reorder_point, reorder_qty = excluded.reorder_qty, "
              "order_up_to = excluded.order_up_to, min_order_qty = excluded.min_order_qty, "
              "pack_size = excluded.pack_size, factory_id = excluded.factory_id, "
              "ad_id = excluded.ad_id, signal = excluded.signal, "
-             "last_movement_id = excluded.last_movement_id, updated_at = excluded.updated_at"},
+             "last_movement_id = excluded.last_movement_id, updated_at = excluded.updated_at, "
+             "replenishment = excluded.replenishment, archived_at = excluded.archived_at"},
         {"figures_update",
          "UPDATE products AS p SET on_hand = u.on_hand, reserved = u.reserved, "
          "on_order = u.on_order, signal = u.signal, last_movement_id = u.last_movement_id, "
@@ -82,9 +83,9 @@ std::vector<Statement> writer_statements() {
              "dispatch_until = excluded.dispatch_until"},
         {"factory_upsert",
          "INSERT INTO factories(" + std::string(kFactoryColumns) +
-             ") VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET url = excluded.url, "
-             "format = excluded.format, timeout_ms = excluded.timeout_ms, "
-             "created_at = excluded.created_at"},
+             ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
+             "url = excluded.url, format = excluded.format, timeout_ms = excluded.timeout_ms, "
+             "created_at = excluded.created_at, lead_time_days = excluded.lead_time_days"},
         {"subscription_upsert",
          "INSERT INTO subscriptions(" + std::string(kSubscriptionColumns) +
              ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET "
@@ -273,7 +274,7 @@ Status PgStore::write(const WriteBatch& batch) {
     if (!batch.products.empty()) {
         ArrayText id, sku, name, on_hand, reserved, on_order, reorder_point, reorder_qty,
             order_up_to, min_order_qty, pack_size, factory_id, ad_id, signal, last_movement_id,
-            created_at, updated_at;
+            created_at, updated_at, replenishment, archived_at;
         for (const Product& p : batch.products) {
             id.add(p.id);
             sku.add(p.sku);
@@ -292,6 +293,8 @@ Status PgStore::write(const WriteBatch& batch) {
             last_movement_id.add(p.last_movement_id);
             created_at.add(p.created_at_ms);
             updated_at.add(p.updated_at_ms);
+            replenishment.add(static_cast<int64_t>(p.settings.replenishment));
+            archived_at.add(p.archived_at_ms);
         }
         pipeline.add("products_upsert", Params()
                                             .add(id.take())
@@ -310,7 +313,9 @@ Status PgStore::write(const WriteBatch& batch) {
                                             .add(signal.take())
                                             .add(last_movement_id.take())
                                             .add(created_at.take())
-                                            .add(updated_at.take()));
+                                            .add(updated_at.take())
+                                            .add(replenishment.take())
+                                            .add(archived_at.take()));
     }
     if (!batch.figures.empty()) {
         ArrayText id, on_hand, reserved, on_order, signal, last_movement_id, updated_at;
@@ -447,9 +452,13 @@ Status PgStore::write(const WriteBatch& batch) {
                                           .add(dispatch_until.take()));
     }
     for (const Factory& f : batch.factories) {
-        pipeline.add(
-            "factory_upsert",
-            Params().add(f.id).add(f.url).add(f.format).add(f.timeout_ms).add(f.created_at_ms));
+        pipeline.add("factory_upsert", Params()
+                                           .add(f.id)
+                                           .add(f.url)
+                                           .add(f.format)
+                                           .add(f.timeout_ms)
+                                           .add(f.created_at_ms)
+                                           .add(f.lead_time_days));
     }
     for (const Subscription& sub : batch.subscriptions) {
         const std::string types = join_event_types(sub.event_types);

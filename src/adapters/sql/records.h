@@ -20,7 +20,7 @@ namespace restock::sql {
 inline constexpr const char* kProductColumns =
     "id, sku, name, on_hand, reserved, on_order, reorder_point, reorder_qty, order_up_to, "
     "min_order_qty, pack_size, factory_id, ad_id, signal, last_movement_id, created_at, "
-    "updated_at";
+    "updated_at, replenishment, archived_at";
 inline constexpr const char* kMovementColumns =
     "id, product_id, prev_id, kind, delta, on_hand_after, reference, at";
 inline constexpr const char* kEventColumns =
@@ -29,7 +29,8 @@ inline constexpr const char* kEventColumns =
 inline constexpr const char* kOrderColumns =
     "id, product_id, sku, qty, factory_id, status, attempts, received_qty, last_error, "
     "trigger_event_id, created_at, updated_at, dispatch_message_id, dispatch_until";
-inline constexpr const char* kFactoryColumns = "id, url, format, timeout_ms, created_at";
+inline constexpr const char* kFactoryColumns =
+    "id, url, format, timeout_ms, created_at, lead_time_days";
 inline constexpr const char* kSubscriptionColumns =
     "id, topic, protocol, endpoint, event_types, secret, created_at";
 inline constexpr const char* kQueueColumns =
@@ -66,6 +67,8 @@ Product read_product(const Row& r) {
     p.last_movement_id = r.integer(14);
     p.created_at_ms = r.integer(15);
     p.updated_at_ms = r.integer(16);
+    p.settings.replenishment = static_cast<ReplenishmentMode>(r.integer(17));
+    p.archived_at_ms = r.optional_integer(18);
     return p;
 }
 
@@ -121,7 +124,14 @@ RestockOrder read_order(const Row& r) {
 
 template <typename Row>
 Factory read_factory(const Row& r) {
-    return Factory{r.text(0), r.text(1), r.text(2), r.integer(3), r.integer(4)};
+    Factory f;
+    f.id = r.text(0);
+    f.url = r.text(1);
+    f.format = r.text(2);
+    f.timeout_ms = r.integer(3);
+    f.created_at_ms = r.integer(4);
+    f.lead_time_days = r.optional_integer(5);
+    return f;
 }
 
 // event_types are stored comma-separated.

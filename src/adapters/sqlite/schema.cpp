@@ -169,6 +169,11 @@ CREATE TABLE checkout_index_runs (
   through INTEGER NOT NULL
 );
 )sql",
+    /* 6 */ R"sql(
+ALTER TABLE products ADD COLUMN replenishment INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE products ADD COLUMN archived_at INTEGER;
+ALTER TABLE factories ADD COLUMN lead_time_days INTEGER;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

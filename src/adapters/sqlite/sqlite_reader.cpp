@@ -1,6 +1,7 @@
 #include "adapters/sqlite/sqlite_reader.h"
 
 #include "adapters/sqlite/schema.h"
+#include "json/json.h"
 
 namespace restock::sqlite {
 namespace {
@@ -32,6 +33,25 @@ constexpr const char* kStatusCondition =
     "CASE WHEN on_hand - reserved <= 0 THEN 'out_of_stock' "
     "WHEN on_hand - reserved <= reorder_point THEN 'low' ELSE 'in_stock' END";
 
+// The filters of a ProductQuery, each neutral when its parameter is: ?1 after this SKU, ?2
+// status (null: any), ?3 lower-case text in the SKU or name ('': any; lower() folds ASCII
+// letters only, as on PostgreSQL), ?4 the ArchivedFilter.
+const std::string kProductFilters =
+    std::string("sku > ?1 AND (?2 IS NULL OR ") + kStatusCondition +
+    " = ?2) AND (?3 = '' OR instr(lower(sku), ?3) > 0 OR instr(lower(name), ?3) > 0) "
+    "AND (?4 = 2 OR (archived_at IS NOT NULL) = ?4)";
+
+// A JSON array of strings, for json_each(). The strings are identifiers or type names, but
+// quote them properly all the same.
+std::string json_array(const std::vector<std::string>& items) {
+    std::string out;
+    json::Writer w(out);
+    w.begin_array();
+    for (const auto& item : items) w.value(item);
+    w.end_array();
+    return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<StockReader>> SqliteReader::create(std::unique_ptr<Connection> connection) {
@@ -45,12 +65,15 @@ Status SqliteReader::prepare_all() {
     const std::string products = "SELECT " + std::string(kProductColumns) + " FROM products ";
     const std::initializer_list<std::pair<Statement*, std::string>> statements = {
         {&product_, products + "WHERE sku = ?"},
-        {&products_all_, products + "WHERE sku > ? ORDER BY sku LIMIT ?"},
-        {&products_by_status_,
-         products + "WHERE sku > ? AND " + kStatusCondition + " = ? ORDER BY sku LIMIT ?"},
+        {&products_, products + "WHERE " + kProductFilters + " ORDER BY sku LIMIT ?5"},
+        {&listed_products_, products + "WHERE " + kProductFilters +
+                                " AND sku IN (SELECT value FROM json_each(?6)) "
+                                "ORDER BY sku LIMIT ?5"},
         {&movement_, "SELECT " + std::string(kMovementColumns) + " FROM movements WHERE id = ?"},
         {&events_, "SELECT " + std::string(kEventColumns) +
-                       " FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"},
+                       " FROM events WHERE seq > ?1 AND seq <= ?2 AND (?4 IS NULL OR type IN "
+                       "(SELECT value FROM json_each(?4))) AND (?5 = '' OR sku = ?5) "
+                       "ORDER BY seq LIMIT ?3"},
         {&last_event_seq_, "SELECT coalesce(max(seq), 0) FROM events WHERE seq <= ?"},
         {&idempotency_, "SELECT " + std::string(kIdempotencyColumns) +
                             " FROM idempotency WHERE principal = ? AND key = ?"},
@@ -76,16 +99,19 @@ Result<std::optional<Product>> SqliteReader::product(std::string_view sku) {
     return first<Product>(product_, read_product<Statement>);
 }
 
-Result<std::vector<Product>> SqliteReader::products(std::optional<ProductStatus> status,
-                                                    std::string_view after_sku, std::size_t limit) {
-    if (!status) {
-        products_all_.bind(1, after_sku).bind(2, static_cast<int64_t>(limit));
-        return collect<Product>(products_all_, read_product<Statement>);
-    }
-    products_by_status_.bind(1, after_sku)
-        .bind(2, to_string(*status))
-        .bind(3, static_cast<int64_t>(limit));
-    return collect<Product>(products_by_status_, read_product<Statement>);
+Result<std::vector<Product>> SqliteReader::find_products(const ProductQuery& query) {
+    Statement& stmt = query.skus.empty() ? products_ : listed_products_;
+    // Bound without a copy (SQLITE_STATIC): they must outlive the query.
+    const std::string skus = json_array(query.skus);
+    std::optional<std::string> status;
+    if (query.status) status = std::string(to_string(*query.status));
+    stmt.bind(1, std::string_view(query.after_sku))
+        .bind(2, status)
+        .bind(3, std::string_view(query.text))
+        .bind(4, static_cast<int64_t>(query.archived))
+        .bind(5, static_cast<int64_t>(query.limit));
+    if (!query.skus.empty()) stmt.bind(6, std::string_view(skus));
+    return collect<Product>(stmt, read_product<Statement>);
 }
 
 Result<std::vector<Movement>> SqliteReader::movements(const Product& product, int64_t before_id,
@@ -131,9 +157,14 @@ Result<std::optional<Movement>> SqliteReader::movement(int64_t id) {
     return first<Movement>(movement_, read_movement<Statement>);
 }
 
-Result<std::vector<Event>> SqliteReader::events(int64_t after_seq, std::size_t limit,
-                                                int64_t up_to_seq) {
-    events_.bind(1, after_seq).bind(2, up_to_seq).bind(3, static_cast<int64_t>(limit));
+Result<std::vector<Event>> SqliteReader::find_events(const EventQuery& query) {
+    std::optional<std::string> types;
+    if (!query.types.empty()) types = json_array(query.types);
+    events_.bind(1, query.after_seq)
+        .bind(2, query.up_to_seq)
+        .bind(3, static_cast<int64_t>(query.limit))
+        .bind(4, types)
+        .bind(5, std::string_view(query.sku));
     return collect<Event>(events_, read_event<Statement>);
 }
 

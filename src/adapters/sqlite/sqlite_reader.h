@@ -14,13 +14,11 @@ class SqliteReader final : public StockReader {
     static Result<std::unique_ptr<StockReader>> create(std::unique_ptr<Connection> connection);
 
     Result<std::optional<Product>> product(std::string_view sku) override;
-    Result<std::vector<Product>> products(std::optional<ProductStatus> status,
-                                          std::string_view after_sku, std::size_t limit) override;
+    Result<std::vector<Product>> find_products(const ProductQuery& query) override;
     Result<std::vector<Movement>> movements(const Product& product, int64_t before_id,
                                             std::size_t limit, int64_t up_to_id) override;
     Result<std::optional<Movement>> movement(int64_t id) override;
-    Result<std::vector<Event>> events(int64_t after_seq, std::size_t limit,
-                                      int64_t up_to_seq) override;
+    Result<std::vector<Event>> find_events(const EventQuery& query) override;
     Result<int64_t> last_event_seq(int64_t up_to_seq) override;
     Result<std::optional<IdempotencyRecord>> idempotency(std::string_view principal,
                                                          std::string_view key) override;
@@ -36,8 +34,8 @@ class SqliteReader final : public StockReader {
 
     std::unique_ptr<Connection> db_;
     Statement product_;
-    Statement products_all_;
-    Statement products_by_status_;
+    Statement products_;         // by the filters of a ProductQuery
+    Statement listed_products_;  // ...of the SKUs it lists
     Statement movement_;
     Statement events_;
     Statement last_event_seq_;

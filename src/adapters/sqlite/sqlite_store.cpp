@@ -51,13 +51,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
     };
     const std::string product_upsert =
         "INSERT INTO products(" + std::string(kProductColumns) +
-        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
         "name=excluded.name, on_hand=excluded.on_hand, reserved=excluded.reserved, "
         "on_order=excluded.on_order, reorder_point=excluded.reorder_point, "
         "reorder_qty=excluded.reorder_qty, order_up_to=excluded.order_up_to, "
         "min_order_qty=excluded.min_order_qty, pack_size=excluded.pack_size, "
         "factory_id=excluded.factory_id, ad_id=excluded.ad_id, signal=excluded.signal, "
-        "last_movement_id=excluded.last_movement_id, updated_at=excluded.updated_at";
+        "last_movement_id=excluded.last_movement_id, updated_at=excluded.updated_at, "
+        "replenishment=excluded.replenishment, archived_at=excluded.archived_at";
     for (auto [target, sql] : std::initializer_list<std::pair<Statement*, std::string>>{
              {&store->upsert_product_, product_upsert},
              {&store->begin_, "BEGIN IMMEDIATE"},
@@ -80,7 +81,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                   "dispatch_message_id=excluded.dispatch_message_id, "
                   "dispatch_until=excluded.dispatch_until"},
              {&store->upsert_factory_, "INSERT OR REPLACE INTO factories(" +
-                                           std::string(kFactoryColumns) + ") VALUES (?,?,?,?,?)"},
+                                           std::string(kFactoryColumns) + ") VALUES (?,?,?,?,?,?)"},
              {&store->upsert_subscription_, "INSERT OR REPLACE INTO subscriptions(" +
                                                 std::string(kSubscriptionColumns) +
                                                 ") VALUES (?,?,?,?,?,?,?)"},
@@ -311,7 +312,9 @@ Status SqliteStore::write_rows(const WriteBatch& batch) {
             .bind(14, static_cast<int64_t>(p.signal))
             .bind(15, p.last_movement_id)
             .bind(16, p.created_at_ms)
-            .bind(17, p.updated_at_ms);
+            .bind(17, p.updated_at_ms)
+            .bind(18, static_cast<int64_t>(p.settings.replenishment))
+            .bind(19, p.archived_at_ms);
         if (auto s = upsert_product_.run(); !s) return s;
     }
     for (const ProductFigures& f : batch.figures) {
@@ -388,7 +391,8 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
             .bind(2, std::string_view(f.url))
             .bind(3, std::string_view(f.format))
             .bind(4, f.timeout_ms)
-            .bind(5, f.created_at_ms);
+            .bind(5, f.created_at_ms)
+            .bind(6, f.lead_time_days);
         if (auto s = upsert_factory_.run(); !s) return s;
     }
     for (const Subscription& sub : batch.subscriptions) {

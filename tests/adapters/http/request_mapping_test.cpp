@@ -200,6 +200,48 @@ TEST(ParseProductPatchTest, Rejections) {
 
 // --- checkout ----------------------------------------------------------------------------------
 
+TEST(ParseNewProductTest, ReplenishmentMode) {
+    EXPECT_EQ(parse_new_product(kProduct)->settings.replenishment, ReplenishmentMode::kFixed);
+    auto none = parse_new_product(product_with(R"("replenishment":{"mode":"none"})"));
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_EQ(none->settings.replenishment, ReplenishmentMode::kNone);
+    expect_invalid(parse_new_product(product_with(R"("replenishment":{"mode":"auto"})")),
+                   "'replenishment.mode' must be fixed or none");
+    expect_invalid(parse_new_product(product_with(R"("replenishment":"none")")),
+                   "'replenishment' must be an object");
+    expect_invalid(parse_new_product(product_with(R"("replenishment":{"mode":"none","x":1})")),
+                   "unknown field 'replenishment.x'");
+    expect_invalid(parse_new_product(product_with(R"("replenishment":{})")),
+                   "missing field 'replenishment.mode'");
+    expect_invalid(parse_new_product(product_with(R"("archived":true)")), "unknown field");
+}
+
+TEST(ParseProductPatchTest, ArchiveAndMode) {
+    auto p = parse_product_patch(R"({"archived":false,"replenishment":{"mode":"fixed"}})");
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(p->archived, false);
+    EXPECT_EQ(p->replenishment, ReplenishmentMode::kFixed);
+    EXPECT_FALSE(p->empty());
+    EXPECT_EQ(parse_product_patch(R"({"archived":true})")->archived, true);
+    expect_invalid(parse_product_patch(R"({"archived":"yes"})"),
+                   "'archived' must be true or false");
+}
+
+TEST(ParseFactoryTest, LeadTimeDays) {
+    constexpr const char* kFactory = R"({"id":"f","url":"http://f.test")";
+    EXPECT_EQ(parse_factory(std::string(kFactory) + "}")->lead_time_days, std::nullopt);
+    EXPECT_EQ(parse_factory(std::string(kFactory) + R"(,"lead_time_days":21})")->lead_time_days,
+              21);
+    EXPECT_EQ(parse_factory(std::string(kFactory) + R"(,"lead_time_days":null})")->lead_time_days,
+              std::nullopt);
+    expect_invalid(parse_factory(std::string(kFactory) + R"(,"lead_time_days":0})"),
+                   "lead_time_days must be between 1 and 365");
+    expect_invalid(parse_factory(std::string(kFactory) + R"(,"lead_time_days":366})"),
+                   "lead_time_days must be between 1 and 365");
+    expect_invalid(parse_factory(std::string(kFactory) + R"(,"lead_time_days":1.5})"),
+                   "'lead_time_days' must be a whole number");
+}
+
 TEST(ParseCheckoutTest, Lines) {
     auto parsed = parse_checkout(R"({"order_id":"o-1","lines":[{"sku":"A","qty":2},)"
                                  R"({"qty":1,"sku":"B"}]})");

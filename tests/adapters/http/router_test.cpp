@@ -79,7 +79,7 @@ TEST(RouterTest, RoutesWithoutParametersCaptureNothing) {
 
 TEST(RouterTest, MethodNotAllowedListsTheAllowedMethods) {
     EXPECT_EQ(expect_not_allowed("DELETE", "/v1/products"), "POST, GET");
-    EXPECT_EQ(expect_not_allowed("PUT", "/v1/products/SKU-1"), "GET, PATCH");
+    EXPECT_EQ(expect_not_allowed("PUT", "/v1/products/SKU-1"), "GET, PATCH, DELETE");
     EXPECT_EQ(expect_not_allowed("GET", "/v1/checkout"), "POST");
     EXPECT_EQ(expect_not_allowed("GET", "/v1/stock/A/receipts"), "POST");
     EXPECT_EQ(expect_not_allowed("POST", "/v1/stock/A/movements"), "GET");

@@ -188,6 +188,7 @@ TEST_F(PgStoreTest, ANewWriterRewritesTheRunItsPredecessorLeftHalfWritten) {
         ASSERT_TRUE(store->try_acquire("first", "http://first.test", 60'000).value());
         auto engine = StockEngine::start(*store, clock, small);
         ASSERT_TRUE(engine.ok()) << engine.error().message;
+        ensure_factory(*engine.value());
         ASSERT_TRUE(std::holds_alternative<ProductOutcome>(
             testing::run(*engine.value(), new_product("A", 100, 0))));
         // One checkout per commit: the 8th makes a run due, and each commit after it writes

@@ -20,6 +20,7 @@ class QueueLoopDbTest : public ::testing::Test {
         auto engine = StockEngine::start(*store_, clock_);
         ASSERT_TRUE(engine.ok()) << engine.error().message;
         engine_ = std::move(engine.value());
+        ensure_factory(*engine_);
     }
     void close() {
         engine_.reset();

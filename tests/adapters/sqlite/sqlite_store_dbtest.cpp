@@ -126,6 +126,9 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
                                "DROP TABLE reservations;"
                                "DROP TABLE checkout_index;"
                                "DROP TABLE checkout_index_runs;"
+                               "ALTER TABLE products DROP COLUMN replenishment;"
+                               "ALTER TABLE products DROP COLUMN archived_at;"
+                               "ALTER TABLE factories DROP COLUMN lead_time_days;"
                                "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
                         .ok());
     }
@@ -143,6 +146,12 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
     EXPECT_GT(checkouts, 0u);
     EXPECT_EQ(snapshot->checkout_index.runs, 0);
     EXPECT_EQ(snapshot->checkout_tail.size(), checkouts);
+    // Products from before replenishment modes and archiving: replenished, not archived.
+    ASSERT_FALSE(snapshot->products.empty());
+    for (const auto& p : snapshot->products) {
+        EXPECT_EQ(p.settings.replenishment, ReplenishmentMode::kFixed) << p.sku;
+        EXPECT_FALSE(p.archived()) << p.sku;
+    }
     // The index is there again: a second open order for A is refused.
     WriteBatch second;
     second.orders = {open_order("ro_2", 1, "A")};
