@@ -169,6 +169,23 @@ CREATE TABLE checkout_index_runs (
   through INTEGER NOT NULL
 );
 )sql",
+    // SQLite cannot drop a column's UNIQUE: the table is made again without it, same rows and
+    // ids, and the name is unique among the keys not revoked.
+    /* 6 */ R"sql(
+CREATE TABLE api_keys_v6 (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+INSERT INTO api_keys_v6(id, hash, name, role, created_at, revoked_at)
+  SELECT id, hash, name, role, created_at, revoked_at FROM api_keys;
+DROP TABLE api_keys;
+ALTER TABLE api_keys_v6 RENAME TO api_keys;
+CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
