@@ -78,7 +78,9 @@ restock_add_gtest(restock_http_mapping_tests LABEL unit
 # compiled in here).
 restock_add_gtest(restock_main_tests LABEL unit
   SOURCES
+    ${RESTOCK_TESTS_DIR}/main/cli_support_test.cpp
     ${RESTOCK_TESTS_DIR}/main/demo_status_test.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/cli_support.cpp
     ${PROJECT_SOURCE_DIR}/src/main/demo_status.cpp
   LIBRARIES restock_json restock_support)
 

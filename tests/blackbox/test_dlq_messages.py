@@ -1,10 +1,12 @@
 """One queue message at a time (issue 16, item 15): DELETE /v1/queues/{name}/messages/{id} and
-POST /v1/queues/{name}/messages/{id}/redrive, over HTTP: what refuses them (a source queue,
-another queue's message, a message in flight, bad ids), and Idempotency-Key on both."""
+POST /v1/queues/{name}/messages/{id}/redrive, over HTTP and through `restock queues delete` /
+`restock queues redrive NAME ID`: what refuses them (a source queue, another queue's message, a
+message in flight, bad ids), and Idempotency-Key on both. Also `restock queues peek`, whose
+lines name each message's SKU and event type."""
 
 import unittest
 
-from harness import LoopTestCase
+from harness import LoopTestCase, run_cli
 
 FACTORY = "fac-dlq"
 DLQ = "stock-empty-dlq"
@@ -135,6 +137,68 @@ class DlqMessageTests(LoopTestCase):
         r = self.request("DELETE", path, headers={"Idempotency-Key": "in-flight"})
         self.assertProblem(r, 409, "message-in-flight")
         self.assertIn(message["id"], [m["id"] for m in self.queue_messages("restock-orders")])
+
+
+class QueuesCliMessageTests(LoopTestCase):
+    """`restock queues peek|delete|redrive` over the same server."""
+
+    def cli(self, *args, check=True):
+        return run_cli("queues", *args, "--url", self.public_url, "--key", self.keys["admin"],
+                       check=check)
+
+    def test_peek_names_sku_and_type_and_one_message_commands(self):
+        # An empty queue still prints its header.
+        header = "id\tsku\ttype\treceives\tin_flight\tsource_queue\tlast_error"
+        self.assertEqual(self.cli("peek", DLQ).stdout.splitlines(), [header])
+
+        sim = self.start_factory_sim("--fail-rate", "1", "--delay-ms", "20", "--seed", "23")
+        self.register_factory(FACTORY, sim.url)
+        for sku in ("CLI-A", "CLI-B"):
+            self.create_product(sku, on_hand=1, reorder_point=0, reorder_qty=3,
+                                factory_id=FACTORY)
+            self.assertEqual(self.checkout("c-" + sku, [(sku, 1)]).status, 200)
+            self.wait_for_dlq(DLQ, 1 if sku == "CLI-A" else 2)
+        self.wait_for_idle("restock-orders")
+        dead = self.queue_messages(DLQ)
+        out = self.cli("peek", DLQ).stdout.splitlines()
+        self.assertEqual(out[0], header)
+        self.assertEqual(out[1:], [
+            f"{m['id']}\t{m['body']['sku']}\tstock.empty\t4\tfalse\trestock-orders\t"
+            f"factory {FACTORY} answered 500" for m in dead])
+        self.assertEqual(sorted(line.split("\t")[1] for line in out[1:]), ["CLI-A", "CLI-B"])
+
+        # A notification names the event it wraps (a webhook that always fails).
+        hook = self.fake_service(status=500)
+        r = self.request("POST", "/v1/topics/stock-events/subscriptions",
+                         {"protocol": "webhook", "endpoint": hook.url + "/hook",
+                          "filter": {"type": ["stock.restored"]}})
+        self.assertEqual(r.status, 201, r)
+        r = self.request("POST", "/v1/stock/CLI-A/receipts", {"qty": 5, "reference": "r1"},
+                         key="factory")
+        self.assertEqual(r.status, 201, r)
+        (note,) = self.wait_for_dlq("stock-error-dlq", 1)
+        lines = self.cli("peek", "stock-error-dlq").stdout.splitlines()
+        self.assertEqual(lines[1].split("\t")[:3], [str(note["id"]), "CLI-A", "stock.restored"])
+
+        sim.control(fail_rate=0)
+        a = next(m for m in dead if m["body"]["sku"] == "CLI-A")
+        b = next(m for m in dead if m["body"]["sku"] == "CLI-B")
+        self.assertEqual(self.cli("redrive", DLQ, str(b["id"])).stdout.strip(), "redriven 1")
+        self.wait_for_order("CLI-B", "received")
+        self.assertEqual(self.cli("delete", DLQ, str(a["id"])).stdout.strip(), "deleted 1")
+        self.assertEqual(self.queue_messages(DLQ), [])
+        self.settle(0.3)
+        self.assertEqual([o["product_id"] for o in sim.orders()], ["CLI-B"])
+
+        # Refusals: the server's detail and exit 1; usage errors exit 2.
+        self.assertCliFails(self.cli("delete", DLQ, str(a["id"]), check=False), 1, "HTTP 404")
+        self.assertCliFails(self.cli("redrive", "restock-orders", "1", check=False), 1,
+                            "HTTP 409")
+        self.assertCliFails(self.cli("delete", DLQ, check=False), 2, "delete needs a queue name "
+                            "and a message id")
+        self.assertCliFails(self.cli("delete", DLQ, "abc", check=False), 2, "message id")
+        self.assertCliFails(self.cli("redrive", DLQ, "1", "2", check=False), 2,
+                            "unexpected argument")
 
 
 if __name__ == "__main__":
