@@ -6,6 +6,7 @@
 #include "app/engine_batch.h"
 #include "app/event_json.h"
 #include "app/stock_engine.h"
+#include "core/ascii.h"
 #include "support/crypto.h"
 
 namespace restock {
@@ -231,7 +232,7 @@ Outcome StockEngine::apply(const ListSubscriptions& request, Batch&) {
 Outcome StockEngine::apply(const PutFactory& request, Batch& batch) {
     Factory factory = request.factory;
     // Orders go to {url}/api/manufactures: a base URL given with a trailing slash means the same.
-    while (factory.url.size() > 1 && factory.url.back() == '/') factory.url.pop_back();
+    factory.url = std::string(without_trailing_slashes(factory.url));
     if (auto s = validate_factory(factory); !s) return s.error();
     auto existing = factories_.find(factory.id);
     const bool created = existing == factories_.end();

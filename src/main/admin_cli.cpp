@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "adapters/curl/curl_http_client.h"
+#include "core/ascii.h"
 #include "main/cli_support.h"
 
 namespace restock {
@@ -56,7 +57,8 @@ std::variant<AdminCommand, int> parse_admin_command(std::string tool, const char
             return command.usage_error("unexpected argument '" + args[i] + "'");
         }
     }
-    command.url = command.flag("url", env_or("RESTOCK_URL", "http://127.0.0.1:8080"));
+    command.url = std::string(without_trailing_slashes(
+        command.flag("url", env_or("RESTOCK_URL", "http://127.0.0.1:8080"))));
     command.key = command.flag("key", env_or("RESTOCK_KEY", ""));
     if (command.key.empty()) {
         return command.usage_error("an admin key is needed: --key KEY or RESTOCK_KEY");

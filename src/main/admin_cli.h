@@ -20,8 +20,9 @@ struct AdminCommand {
     std::string name;                          // the optional second one (a queue, an order id)
     std::string second;                        // and the third (a message id), where allowed
     std::map<std::string, std::string> flags;  // --flag value, only the allowed ones
-    std::string url;                           // --url, $RESTOCK_URL or http://127.0.0.1:8080
-    std::string key;                           // --key or $RESTOCK_KEY
+    // --url, $RESTOCK_URL or http://127.0.0.1:8080, without trailing slashes (the same server).
+    std::string url;
+    std::string key;  // --key or $RESTOCK_KEY
 
     // Prints a usage error (one line, and where the usage is); returns the exit code (2).
     int usage_error(const std::string& message) const;

@@ -64,7 +64,7 @@ Runs the HTTP API (docs/api.md) and the restock loop's functions.
   --function-concurrency N (2)  --idempotency-retention-hours N (24)
   --no-access-log           no access line per request
 Every option is also --name=value, a key of restock.toml (max_batch = 4096) and a RESTOCK_*
-variable (RESTOCK_MAX_BATCH=4096).
+variable (RESTOCK_MAX_BATCH=4096). URLs given with a trailing slash mean the same without it.
 )";
 
 constexpr const char* kDemoUsage = R"(usage: restock demo [options]

@@ -300,6 +300,26 @@ TEST_F(PgStoreTest, CommitsWithDeliverableMessagesNotifyListeners) {
     EXPECT_EQ(heard_now(), (std::vector<std::string>{":", "restock_queues:restock-orders"}));
 }
 
+// Issue 16, item 15: a URL given with a trailing slash means the same database (libpq alone
+// would look for a database named "db/").
+TEST_F(PgStoreTest, AStoreUrlWithATrailingSlashOpensTheSameDatabase) {
+    {
+        auto store = open_store(url_);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(store->create_key({0, "ops", "admin", "hash-1", 10, std::nullopt}).ok());
+    }
+    for (const std::string& url : {url_ + "/", url_ + "//", url_ + "/?connect_timeout=3"}) {
+        auto store = open_store(url);
+        ASSERT_NE(store, nullptr) << url;
+        const auto listed = store->list_keys();
+        ASSERT_TRUE(listed.ok()) << listed.error().message;
+        ASSERT_EQ(listed->size(), 1u) << url;
+        EXPECT_EQ(store->target(), pg::describe_target(url_)) << url;
+    }
+    EXPECT_EQ(pg::describe_target("postgresql://u:secret@h:5433/db/"), "h:5433/db as u");
+    EXPECT_EQ(pg::describe_target("postgresql://u@h:5433/"), "h:5433 as u");
+}
+
 TEST_F(PgStoreTest, ConnectionErrorsSayWhatFailedAndNeverShowThePassword) {
     const std::string& admin = PgTestCluster::get().admin_url();
     const std::string password =
