@@ -77,6 +77,16 @@ restock_add_gtest(restock_http_mapping_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/adapters/http/command_codec_test.cpp
   LIBRARIES restock_http_mapping restock_http)
 
+# The command line's pure parts (src/main is the executable's own code: its pure files are
+# compiled in here).
+restock_add_gtest(restock_main_tests LABEL unit
+  SOURCES
+    ${RESTOCK_TESTS_DIR}/main/cli_support_test.cpp
+    ${RESTOCK_TESTS_DIR}/main/demo_status_test.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/cli_support.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/demo_status.cpp
+  LIBRARIES restock_json restock_support)
+
 # The HTTP server's event loop on real sockets and threads.
 restock_add_gtest(restock_http_io_tests LABEL integration
   SOURCES ${RESTOCK_TESTS_DIR}/adapters/http/event_loop_test.cpp

@@ -98,6 +98,15 @@ struct QueueRedrive {
 struct QueuePurge {
     std::string queue;
 };
+// One message of a queue, by id: deleted, or (from a DLQ) moved back to its source queue.
+struct QueueDeleteMessage {
+    std::string queue;
+    int64_t id = 0;
+};
+struct QueueRedriveMessage {
+    std::string queue;
+    int64_t id = 0;
+};
 struct QueuePolicyPatch {
     std::string queue;
     std::optional<int64_t> max_receive_count;
@@ -148,9 +157,10 @@ using Command =
     std::variant<NewProduct, PatchProduct, CheckoutRequest, ReleaseRequest, ReceiptRequest,
                  AdjustmentRequest, NewReservation, ReleaseReservation, PlaceRestockOrder,
                  CompleteDispatch, AcceptCallback, ReceiveShipment, CancelRestockOrder,
-                 QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueuePolicyPatch,
-                 QueueList, QueuePeek, CreateSubscription, DeleteSubscription, ListSubscriptions,
-                 PutFactory, GetFactories, GetRestockOrders, GetGauges>;
+                 QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueueDeleteMessage,
+                 QueueRedriveMessage, QueuePolicyPatch, QueueList, QueuePeek, CreateSubscription,
+                 DeleteSubscription, ListSubscriptions, PutFactory, GetFactories, GetRestockOrders,
+                 GetGauges>;
 
 struct ProductOutcome {
     Product product;
@@ -238,7 +248,7 @@ struct QueuesOutcome {
 };
 
 struct CountOutcome {
-    std::string label;  // what was counted: "redriven", "purged"
+    std::string label;  // what was counted: "redriven", "purged", "deleted"
     int64_t count = 0;
 };
 

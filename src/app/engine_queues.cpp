@@ -6,6 +6,7 @@
 #include "app/engine_batch.h"
 #include "app/event_json.h"
 #include "app/stock_engine.h"
+#include "core/ascii.h"
 #include "support/crypto.h"
 
 namespace restock {
@@ -43,6 +44,17 @@ std::optional<int64_t> number_of(const std::string& id) {
 
 // Newest first: by number, ids without one last.
 int64_t order_rank(const std::string& id) { return number_of(id).value_or(-1); }
+
+// Redrive moves a DLQ's messages back: a queue that is none (or none at all) is refused.
+std::optional<Error> not_a_dlq(const QueueBook& queues, const std::string& name) {
+    const QueuePolicy* policy = queues.policy(name);
+    if (policy == nullptr) return queue_not_found(name);
+    if (policy->dlq.empty()) return std::nullopt;
+    return make_error(ErrorCode::kConflict, "not-a-dlq",
+                      "'" + name +
+                          "' is not a dead-letter queue; redrive moves a DLQ's messages back to "
+                          "their source queues");
+}
 
 }  // namespace
 
@@ -105,17 +117,22 @@ Outcome StockEngine::apply(const QueueFail& request, Batch& batch) {
 }
 
 Outcome StockEngine::apply(const QueueRedrive& request, Batch& batch) {
-    const QueuePolicy* policy = queues_.policy(request.queue);
-    if (policy == nullptr) return queue_not_found(request.queue);
-    if (!policy->dlq.empty()) {
-        return make_error(ErrorCode::kConflict, "not-a-dlq",
-                          "'" + request.queue +
-                              "' is not a dead-letter queue; redrive moves a "
-                              "DLQ's messages back to their source queues");
-    }
+    if (auto refused = not_a_dlq(queues_, request.queue)) return *refused;
     auto moved = queues_.redrive(request.queue, batch.now_ms);
     if (!moved) return moved.error();
     return CountOutcome{"redriven", moved.value()};
+}
+
+Outcome StockEngine::apply(const QueueDeleteMessage& request, Batch&) {
+    if (auto s = queues_.remove(request.queue, request.id); !s) return s.error();
+    return CountOutcome{"deleted", 1};
+}
+
+Outcome StockEngine::apply(const QueueRedriveMessage& request, Batch& batch) {
+    if (auto refused = not_a_dlq(queues_, request.queue)) return *refused;
+    auto moved = queues_.redrive_one(request.queue, request.id, batch.now_ms);
+    if (!moved) return moved.error();
+    return CountOutcome{"redriven", 1};
 }
 
 Outcome StockEngine::apply(const QueuePurge& request, Batch&) {
@@ -215,7 +232,7 @@ Outcome StockEngine::apply(const ListSubscriptions& request, Batch&) {
 Outcome StockEngine::apply(const PutFactory& request, Batch& batch) {
     Factory factory = request.factory;
     // Orders go to {url}/api/manufactures: a base URL given with a trailing slash means the same.
-    while (factory.url.size() > 1 && factory.url.back() == '/') factory.url.pop_back();
+    factory.url = std::string(without_trailing_slashes(factory.url));
     if (auto s = validate_factory(factory); !s) return s.error();
     auto existing = factories_.find(factory.id);
     const bool created = existing == factories_.end();

@@ -179,6 +179,8 @@ class StockEngine final : public CommandSink {
     Outcome apply(const QueueFail& request, Batch& batch);
     Outcome apply(const QueueRedrive& request, Batch& batch);
     Outcome apply(const QueuePurge& request, Batch& batch);
+    Outcome apply(const QueueDeleteMessage& request, Batch& batch);
+    Outcome apply(const QueueRedriveMessage& request, Batch& batch);
     Outcome apply(const QueuePolicyPatch& request, Batch& batch);
     Outcome apply(const QueueList& request, Batch& batch);
     Outcome apply(const QueuePeek& request, Batch& batch);

@@ -12,4 +12,11 @@ bool starts_with_icase(std::string_view text, std::string_view lower_prefix) {
     return true;
 }
 
+std::string_view without_trailing_slashes(std::string_view url) {
+    const std::size_t scheme = url.find("://");
+    const std::size_t keep = scheme == std::string_view::npos ? 1 : scheme + 3;
+    while (url.size() > keep && url.back() == '/') url.remove_suffix(1);
+    return url;
+}
+
 }  // namespace restock

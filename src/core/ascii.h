@@ -1,4 +1,4 @@
-// ASCII text helpers for protocol tokens (URL schemes, HTTP auth schemes). Pure.
+// ASCII text helpers for protocol tokens (URL schemes, HTTP auth schemes) and base URLs. Pure.
 #pragma once
 
 #include <string_view>
@@ -8,5 +8,10 @@ namespace restock {
 // Whether `text` starts with `lower_prefix`, ignoring the case of ASCII letters in `text`.
 // REQUIRES: `lower_prefix` is lower case.
 bool starts_with_icase(std::string_view text, std::string_view lower_prefix);
+
+// A base URL that paths are appended to ("{url}/v1/..."), without its trailing slashes:
+// "http://h:1/" and "http://h:1" mean the same base, and the first would make "//v1/...".
+// The "//" of "scheme://" is never taken.
+std::string_view without_trailing_slashes(std::string_view url);
 
 }  // namespace restock

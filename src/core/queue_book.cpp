@@ -177,22 +177,68 @@ Result<int64_t> QueueBook::redrive(const std::string& dlq, int64_t now_ms) {
     const std::vector<int64_t> moving(ids->second.begin(), ids->second.end());
     int64_t moved_count = 0;
     for (int64_t id : moving) {
-        QueueMessage message = messages_.at(id);
+        const QueueMessage& message = messages_.at(id);
         if (message.source_queue.empty() || policy(message.source_queue) == nullptr) continue;
-        touch(id);
-        erase(id);
-        if (last_id_before_ < 0) last_id_before_ = last_id_;
-        message.id = ++last_id_;
-        message.queue = message.source_queue;
-        message.source_queue.clear();
-        message.receive_count = 0;
-        message.in_flight = false;
-        message.visible_at_ms = now_ms;
-        before_.emplace(message.id, std::nullopt);
-        insert(std::move(message));
+        move_to_source(id, now_ms);
         ++moved_count;
     }
     return moved_count;
+}
+
+const QueueMessage& QueueBook::move_to_source(int64_t id, int64_t now_ms) {
+    QueueMessage message = messages_.at(id);
+    touch(id);
+    erase(id);
+    if (last_id_before_ < 0) last_id_before_ = last_id_;
+    message.id = ++last_id_;
+    message.queue = message.source_queue;
+    message.source_queue.clear();
+    message.receive_count = 0;
+    message.in_flight = false;
+    message.visible_at_ms = now_ms;
+    before_.emplace(message.id, std::nullopt);
+    const int64_t moved = message.id;
+    insert(std::move(message));
+    return messages_.at(moved);
+}
+
+Result<QueueMessage*> QueueBook::settled_message(const std::string& queue, int64_t id) {
+    if (policy(queue) == nullptr) return queue_not_found(queue);
+    QueueMessage* m = find(id);
+    if (m == nullptr || m->queue != queue) {
+        return make_error(ErrorCode::kNotFound, "message-not-found",
+                          "queue '" + queue + "' has no message " + std::to_string(id));
+    }
+    if (m->in_flight) {
+        return make_error(ErrorCode::kConflict, "message-in-flight",
+                          "message " + std::to_string(id) +
+                              " is in flight: a receiver holds it until it settles it, or until "
+                              "its visibility timeout passes and it is delivered again; nothing "
+                              "was changed, try again once it is settled");
+    }
+    return m;
+}
+
+Status QueueBook::remove(const std::string& queue, int64_t id) {
+    auto message = settled_message(queue, id);
+    if (!message) return message.error();
+    touch(id);
+    erase(id);
+    return ok_status();
+}
+
+Result<QueueMessage> QueueBook::redrive_one(const std::string& dlq, int64_t id, int64_t now_ms) {
+    auto message = settled_message(dlq, id);
+    if (!message) return message.error();
+    const std::string& source = message.value()->source_queue;
+    if (source.empty() || policy(source) == nullptr) {
+        return make_error(
+            ErrorCode::kConflict, "no-source-queue",
+            "message " + std::to_string(id) +
+                (source.empty() ? " has no source queue to go back to"
+                                : " came from queue '" + source + "', which no longer exists"));
+    }
+    return move_to_source(id, now_ms);
 }
 
 Result<int64_t> QueueBook::purge(const std::string& queue) {

@@ -89,6 +89,15 @@ class QueueBook {
                              double jitter);
     // Moves every message of a DLQ back to its source queue, fresh. Returns how many.
     Result<int64_t> redrive(const std::string& dlq, int64_t now_ms);
+    // One message of `queue`, by id: deleted, or (from a DLQ) moved back to its source queue
+    // fresh, as redrive() moves them all; the moved message (its new id) is returned.
+    // Errors: kNotFound "queue-not-found"; kNotFound "message-not-found" when `queue` holds no
+    // message `id` (a message of another queue included); kConflict "message-in-flight" while
+    // it is received and not settled (its receiver may still ack or fail it, and must not find
+    // it gone or moved); for redrive_one, kConflict "no-source-queue" for a message that has
+    // none (it is in a source queue) or whose source queue no longer exists.
+    Status remove(const std::string& queue, int64_t id);
+    Result<QueueMessage> redrive_one(const std::string& dlq, int64_t id, int64_t now_ms);
     Result<int64_t> purge(const std::string& queue);
     std::vector<QueueMessage> peek(const std::string& queue, std::size_t limit) const;
     const QueueMessage* get(int64_t id) const;
@@ -105,6 +114,11 @@ class QueueBook {
 
   private:
     QueueMessage* find(int64_t id);
+    // The message `id` of `queue`, if it may be taken out of it (see remove()).
+    Result<QueueMessage*> settled_message(const std::string& queue, int64_t id);
+    // Moves `message` back to its source queue under a new id, fresh. REQUIRES: the source
+    // queue exists.
+    const QueueMessage& move_to_source(int64_t id, int64_t now_ms);
     void touch(int64_t id);
     void touch_policy(const std::string& name);
     void erase(int64_t id);

@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "adapters/curl/curl_http_client.h"
+#include "core/ascii.h"
+#include "main/cli_support.h"
 
 namespace restock {
 namespace {
@@ -16,19 +18,31 @@ std::string env_or(const char* name, std::string fallback) {
 
 }  // namespace
 
-int AdminCommand::usage_error(const std::string& message) const {
-    std::cerr << "restock " << tool << ": " << message << "\n\n" << usage;
+int cli_usage_error(const std::string& tool, const std::string& message) {
+    const std::string command = tool.empty() ? "restock" : "restock " + tool;
+    std::cerr << command << ": " << message << "\n(" << command << " --help shows the usage)\n";
     return 2;
 }
 
-std::variant<AdminCommand, int> parse_admin_command(std::string tool, std::string usage,
+int AdminCommand::usage_error(const std::string& message) const {
+    return cli_usage_error(tool, message);
+}
+
+std::variant<AdminCommand, int> parse_admin_command(std::string tool, const char* usage,
                                                     const std::vector<std::string>& args,
-                                                    const std::set<std::string>& flags) {
+                                                    const std::set<std::string>& flags,
+                                                    std::size_t names) {
     AdminCommand command;
     command.tool = std::move(tool);
-    command.usage = std::move(usage);
+    // Every option takes a value.
+    if (asks_for_help(args, [](std::string_view) { return true; }) ||
+        (!args.empty() && args[0] == "help")) {
+        std::cout << usage;
+        return 0;
+    }
     if (args.empty()) return command.usage_error("name an action");
     command.action = args[0];
+    std::size_t positional = 0;
     for (std::size_t i = 1; i < args.size(); ++i) {
         if (args[i].rfind("--", 0) == 0) {
             if (i + 1 >= args.size()) return command.usage_error(args[i] + " needs a value");
@@ -37,13 +51,14 @@ std::variant<AdminCommand, int> parse_admin_command(std::string tool, std::strin
                 return command.usage_error("unknown option " + args[i]);
             }
             command.flags[flag] = args[++i];
-        } else if (command.name.empty()) {
-            command.name = args[i];
+        } else if (positional < names) {
+            (positional++ == 0 ? command.name : command.second) = args[i];
         } else {
             return command.usage_error("unexpected argument '" + args[i] + "'");
         }
     }
-    command.url = command.flag("url", env_or("RESTOCK_URL", "http://127.0.0.1:8080"));
+    command.url = std::string(without_trailing_slashes(
+        command.flag("url", env_or("RESTOCK_URL", "http://127.0.0.1:8080"))));
     command.key = command.flag("key", env_or("RESTOCK_KEY", ""));
     if (command.key.empty()) {
         return command.usage_error("an admin key is needed: --key KEY or RESTOCK_KEY");
@@ -113,10 +128,12 @@ const std::vector<json::Value>* items_of(const AdminCommand& command, const json
 }
 
 std::string field(const json::Value& object, const char* name) {
+    if (object.kind() != json::Value::Kind::kObject) return "-";
     const json::Value* value = object.find(name);
     if (value == nullptr || value->is_null()) return "-";
     if (value->kind() == json::Value::Kind::kInteger) return std::to_string(value->as_integer());
-    if (value->kind() == json::Value::Kind::kString) return value->as_string();
+    if (value->kind() == json::Value::Kind::kBool) return value->as_bool() ? "true" : "false";
+    if (value->kind() == json::Value::Kind::kString) return table_cell(value->as_string());
     return "?";
 }
 

@@ -1,4 +1,5 @@
-// The command line: `restock serve|demo|keys|version`.
+// The command line: `restock serve|demo|keys|queues|orders|factory-sim|version|help`, each
+// with --help.
 #pragma once
 
 #include <string>

@@ -243,6 +243,16 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     auto opened = open_store(config.data_dir, config.store_url, StoreUse::kServe, hooks.command);
     if (!opened) return fail("cannot open the store", opened.error());
     OpenedStore& store = opened.value();
+    if (store.created_data_dir()) {
+        // Documented (data_dir defaults to ./data), but never silent: a typo'd or forgotten
+        // --data-dir starts an empty store, and this line says where.
+        std::string line;
+        json::Writer w(line);
+        w.begin_object().key("level").value("info").key("msg").value("created data dir");
+        w.key("data_dir").value(config.data_dir).end_object();
+        std::printf("%s\n", line.c_str());
+        std::fflush(stdout);
+    }
     auto callback_secret = store.store().callback_secret();
     if (!callback_secret) return fail("cannot read the callback secret", callback_secret.error());
 

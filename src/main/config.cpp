@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "adapters/postgres/pg_connection.h"
+#include "core/ascii.h"
 
 namespace restock {
 namespace {
@@ -84,6 +85,14 @@ Setting boolean(std::string key, bool Config::*field) {
             }};
 }
 
+// A base URL that paths are appended to: given with a trailing slash, the same without it.
+Setting base_url(std::string key, std::string Config::*field) {
+    return {std::move(key), [field](Config& config, const std::string& value) {
+                config.*field = std::string(without_trailing_slashes(value));
+                return ok_status();
+            }};
+}
+
 // A libpq URI. Its value is never echoed: it may hold a password.
 Setting store_url(std::string key, std::string Config::*field) {
     return {key, [key, field](Config& config, const std::string& value) -> Status {
@@ -99,13 +108,13 @@ const std::vector<Setting>& settings() {
     static const std::vector<Setting> all = {
         text("data_dir", &Config::data_dir),
         store_url("store_url", &Config::store_url),
-        text("node_url", &Config::node_url),
+        base_url("node_url", &Config::node_url),
         integer("forward_concurrency", &Config::forward_concurrency, 1, 1024),
         integer("forward_timeout_ms", &Config::forward_timeout_ms, 100, 600'000),
         integer("lease_ttl_ms", &Config::lease_ttl_ms, 500, 60'000),
         address("listen", &Config::listen),
-        text("public_url", &Config::public_url),
-        text("ads_url", &Config::ads_url),
+        base_url("public_url", &Config::public_url),
+        base_url("ads_url", &Config::ads_url),
         text("smtp_url", &Config::smtp_url),
         text("mail_from", &Config::mail_from),
         integer("function_concurrency", &Config::function_concurrency, 1, 64),

@@ -19,7 +19,8 @@ struct Config {
     // by every node given the same one. Empty: SQLite under data_dir, owned by this process.
     std::string store_url;
     // Where the other nodes of one database reach this one (they forward writes to it while it
-    // is the writer). Default: http://<listen>, with the port actually bound.
+    // is the writer). Default: http://<listen>, with the port actually bound. This and the other
+    // URLs below are bases that paths are appended to: kept without trailing slashes.
     std::string node_url;
     int forward_concurrency = 32;         // requests in flight to the writer at once (shared store)
     int64_t forward_timeout_ms = 10'000;  // a forwarded request's budget, failover waits included

@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "adapters/curl/curl_http_client.h"
 #include "json/json.h"
+#include "main/demo_status.h"
 
 namespace restock {
 namespace {
@@ -51,40 +53,36 @@ void DemoTraffic::run(const std::atomic<bool>& stop, int per_second) {
 
 void DemoTraffic::print_status(int64_t accepted, int64_t refused) {
     curl::CurlHttpClient http;
-    HttpCall call;
-    call.method = "GET";
-    call.url = base_url_ + "/v1/products";
-    call.headers = {{"Authorization", "Bearer " + admin_key_}};
-    auto products = http.send(call);
-    call.url = base_url_ + "/v1/restock-orders?limit=500";
-    auto orders = http.send(call);
-    std::string line = "demo: checkouts ok " + std::to_string(accepted) + ", refused " +
-                       std::to_string(refused) + " |";
-    if (products && products->status == 200) {
-        if (auto parsed = json::parse(products->body)) {
-            for (const auto& p : parsed->find("items")->as_array()) {
-                line += " " + p.find("sku")->as_string() + "=" +
-                        std::to_string(p.find("available")->as_integer()) + "(+" +
-                        std::to_string(p.find("on_order")->as_integer()) + ")";
-            }
-        }
+    // The answer to GET `path` with the admin key, parsed; nullopt if there is none.
+    auto get = [&](const std::string& path) -> std::optional<json::Value> {
+        HttpCall call;
+        call.method = "GET";
+        call.url = base_url_ + path;
+        call.headers = {{"Authorization", "Bearer " + admin_key_}};
+        call.timeout_ms = 5000;
+        auto answer = http.send(call);
+        if (!answer || answer->status != 200) return std::nullopt;
+        auto parsed = json::parse(answer->body);
+        if (!parsed) return std::nullopt;
+        return std::move(parsed.value());
+    };
+    const auto products = get("/v1/products");
+    const auto orders = get("/v1/restock-orders?limit=500");
+    const auto queues = get("/v1/queues");
+    DemoStatus status;
+    status.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    status.accepted = accepted;
+    status.refused = refused;
+    status.products = products ? &*products : nullptr;
+    status.orders = orders ? &*orders : nullptr;
+    status.queues = queues ? &*queues : nullptr;
+    if (!legend_printed_) {
+        std::printf("%s", demo_status_legend(static_cast<int>(kStatusEvery.count())).c_str());
+        legend_printed_ = true;
     }
-    if (orders && orders->status == 200) {
-        if (auto parsed = json::parse(orders->body)) {
-            int64_t open = 0, received = 0;
-            for (const auto& o : parsed->find("items")->as_array()) {
-                const std::string status = o.find("status")->as_string();
-                if (status == "received") {
-                    ++received;
-                } else if (status != "failed" && status != "cancelled") {
-                    ++open;
-                }
-            }
-            line += " | restock orders open " + std::to_string(open) + ", received " +
-                    std::to_string(received);
-        }
-    }
-    std::printf("%s\n", line.c_str());
+    std::printf("%s\n", demo_status_line(status).c_str());
     std::fflush(stdout);
 }
 

@@ -1,4 +1,4 @@
-// `restock queues list|peek|redrive|purge`: the queue admin routes from the command line.
+// `restock queues list|peek|redrive|purge|delete`: the queue admin routes from the command line.
 // The running server owns the queues, so this talks to it over HTTP with an admin key.
 #pragma once
 

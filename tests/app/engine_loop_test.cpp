@@ -596,6 +596,117 @@ TEST_F(EngineLoopTest, RedriveRefusesASourceQueue) {
     EXPECT_EQ(none.count, 0);
 }
 
+// --- one message: delete, redrive ------------------------------------------------------------
+
+TEST_F(EngineLoopTest, DeletingOneMessageLeavesTheOthersAndIsDurable) {
+    create_low("A");
+    create_low("B");
+    const auto both = store_.messages(kOrders);
+    ASSERT_EQ(both.size(), 2u);
+    const auto deleted = expect_outcome<CountOutcome>(run(QueueDeleteMessage{kOrders, both[0].id}));
+    EXPECT_EQ(deleted.label, "deleted");
+    EXPECT_EQ(deleted.count, 1);
+    const auto left = store_.messages(kOrders);  // committed
+    ASSERT_EQ(left.size(), 1u);
+    EXPECT_EQ(left[0].id, both[1].id);
+    restart();
+    ASSERT_EQ(peek(kOrders).size(), 1u);
+    EXPECT_EQ(parse_event_ref(receive_one(kOrders).body)->sku, "B");  // A's is gone for good
+}
+
+TEST_F(EngineLoopTest, DeletingOneMessageRefusesUnknownOtherQueuesAndInFlightMessages) {
+    create_low("A");
+    const QueueMessage m = store_.messages(kOrders).at(0);
+    expect_error(run(QueueDeleteMessage{kOrdersDlq, m.id}), ErrorCode::kNotFound,
+                 "message-not-found");
+    expect_error(run(QueueDeleteMessage{kOrders, m.id + 100}), ErrorCode::kNotFound,
+                 "message-not-found");
+    expect_error(run(QueueDeleteMessage{"nope", m.id}), ErrorCode::kNotFound, "queue-not-found");
+    // Received and not settled: its worker may still be calling the factory.
+    const QueueMessage received = receive_one(kOrders);
+    expect_error(run(QueueDeleteMessage{kOrders, received.id}), ErrorCode::kConflict,
+                 "message-in-flight");
+    ASSERT_EQ(store_.messages(kOrders).size(), 1u);
+    // Once its receiver has settled it (a failure, retried later), it may go.
+    fast_retries(kOrders);
+    place("A", received.id);
+    expect_outcome<Done>(complete("ro_1", false, received, "factory answered 500"));
+    expect_outcome<CountOutcome>(run(QueueDeleteMessage{kOrders, received.id}));
+    EXPECT_TRUE(store_.messages(kOrders).empty());
+}
+
+TEST_F(EngineLoopTest, RedrivingOneMessageMovesOnlyItAndPlacesOneNewOrder) {
+    fast_retries(kOrders, /*max_receive_count=*/1);
+    for (const char* sku : {"A", "B"}) {
+        create_low(sku, 2, 5, 10);
+        QueueMessage m = receive_one(kOrders);
+        const OrderOutcome placed = place(sku, m.id);
+        expect_outcome<Done>(complete(placed.order->id, false, m, "timeout"));
+    }
+    const auto dead = store_.messages(kOrdersDlq);
+    ASSERT_EQ(dead.size(), 2u);
+    const QueueMessage b = dead[1];
+    ASSERT_EQ(parse_event_ref(b.body)->sku, "B");
+
+    const auto redriven = expect_outcome<CountOutcome>(run(QueueRedriveMessage{kOrdersDlq, b.id}));
+    EXPECT_EQ(redriven.label, "redriven");
+    EXPECT_EQ(redriven.count, 1);
+    const auto still_dead = store_.messages(kOrdersDlq);
+    ASSERT_EQ(still_dead.size(), 1u);
+    EXPECT_EQ(still_dead[0].id, dead[0].id);  // A's stays
+    const auto back = store_.messages(kOrders);
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_GT(back[0].id, b.id);
+    EXPECT_EQ(back[0].receive_count, 0);
+    EXPECT_TRUE(back[0].source_queue.empty());
+    EXPECT_EQ(back[0].body, b.body);
+
+    const QueueMessage m = receive_one(kOrders);
+    const OrderOutcome fresh = place("B", m.id);
+    EXPECT_TRUE(fresh.created);
+    EXPECT_EQ(fresh.order->sku, "B");
+    EXPECT_EQ(fresh.order->id, "ro_3");
+    EXPECT_EQ(order("ro_1").status, OrderStatus::kFailed);  // A's order: nothing new
+    EXPECT_EQ(committed("A").on_order, 0);
+}
+
+TEST_F(EngineLoopTest, RedrivingOneMessageRefusesASourceQueueAndUnknownMessages) {
+    create_low("A");
+    const QueueMessage m = store_.messages(kOrders).at(0);
+    expect_error(run(QueueRedriveMessage{kOrders, m.id}), ErrorCode::kConflict, "not-a-dlq");
+    expect_error(run(QueueRedriveMessage{kOrdersDlq, m.id}), ErrorCode::kNotFound,
+                 "message-not-found");
+    expect_error(run(QueueRedriveMessage{"nope", m.id}), ErrorCode::kNotFound, "queue-not-found");
+    ASSERT_EQ(store_.messages(kOrders).size(), 1u);
+    EXPECT_EQ(store_.messages(kOrders)[0].id, m.id);
+}
+
+TEST_F(EngineLoopTest, AFailedCommitUndoesADeleteAndARedriveOfOneMessage) {
+    fast_retries(kOrders, /*max_receive_count=*/1);
+    create_low("A");
+    QueueMessage m = receive_one(kOrders);
+    place("A", m.id);
+    expect_outcome<Done>(complete("ro_1", false, m, "timeout"));
+    const QueueMessage dead = store_.messages(kOrdersDlq).at(0);
+    create_low("B");
+    const QueueMessage waiting = store_.messages(kOrders).at(0);
+
+    faults_.fail_next_commits(1);
+    expect_error(run(QueueRedriveMessage{kOrdersDlq, dead.id}), ErrorCode::kUnavailable);
+    faults_.fail_next_commits(1);
+    expect_error(run(QueueDeleteMessage{kOrders, waiting.id}), ErrorCode::kUnavailable);
+    ASSERT_EQ(peek(kOrdersDlq).size(), 1u);
+    EXPECT_EQ(peek(kOrdersDlq)[0].id, dead.id);
+    ASSERT_EQ(peek(kOrders).size(), 1u);
+    EXPECT_EQ(peek(kOrders)[0].id, waiting.id);
+    // Both work once the store does.
+    expect_outcome<CountOutcome>(run(QueueRedriveMessage{kOrdersDlq, dead.id}));
+    expect_outcome<CountOutcome>(run(QueueDeleteMessage{kOrders, waiting.id}));
+    EXPECT_TRUE(store_.messages(kOrdersDlq).empty());
+    ASSERT_EQ(store_.messages(kOrders).size(), 1u);
+    EXPECT_EQ(parse_event_ref(store_.messages(kOrders)[0].body)->sku, "A");
+}
+
 TEST_F(EngineLoopTest, RestockOrdersArePagedNewestFirst) {
     for (const char* sku : {"A", "B", "C"}) {
         create_low(sku);

@@ -323,9 +323,11 @@ Result<std::unique_ptr<StockReader>> FakeStockStore::open_reader() {
 Result<ApiKeyRecord> FakeStockStore::create_key(ApiKeyRecord record) {
     std::lock_guard lock(mutex_);
     for (const auto& key : state_.keys) {
-        if (key.name == record.name || key.hash == record.hash) {
+        // As the SQL stores' unique hash, and their unique index of live keys' names.
+        if ((key.name == record.name && !key.revoked_at_ms) || key.hash == record.hash) {
             return make_error(ErrorCode::kAlreadyExists, "key-exists",
-                              "a key named '" + record.name + "' already exists");
+                              "a live key named '" + record.name +
+                                  "' exists; revoke it first to give its name to a new key");
         }
     }
     record.id = static_cast<int64_t>(state_.keys.size()) + 1;

@@ -53,10 +53,14 @@ class DataDirLockTests(ServerTestCase):
         key = create_key(self.data_dir, "storefront", "beside")
         r = self.request("GET", "/v1/products", key=key)
         self.assertEqual(r.status, 200, r)
-        listed = run_cli("keys", "list", "--data-dir", self.data_dir).stdout
-        self.assertIn("beside", listed)
+        def row(name):
+            listed = run_cli("keys", "list", "--data-dir", self.data_dir, "--name", name).stdout
+            rows = [line.split("\t") for line in listed.splitlines()[1:]]
+            self.assertEqual(len(rows), 1, listed)
+            return rows[0]
+        self.assertEqual(row("beside")[3], "-")  # not revoked
         revoke_key(self.data_dir, "beside")
-        self.assertIn("revoked", run_cli("keys", "list", "--data-dir", self.data_dir).stdout)
+        self.assertNotEqual(row("beside")[3], "-")
 
     def test_the_dir_is_free_once_its_owner_is_gone(self):
         self.create_product("KEPT", on_hand=3)

@@ -1,9 +1,13 @@
 """`restock demo` starts a factory simulator as a child process. Regression (issue 16, item 6):
 SIGINT at its default (as under a terminal) killed the demo outright and left the factory-sim
 running. The demo must stop cleanly on SIGINT and SIGTERM, and never leave its child behind,
-even when it is killed with kill -9."""
+even when it is killed with kill -9. Its status line (issue 16, item 15) starts with a timestamp,
+follows a legend printed once, and names the open restock orders and each dead-letter queue's
+depth."""
 
+import datetime
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -26,8 +30,7 @@ def alive(pid):
         return False
 
 
-@unittest.skipUnless(STORE == "sqlite", "the demo's own process handling; the store is SQLite")
-class DemoProcessTests(unittest.TestCase):
+class DemoTestCase(unittest.TestCase):
     def start_demo(self):
         tmp = tempfile.mkdtemp(prefix="restock-demo-")
         self.addCleanup(lambda: subprocess.run(["rm", "-rf", tmp]))
@@ -36,7 +39,7 @@ class DemoProcessTests(unittest.TestCase):
              "--no-access-log"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        lines = []
+        self.lines = lines = []
         threading.Thread(target=lambda: [lines.append(l) for l in proc.stdout],
                          daemon=True).start()
         wait_until(lambda: any("admin key:" in l for l in lines), timeout=20,
@@ -49,6 +52,9 @@ class DemoProcessTests(unittest.TestCase):
             self.assertIn("factory-sim", f.read())
         return proc, child
 
+
+@unittest.skipUnless(STORE == "sqlite", "the demo's own process handling; the store is SQLite")
+class DemoProcessTests(DemoTestCase):
     def assertStopsCleanly(self, sig):
         proc, child = self.start_demo()
         proc.send_signal(sig)
@@ -66,6 +72,45 @@ class DemoProcessTests(unittest.TestCase):
         proc.kill()
         proc.wait(timeout=10)
         wait_until(lambda: not alive(child), timeout=5, what="the orphaned factory-sim gone")
+
+
+STATUS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ok=(\d+) refused=(\d+) \| (.*) \| "
+                    r"orders open=(\d+) received=(\d+) \| dlq (.*)$")
+
+
+@unittest.skipUnless(STORE == "sqlite", "the demo's output; the store is SQLite")
+class DemoStatusTests(DemoTestCase):
+    def test_status_lines_have_a_timestamp_a_legend_orders_and_dlq_depths(self):
+        proc, _ = self.start_demo()
+        statuses = wait_until(
+            lambda: (lambda s: s if len(s) >= 2 else None)(
+                [l for l in self.lines if STATUS.match(l.rstrip("\n"))]),
+            timeout=20, what="two status lines", describe=lambda: self.lines)
+        text = [l.rstrip("\n") for l in self.lines]
+        first = text.index(statuses[0].rstrip("\n"))
+        legend = [i for i, l in enumerate(text) if l.startswith("Status, every 5 s:")]
+        self.assertEqual(len(legend), 1, "the legend is printed once")
+        self.assertLess(legend[0], first, "the legend comes before the first status line")
+        for part in ("TIME", "ok, refused", "SKU=A+O", "orders", "dlq"):
+            self.assertTrue(any(l.lstrip().startswith(part) for l in text[legend[0]:first]),
+                            part)
+        for line in statuses:
+            at, ok, refused, stock, open_orders, received, dlqs = STATUS.match(
+                line.rstrip("\n")).groups()
+            taken = datetime.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ")
+            now = datetime.datetime.utcnow()
+            self.assertLess(abs((now - taken).total_seconds()), 60, line)
+            self.assertEqual(sorted(s.split("=")[0] for s in stock.split()),
+                             ["CAP-RED", "MUG-LOGO", "SOCKS-3PK", "TSHIRT-BLK-M"], line)
+            self.assertEqual(sorted(d.split("=")[0] for d in dlqs.split()),
+                             ["stock-ad-dlq", "stock-empty-dlq", "stock-error-dlq"], line)
+            for depth in dlqs.split():
+                self.assertRegex(depth, r"=\d+$")
+        # SOCKS-3PK starts at 0: its order went out at start, and is open or received by now.
+        last = STATUS.match(statuses[-1].rstrip("\n")).groups()
+        self.assertGreaterEqual(int(last[4]) + int(last[5]), 1, statuses[-1])
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=20), 0)
 
 
 if __name__ == "__main__":

@@ -183,10 +183,13 @@ class FactoryDlqTests(LoopTestCase):
         # The same through RESTOCK_URL / RESTOCK_KEY.
         self.assertEqual(self.queues_cli("list", env_style=True).stdout.splitlines(), out)
 
-        # peek: one line per message, with its receive count and last error.
+        # peek: a header, then one line per message: its SKU, event type, receive count, ...
         out = self.queues_cli("peek", "stock-empty-dlq").stdout.splitlines()
-        self.assertEqual(out, [f"#{m['id']} receives=4 last_error=factory {FACTORY} answered 500"
-                               for m in dead])
+        self.assertEqual(out[0].split("\t"), ["id", "sku", "type", "receives", "in_flight",
+                                              "source_queue", "last_error"])
+        self.assertEqual(out[1:], [f"{m['id']}\t{m['body']['sku']}\tstock.empty\t4\tfalse\t"
+                                   f"restock-orders\tfactory {FACTORY} answered 500"
+                                   for m in dead])
         self.assertEqual(len(self.queue_messages("stock-empty-dlq")), 2)  # peek consumed nothing
 
         # Errors: not a DLQ, an unknown queue, a missing or wrong key, an unknown action.

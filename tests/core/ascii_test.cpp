@@ -1,4 +1,5 @@
 // starts_with_icase: the case of ASCII letters in the text does not matter; nothing else does.
+// without_trailing_slashes: a base URL given with a trailing slash is the same base.
 #include "core/ascii.h"
 
 #include <gtest/gtest.h>
@@ -23,6 +24,22 @@ TEST(StartsWithIcaseTest, RefusesOtherTextAndShortText) {
     EXPECT_FALSE(starts_with_icase("@", "`"));
     EXPECT_FALSE(starts_with_icase("[", "{"));
     EXPECT_FALSE(starts_with_icase("\xc3\x89", "\xc3\xa9"));  // É is no é: not ASCII
+}
+
+TEST(WithoutTrailingSlashesTest, DropsTheSlashesAfterABaseUrl) {
+    EXPECT_EQ(without_trailing_slashes("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
+    EXPECT_EQ(without_trailing_slashes("http://h:1///"), "http://h:1");
+    EXPECT_EQ(without_trailing_slashes("https://ads.test/api/"), "https://ads.test/api");
+    EXPECT_EQ(without_trailing_slashes("http://h:1"), "http://h:1");
+    EXPECT_EQ(without_trailing_slashes("http://h/a/b"), "http://h/a/b");
+}
+
+TEST(WithoutTrailingSlashesTest, NeverTakesTheSchemeSeparatorOrEverything) {
+    EXPECT_EQ(without_trailing_slashes("http://"), "http://");
+    EXPECT_EQ(without_trailing_slashes("http:///"), "http://");
+    EXPECT_EQ(without_trailing_slashes("/"), "/");
+    EXPECT_EQ(without_trailing_slashes("x//"), "x");
+    EXPECT_EQ(without_trailing_slashes(""), "");
 }
 
 }  // namespace

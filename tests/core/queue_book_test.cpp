@@ -450,6 +450,121 @@ TEST_F(QueueBookTest, PurgeRemovesEverythingIncludingInFlight) {
     EXPECT_EQ(book_.purge("nope").error().slug, "queue-not-found");
 }
 
+// --- one message: remove, redrive_one ---------------------------------------------------------
+
+TEST_F(QueueBookTest, RemoveDeletesExactlyThatMessage) {
+    const int64_t a = book_.send("work", "a", kT0).id;
+    const int64_t b = book_.send("work", "b", kT0).id;
+    book_.settle();
+    ASSERT_TRUE(book_.remove("work", a).ok());
+    EXPECT_EQ(book_.get(a), nullptr);
+    EXPECT_EQ(ids_of(book_.peek("work", 10)), (std::vector<int64_t>{b}));
+    // Recorded as a deletion for the store.
+    EXPECT_EQ(book_.changes().deleted, (std::vector<int64_t>{a}));
+    EXPECT_TRUE(book_.changes().upserted.empty());
+    // Gone: a second remove is not found.
+    const Status again = book_.remove("work", a);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().slug, "message-not-found");
+}
+
+TEST_F(QueueBookTest, RemoveRefusesAnUnknownIdAnotherQueuesMessageAndAnUnknownQueue) {
+    const int64_t in_dlq = book_.send("work-dlq", "d", kT0).id;
+    book_.settle();
+    for (const auto& [queue, id] : {std::pair<std::string, int64_t>{"work", in_dlq},
+                                    std::pair<std::string, int64_t>{"work", 999}}) {
+        const Status refused = book_.remove(queue, id);
+        ASSERT_FALSE(refused.ok()) << queue << " " << id;
+        EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
+        EXPECT_EQ(refused.error().slug, "message-not-found");
+    }
+    EXPECT_EQ(book_.remove("nope", in_dlq).error().slug, "queue-not-found");
+    EXPECT_NE(book_.get(in_dlq), nullptr);
+    EXPECT_TRUE(book_.changes().deleted.empty());
+}
+
+TEST_F(QueueBookTest, AMessageInFlightIsNeitherRemovedNorRedriven) {
+    const int64_t id = book_.send("work", "a", kT0).id;
+    ASSERT_EQ(receive_one(kT0).id, id);
+    book_.settle();
+    const Status refused = book_.remove("work", id);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(refused.error().slug, "message-in-flight");
+    EXPECT_TRUE(book_.changes().deleted.empty());
+    // Its receiver still settles it as usual.
+    ASSERT_TRUE(book_.ack(id, 1).ok());
+
+    // A DLQ message in flight (something received from the DLQ itself) stays too.
+    const QueueMessage dead = dead_letter(book_, "d", kT0);
+    ASSERT_EQ(book_.receive("work-dlq", 1, dead.visible_at_ms).size(), 1u);
+    book_.settle();
+    auto moved = book_.redrive_one("work-dlq", dead.id, dead.visible_at_ms);
+    ASSERT_FALSE(moved.ok());
+    EXPECT_EQ(moved.error().slug, "message-in-flight");
+    EXPECT_EQ(book_.get(dead.id)->queue, "work-dlq");
+    EXPECT_TRUE(book_.changes().upserted.empty());
+}
+
+TEST_F(QueueBookTest, RedriveOneMovesOnlyThatMessageBackFresh) {
+    const QueueMessage a = dead_letter(book_, "a", kT0);
+    const QueueMessage b = dead_letter(book_, "b", kT0);
+    book_.settle();
+    const int64_t now = kT0 + 10'000'000;
+    auto moved = book_.redrive_one("work-dlq", b.id, now);
+    ASSERT_TRUE(moved.ok()) << moved.error().message;
+    EXPECT_GT(moved->id, b.id);  // a new id, as redrive() gives
+    EXPECT_EQ(moved->queue, "work");
+    EXPECT_EQ(moved->body, "b");
+    EXPECT_EQ(moved->receive_count, 0);
+    EXPECT_TRUE(moved->source_queue.empty());
+    EXPECT_FALSE(moved->in_flight);
+    EXPECT_EQ(moved->visible_at_ms, now);
+    EXPECT_EQ(book_.get(b.id), nullptr);
+    EXPECT_EQ(ids_of(book_.peek("work-dlq", 10)), (std::vector<int64_t>{a.id}));
+    EXPECT_EQ(ids_of(book_.peek("work", 10)), (std::vector<int64_t>{moved->id}));
+    const QueueChanges changes = book_.changes();
+    EXPECT_EQ(changes.deleted, (std::vector<int64_t>{b.id}));
+    ASSERT_EQ(changes.upserted.size(), 1u);
+    EXPECT_EQ(changes.upserted[0].id, moved->id);
+    // Fresh: the full max_receive_count again.
+    const auto got = book_.receive("work", 1, now);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].receive_count, 1);
+    EXPECT_FALSE(book_.fail(got[0].id, 1, "x", now, 0.0)->dead_lettered);
+}
+
+TEST_F(QueueBookTest, RedriveOneRefusesWhatItCannotMove) {
+    const QueueMessage dead = dead_letter(book_, "d", kT0);
+    const int64_t in_work = book_.send("work", "w", kT0).id;
+    const int64_t orphan = book_.send("work-dlq", "no source", kT0).id;  // no source_queue
+    book_.settle();
+    EXPECT_EQ(book_.redrive_one("work-dlq", 999, kT0).error().slug, "message-not-found");
+    EXPECT_EQ(book_.redrive_one("work-dlq", in_work, kT0).error().slug, "message-not-found");
+    EXPECT_EQ(book_.redrive_one("nope", dead.id, kT0).error().slug, "queue-not-found");
+    auto no_source = book_.redrive_one("work-dlq", orphan, kT0);
+    ASSERT_FALSE(no_source.ok());
+    EXPECT_EQ(no_source.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(no_source.error().slug, "no-source-queue");
+    EXPECT_TRUE(book_.changes().upserted.empty());
+    EXPECT_TRUE(book_.changes().deleted.empty());
+}
+
+TEST_F(QueueBookTest, RollbackUndoesRemoveAndRedriveOne) {
+    const QueueMessage dead = dead_letter(book_, "d", kT0);
+    const int64_t w = book_.send("work", "w", kT0).id;
+    book_.settle();
+    const std::vector<QueueMessage> before = everything();
+    const int64_t last_id = book_.last_message_id();
+    ASSERT_TRUE(book_.remove("work", w).ok());
+    ASSERT_TRUE(book_.redrive_one("work-dlq", dead.id, kT0).ok());
+    book_.rollback();
+    const std::vector<QueueMessage> after = everything();
+    ASSERT_EQ(after.size(), before.size());
+    for (std::size_t i = 0; i < before.size(); ++i) expect_same_message(after[i], before[i]);
+    EXPECT_EQ(book_.last_message_id(), last_id);
+}
+
 TEST_F(QueueBookTest, PeekDoesNotConsume) {
     for (const char* body : {"a", "b", "c"}) book_.send("work", body, kT0);
     EXPECT_EQ(bodies_of(book_.peek("work", 2)), (std::vector<std::string>{"a", "b"}));

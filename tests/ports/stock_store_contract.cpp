@@ -606,5 +606,43 @@ TEST_P(StockStoreContract, KeysAreCreatedListedAndRevoked) {
     EXPECT_EQ(listed[0].revoked_at_ms, 20);
 }
 
+// Issue 16, item 15: a name is unique among live keys only. A revoked key's name goes to a new
+// key; a second live key of that name is still refused; revoking the name revokes the live one.
+TEST_P(StockStoreContract, ARevokedKeysNameMayBeReused) {
+    ApiKeyRecord first{0, "ops", "admin", std::string(64, 'a'), 10, std::nullopt};
+    ASSERT_TRUE(keys().create_key(first).ok());
+    ASSERT_TRUE(keys().revoke_key("ops", 20).ok());
+
+    ApiKeyRecord second{0, "ops", "storefront", std::string(64, 'b'), 30, std::nullopt};
+    auto reused = keys().create_key(second);
+    ASSERT_TRUE(reused.ok()) << reused.error().message;
+    ApiKeyRecord third{0, "ops", "admin", std::string(64, 'c'), 40, std::nullopt};
+    auto refused = keys().create_key(third);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kAlreadyExists);
+    EXPECT_EQ(refused.error().slug, "key-exists");
+    // A hash is unique whatever its key's state.
+    ApiKeyRecord same_hash{0, "other", "admin", std::string(64, 'a'), 50, std::nullopt};
+    EXPECT_EQ(keys().create_key(same_hash).error().code, ErrorCode::kAlreadyExists);
+
+    auto reader = reader_of(store());
+    EXPECT_EQ(reader->api_key(std::string(64, 'b')).value()->role, "storefront");
+    EXPECT_FALSE(reader->api_key(std::string(64, 'b')).value()->revoked_at_ms);
+    ASSERT_TRUE(keys().revoke_key("ops", 60).ok());                               // the live one
+    EXPECT_EQ(reader->api_key(std::string(64, 'a')).value()->revoked_at_ms, 20);  // unchanged
+    EXPECT_EQ(reader->api_key(std::string(64, 'b')).value()->revoked_at_ms, 60);
+    EXPECT_EQ(keys().revoke_key("ops", 70).error().code, ErrorCode::kNotFound);
+
+    reopen();
+    const auto listed = keys().list_keys().value();
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].hash, std::string(64, 'a'));  // in the order created
+    EXPECT_EQ(listed[0].revoked_at_ms, 20);
+    EXPECT_EQ(listed[1].hash, std::string(64, 'b'));
+    EXPECT_EQ(listed[1].revoked_at_ms, 60);
+    // The name is free again.
+    EXPECT_TRUE(keys().create_key(third).ok());
+}
+
 }  // namespace
 }  // namespace restock::testing

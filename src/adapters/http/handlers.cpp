@@ -151,6 +151,18 @@ Reply not_writer(const HttpRequest& request) {
     return reply;
 }
 
+// A queue message's id in a path: the positive integer GET /v1/queues/{name}/messages lists.
+Result<int64_t> message_id(const std::string& text) {
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || text[0] == '-' || text[0] == '+' || ec != std::errc() ||
+        end != text.data() + text.size() || id < 1) {
+        return make_error(ErrorCode::kInvalidArgument, "invalid-request",
+                          "'" + text + "' is not a message id (a positive integer)");
+    }
+    return id;
+}
+
 }  // namespace
 
 void Api::count(int status) {
@@ -337,6 +349,15 @@ void Api::dispatch(Context& context, Respond respond) {
             return submit_now(QueueRedrive{param});
         case RouteId::kPurgeQueue:
             return submit_now(QueuePurge{param});
+        case RouteId::kDeleteMessage:
+        case RouteId::kRedriveMessage: {
+            auto message = message_id(context.route.second);
+            if (!message) return reply_now(context.problem(message.error()));
+            if (id == RouteId::kDeleteMessage) {
+                return submit_now(QueueDeleteMessage{param, *message});
+            }
+            return submit_now(QueueRedriveMessage{param, *message});
+        }
         case RouteId::kListTopics:
             return reply_now(json_reply(200, "{\"items\":[{\"name\":\"stock-events\"}]}"));
         case RouteId::kListSubscriptions:

@@ -43,6 +43,8 @@ std::string_view title_for(std::string_view slug) {
         {"topic-not-found", "Unknown topic"},
         {"subscription-not-found", "Unknown subscription"},
         {"message-not-found", "Unknown queue message"},
+        {"message-in-flight", "Queue message in flight"},
+        {"no-source-queue", "No source queue"},
         {"order-closed", "Restock order already closed"},
         {"not-a-dlq", "Not a dead-letter queue"},
         {"sku-mismatch", "SKU does not match the order"},

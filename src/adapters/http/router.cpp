@@ -12,7 +12,7 @@ struct RouteSpec {
     RouteId id;
 };
 
-constexpr std::array<RouteSpec, 35> kRoutes{{
+constexpr std::array<RouteSpec, 37> kRoutes{{
     {"GET", "/healthz", RouteId::kHealth},
     {"GET", "/readyz", RouteId::kReady},
     {"GET", "/metrics", RouteId::kMetrics},
@@ -42,6 +42,8 @@ constexpr std::array<RouteSpec, 35> kRoutes{{
     {"GET", "/v1/queues/{}/messages", RouteId::kPeekQueue},
     {"DELETE", "/v1/queues/{}/messages", RouteId::kPurgeQueue},
     {"POST", "/v1/queues/{}/redrive", RouteId::kRedriveQueue},
+    {"DELETE", "/v1/queues/{}/messages/{}", RouteId::kDeleteMessage},
+    {"POST", "/v1/queues/{}/messages/{}/redrive", RouteId::kRedriveMessage},
     {"GET", "/v1/topics", RouteId::kListTopics},
     {"GET", "/v1/topics/{}/subscriptions", RouteId::kListSubscriptions},
     {"POST", "/v1/topics/{}/subscriptions", RouteId::kCreateSubscription},

@@ -38,6 +38,8 @@ enum class RouteId {
     kPeekQueue,
     kRedriveQueue,
     kPurgeQueue,
+    kDeleteMessage,   // one message, by id (an extension of the design's API)
+    kRedriveMessage,  // one DLQ message back to its source queue (likewise)
     kListTopics,
     kListSubscriptions,
     kCreateSubscription,
@@ -48,7 +50,7 @@ enum class RouteId {
 struct RouteMatch {
     RouteId id;
     std::string param;   // the first path parameter, percent-decoded (sku, id, queue, topic)
-    std::string second;  // the second one, where the route has two
+    std::string second;  // the second one, where the route has two (a message id, ...)
 };
 
 struct NoRoute {};

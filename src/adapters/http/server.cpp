@@ -596,7 +596,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     bool peer_done_ = false;  // the peer closed or reset: reads go on to the end
     bool writing_ = false;    // a response is being written by the I/O thread
     bool closed_ = false;
-    bool lingering_ = false;   // answered and half-closed: dropping what the client still sends
+    bool lingering_ = false;    // answered and half-closed: dropping what the client still sends
     std::size_t lingered_ = 0;  // bytes dropped so far
     bool answered_here_ = false;
     bool reading_ = false;     // read_available() is on the stack

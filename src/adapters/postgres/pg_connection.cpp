@@ -5,6 +5,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/ascii.h"
+
 namespace restock::pg {
 namespace {
 
@@ -156,6 +158,25 @@ std::string without_url(std::string detail, const std::string& url) {
     return detail;
 }
 
+namespace {
+
+// "postgresql://u@h/db/" names the database "db/" to libpq, though a trailing slash means
+// nothing in any other URL option: the slashes after a database name are dropped. ("h/" and
+// "h" both mean the default database; a key=value string is left alone.)
+std::string without_trailing_path_slashes(const std::string& url) {
+    if (!starts_with_icase(url, "postgresql://") && !starts_with_icase(url, "postgres://")) {
+        return url;
+    }
+    const std::size_t query = url.find('?');
+    std::string head = url.substr(0, query);
+    const std::size_t path = head.find('/', head.find("://") + 3);
+    if (path == std::string::npos) return url;
+    while (head.size() > path + 1 && head.back() == '/') head.pop_back();
+    return query == std::string::npos ? head : head + url.substr(query);
+}
+
+}  // namespace
+
 Status check_url(const std::string& url) {
     char* error = nullptr;
     std::unique_ptr<PQconninfoOption, ConninfoDeleter> options(
@@ -171,7 +192,8 @@ Status check_url(const std::string& url) {
     return ok_status();
 }
 
-std::string describe_target(const std::string& url) {
+std::string describe_target(const std::string& given) {
+    const std::string url = without_trailing_path_slashes(given);
     char* error = nullptr;
     std::unique_ptr<PQconninfoOption, ConninfoDeleter> options(
         PQconninfoParse(url.c_str(), &error));
@@ -204,8 +226,9 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& optio
                               "application_name",    "dbname",           nullptr};
     const std::string application =
         options.application_name.empty() ? std::string("restock") : options.application_name;
-    const char* values[] = {
-        "5", "1", "10", "3", "3", "10000", application.c_str(), options.url.c_str(), nullptr};
+    const std::string url = without_trailing_path_slashes(options.url);
+    const char* values[] = {"5",         "1",    "10", "3", "3", "10000", application.c_str(),
+                            url.c_str(), nullptr};
     PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
     if (conn == nullptr) return unreachable(describe_target(options.url), "out of memory");
     if (PQstatus(conn) != CONNECTION_OK) {

@@ -225,7 +225,14 @@ ALTER TABLE products ADD COLUMN archived_at bigint;
 ALTER TABLE factories ADD COLUMN lead_time_days bigint;
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+// A revoked key's name may be given to a new key; two live keys never share one.
+constexpr const char* kVersion6 = R"sql(
+ALTER TABLE api_keys DROP CONSTRAINT IF EXISTS api_keys_name_key;
+CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3,
+                                       kVersion4, kVersion5, kVersion6};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

@@ -625,7 +625,8 @@ Result<ApiKeyRecord> PgStore::create_key(ApiKeyRecord record) {
     if (!rows) {
         if (rows.error().code == ErrorCode::kAlreadyExists) {
             return make_error(ErrorCode::kAlreadyExists, "key-exists",
-                              "a key named '" + record.name + "' already exists");
+                              "a live key named '" + record.name +
+                                  "' exists; revoke it first to give its name to a new key");
         }
         return rows.error();
     }

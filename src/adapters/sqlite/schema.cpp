@@ -174,6 +174,23 @@ ALTER TABLE products ADD COLUMN replenishment INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE products ADD COLUMN archived_at INTEGER;
 ALTER TABLE factories ADD COLUMN lead_time_days INTEGER;
 )sql",
+    // SQLite cannot drop a column's UNIQUE: the table is made again without it, same rows and
+    // ids, and the name is unique among the keys not revoked.
+    /* 7 */ R"sql(
+CREATE TABLE api_keys_v7 (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+INSERT INTO api_keys_v7(id, hash, name, role, created_at, revoked_at)
+  SELECT id, hash, name, role, created_at, revoked_at FROM api_keys;
+DROP TABLE api_keys;
+ALTER TABLE api_keys_v7 RENAME TO api_keys;
+CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

@@ -10,8 +10,10 @@ namespace restock::sqlite {
 
 // 1: the first schema. 2: restock orders keep their dispatch hold, and at most one open order
 // per product is a constraint of the table. 3: idempotency records keep the first request's id.
-// 4: reservations (cart holds). 5: the checkout index (core/checkout_index.h).
-inline constexpr int kSchemaVersion = 6;
+// 4: reservations (cart holds). 5: the checkout index (core/checkout_index.h). 6: replenishment
+// modes and archived products, factories' lead times. 7: an API key's name is unique among live
+// keys only, so a revoked key's name may be given to a new key.
+inline constexpr int kSchemaVersion = 7;
 
 // Creates the tables if missing and records the schema version. Fails on a newer schema.
 Status migrate(Connection& db);

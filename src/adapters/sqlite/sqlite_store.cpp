@@ -512,7 +512,8 @@ Result<ApiKeyRecord> SqliteStore::create_key(ApiKeyRecord record) {
     if (!row) {
         if (sqlite3_extended_errcode(writer_->handle()) == SQLITE_CONSTRAINT_UNIQUE) {
             return make_error(ErrorCode::kAlreadyExists, "key-exists",
-                              "a key named '" + record.name + "' already exists");
+                              "a live key named '" + record.name +
+                                  "' exists; revoke it first to give its name to a new key");
         }
         return row.error();
     }

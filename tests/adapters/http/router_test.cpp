@@ -60,6 +60,14 @@ TEST(RouterTest, RestockLoopRoutes) {
     EXPECT_EQ(expect_route("GET", "/v1/queues/q/messages", RouteId::kPeekQueue).param, "q");
     expect_route("DELETE", "/v1/queues/q/messages", RouteId::kPurgeQueue);
     expect_route("POST", "/v1/queues/q/redrive", RouteId::kRedriveQueue);
+    const RouteMatch deleted =
+        expect_route("DELETE", "/v1/queues/q/messages/42", RouteId::kDeleteMessage);
+    EXPECT_EQ(deleted.param, "q");
+    EXPECT_EQ(deleted.second, "42");
+    const RouteMatch redriven = expect_route(
+        "POST", "/v1/queues/stock-empty-dlq/messages/7/redrive", RouteId::kRedriveMessage);
+    EXPECT_EQ(redriven.param, "stock-empty-dlq");
+    EXPECT_EQ(redriven.second, "7");
     expect_route("GET", "/v1/topics", RouteId::kListTopics);
     expect_route("GET", "/v1/topics/t/subscriptions", RouteId::kListSubscriptions);
     expect_route("POST", "/v1/topics/t/subscriptions", RouteId::kCreateSubscription);
@@ -86,6 +94,8 @@ TEST(RouterTest, MethodNotAllowedListsTheAllowedMethods) {
     EXPECT_EQ(expect_not_allowed("POST", "/healthz"), "GET");
     EXPECT_EQ(expect_not_allowed("HEAD", "/v1/events"), "GET");
     EXPECT_EQ(expect_not_allowed("POST", "/v1/queues/q/messages"), "GET, DELETE");
+    EXPECT_EQ(expect_not_allowed("GET", "/v1/queues/q/messages/1"), "DELETE");
+    EXPECT_EQ(expect_not_allowed("DELETE", "/v1/queues/q/messages/1/redrive"), "POST");
     EXPECT_EQ(expect_not_allowed("PUT", "/v1/topics/t/subscriptions"), "GET, POST");
     EXPECT_EQ(expect_not_allowed("GET", "/v1/topics/t/subscriptions/s"), "DELETE");
 }

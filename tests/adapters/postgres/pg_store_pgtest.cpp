@@ -75,6 +75,39 @@ TEST_F(PgStoreTest, ANewerSchemaIsRefused) {
     EXPECT_EQ(store.error().slug, "schema-too-new");
 }
 
+// A database of schema 5 keeps its keys and from then on lets a revoked key's name go to a new
+// key (schema 6); a live key's name stays taken.
+TEST_F(PgStoreTest, MigratesSchemaFiveKeysToNamesUniqueAmongLiveKeys) {
+    {
+        auto store = open_store(url_);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(store->create_key({0, "ops", "admin", "hash-1", 10, std::nullopt}).ok());
+        ASSERT_TRUE(store->create_key({0, "shop", "storefront", "hash-2", 11, std::nullopt}).ok());
+        ASSERT_TRUE(store->revoke_key("ops", 20).ok());
+    }
+    // Back to schema 5's table: every name unique, revoked or not.
+    sql("DROP INDEX api_keys_live_name");
+    sql("ALTER TABLE api_keys ADD CONSTRAINT api_keys_name_key UNIQUE (name)");
+    sql("DELETE FROM restock_schema WHERE version = 6");
+    EXPECT_EQ(sql("SELECT count(*) FROM pg_constraint WHERE conname = 'api_keys_name_key'"), "1");
+
+    auto store = open_store(url_);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(sql("SELECT max(version) FROM restock_schema"), "6");
+    EXPECT_EQ(sql("SELECT count(*) FROM pg_constraint WHERE conname = 'api_keys_name_key'"), "0");
+    const auto listed = store->list_keys().value();
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].hash, "hash-1");
+    EXPECT_EQ(listed[0].revoked_at_ms, 20);
+    EXPECT_FALSE(listed[1].revoked_at_ms);
+    auto reused = store->create_key({0, "ops", "factory", "hash-3", 30, std::nullopt});
+    ASSERT_TRUE(reused.ok()) << reused.error().message;
+    EXPECT_EQ(store->create_key({0, "ops", "admin", "hash-4", 31, std::nullopt}).error().slug,
+              "key-exists");
+    EXPECT_EQ(store->create_key({0, "shop", "admin", "hash-5", 32, std::nullopt}).error().slug,
+              "key-exists");
+}
+
 TEST_F(PgStoreTest, OnlyTheLeaseHolderWritesAndALostLeaseIsFenced) {
     auto a = open_store(url_, "a");
     auto b = open_store(url_, "b");
@@ -266,6 +299,26 @@ TEST_F(PgStoreTest, CommitsWithDeliverableMessagesNotifyListeners) {
         std::this_thread::sleep_for(10ms);
     }
     EXPECT_EQ(heard_now(), (std::vector<std::string>{":", "restock_queues:restock-orders"}));
+}
+
+// Issue 16, item 15: a URL given with a trailing slash means the same database (libpq alone
+// would look for a database named "db/").
+TEST_F(PgStoreTest, AStoreUrlWithATrailingSlashOpensTheSameDatabase) {
+    {
+        auto store = open_store(url_);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(store->create_key({0, "ops", "admin", "hash-1", 10, std::nullopt}).ok());
+    }
+    for (const std::string& url : {url_ + "/", url_ + "//", url_ + "/?connect_timeout=3"}) {
+        auto store = open_store(url);
+        ASSERT_NE(store, nullptr) << url;
+        const auto listed = store->list_keys();
+        ASSERT_TRUE(listed.ok()) << listed.error().message;
+        ASSERT_EQ(listed->size(), 1u) << url;
+        EXPECT_EQ(store->target(), pg::describe_target(url_)) << url;
+    }
+    EXPECT_EQ(pg::describe_target("postgresql://u:secret@h:5433/db/"), "h:5433/db as u");
+    EXPECT_EQ(pg::describe_target("postgresql://u@h:5433/"), "h:5433 as u");
 }
 
 TEST_F(PgStoreTest, ConnectionErrorsSayWhatFailedAndNeverShowThePassword) {

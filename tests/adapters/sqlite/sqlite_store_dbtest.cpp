@@ -54,6 +54,25 @@ class SqliteStoreTest : public ::testing::Test {
     std::unique_ptr<sqlite::SqliteStore> store_;
 };
 
+ApiKeyRecord key_record(std::string name, std::string role, std::string hash) {
+    ApiKeyRecord r;
+    r.name = std::move(name);
+    r.role = std::move(role);
+    r.hash = std::move(hash);
+    r.created_at_ms = 42;
+    return r;
+}
+
+// The api_keys table as schema 6 and before made it: every name unique, revoked or not.
+constexpr const char* kApiKeysBeforeVersion7 =
+    "DROP INDEX api_keys_live_name;"
+    "CREATE TABLE api_keys_old (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    " revoked_at INTEGER);"
+    "INSERT INTO api_keys_old SELECT * FROM api_keys;"
+    "DROP TABLE api_keys;"
+    "ALTER TABLE api_keys_old RENAME TO api_keys;";
+
 TEST_F(SqliteStoreTest, MigratingTwiceIsIdempotent) {
     auto first = store_->load();
     ASSERT_TRUE(first.ok()) << first.error().message;
@@ -131,6 +150,11 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
                                "ALTER TABLE factories DROP COLUMN lead_time_days;"
                                "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
                         .ok());
+        ASSERT_TRUE(db.value()->exec(kApiKeysBeforeVersion7).ok());
+        ASSERT_TRUE(db.value()
+                        ->exec("INSERT INTO api_keys(hash, name, role, created_at, revoked_at) "
+                               "VALUES ('hash-1', 'ops', 'admin', 1, 2)")
+                        .ok());
     }
     reopen();
     EXPECT_EQ(query_integer(path_, "SELECT value FROM meta WHERE key = 'schema_version'"),
@@ -156,6 +180,10 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
     WriteBatch second;
     second.orders = {open_order("ro_2", 1, "A")};
     EXPECT_FALSE(store_->commit(second).ok());
+    // The key is kept, and its revoked name is free for a new one.
+    ASSERT_EQ(store_->list_keys()->size(), 1u);
+    EXPECT_EQ(store_->list_keys()->front().revoked_at_ms, 2);
+    EXPECT_TRUE(store_->create_key(key_record("ops", "admin", "hash-2")).ok());
 }
 
 TEST_F(SqliteStoreTest, OneOpenRestockOrderPerProductAndDispatchHoldsKept) {
@@ -310,15 +338,6 @@ TEST_F(SqliteStoreTest, ExpireIdempotency) {
 
 // --- API keys ----------------------------------------------------------------------------------
 
-ApiKeyRecord key_record(std::string name, std::string role, std::string hash) {
-    ApiKeyRecord r;
-    r.name = std::move(name);
-    r.role = std::move(role);
-    r.hash = std::move(hash);
-    r.created_at_ms = 42;
-    return r;
-}
-
 TEST_F(SqliteStoreTest, ApiKeysCreateListRevoke) {
     auto admin = store_->create_key(key_record("ops", "admin", "hash-1"));
     ASSERT_TRUE(admin.ok()) << admin.error().message;
@@ -349,7 +368,7 @@ TEST_F(SqliteStoreTest, ApiKeysCreateListRevoke) {
     EXPECT_FALSE(reader->api_key("hash-unknown").value());
 }
 
-TEST_F(SqliteStoreTest, ApiKeyNamesAreUnique) {
+TEST_F(SqliteStoreTest, LiveApiKeyNamesAreUnique) {
     ASSERT_TRUE(store_->create_key(key_record("ops", "admin", "hash-1")).ok());
     auto again = store_->create_key(key_record("ops", "factory", "hash-2"));
     ASSERT_FALSE(again.ok());
@@ -368,6 +387,44 @@ TEST_F(SqliteStoreTest, RevokingUnknownOrRevokedKeysIsNotFound) {
     ASSERT_FALSE(twice.ok());
     EXPECT_EQ(twice.error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->list_keys()->front().revoked_at_ms, 1);  // the first revocation stands
+}
+
+// A data dir of schema 6 keeps its keys (ids, hashes, revocations) and from then on lets a
+// revoked key's name go to a new key (schema 7).
+TEST_F(SqliteStoreTest, MigratesSchemaSixKeysToNamesUniqueAmongLiveKeys) {
+    ASSERT_TRUE(store_->create_key(key_record("ops", "admin", "hash-1")).ok());
+    ASSERT_TRUE(store_->create_key(key_record("shop", "storefront", "hash-2")).ok());
+    ASSERT_TRUE(store_->revoke_key("ops", 77).ok());
+    store_.reset();
+    {
+        auto db = sqlite::Connection::open(path_, false);
+        ASSERT_TRUE(db.ok());
+        ASSERT_TRUE(db.value()->exec(kApiKeysBeforeVersion7).ok());
+        ASSERT_TRUE(
+            db.value()->exec("UPDATE meta SET value = '6' WHERE key = 'schema_version'").ok());
+        // As schema 6 was: the revoked name is taken.
+        EXPECT_FALSE(db.value()
+                         ->exec("INSERT INTO api_keys(hash, name, role, created_at) "
+                                "VALUES ('hash-x', 'ops', 'admin', 1)")
+                         .ok());
+    }
+    reopen();
+    EXPECT_EQ(query_integer(path_, "SELECT value FROM meta WHERE key = 'schema_version'"), 7);
+    auto listed = store_->list_keys();
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed->size(), 2u);
+    EXPECT_EQ((*listed)[0].name, "ops");
+    EXPECT_EQ((*listed)[0].hash, "hash-1");
+    EXPECT_EQ((*listed)[0].revoked_at_ms, 77);
+    EXPECT_EQ((*listed)[1].name, "shop");
+    EXPECT_FALSE((*listed)[1].revoked_at_ms);
+    auto reused = store_->create_key(key_record("ops", "factory", "hash-3"));
+    ASSERT_TRUE(reused.ok()) << reused.error().message;
+    EXPECT_GT(reused->id, (*listed)[1].id);
+    EXPECT_EQ(store_->create_key(key_record("shop", "admin", "hash-4")).error().slug, "key-exists");
+    EXPECT_EQ(store_->create_key(key_record("ops", "admin", "hash-5")).error().slug, "key-exists");
+    EXPECT_EQ(store_->create_key(key_record("new", "admin", "hash-2")).error().code,
+              ErrorCode::kAlreadyExists);  // hashes stay unique
 }
 
 TEST_F(SqliteStoreTest, KeysSurviveReopening) {
