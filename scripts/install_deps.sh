@@ -7,11 +7,19 @@ set -euo pipefail
 build_packages=(cmake ninja-build g++ pkg-config libboost1.81-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
   libgoogle-perftools-dev libpq-dev)
 # postgresql-15: the tests start throwaway clusters of their own (tests/blackbox/pg_cluster.py).
-test_packages=(libgtest-dev python3 python3-aiosmtpd clang libclang-rt-14-dev wrk nginx-light curl
-  postgresql-15 postgresql-client-15 procps util-linux)
+# python3-jsonschema: test_openapi checks answers against docs/openapi.json (draft 2020-12).
+test_packages=(libgtest-dev python3 python3-aiosmtpd python3-jsonschema clang libclang-rt-14-dev wrk
+  nginx-light curl postgresql-15 postgresql-client-15 procps util-linux)
 
 wanted=("${build_packages[@]}")
-if [[ "${1:-build}" == "test" ]]; then wanted+=("${test_packages[@]}"); fi
+if [[ "${1:-build}" == "test" ]]; then
+  wanted+=("${test_packages[@]}")
+  # Node.js and npm run the OpenAPI validator (tests/openapi). A machine that has both already
+  # (another distribution of Node.js) keeps them: Debian's npm would conflict with it.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    wanted+=(nodejs npm)
+  fi
+fi
 
 missing=()
 for package in "${wanted[@]}"; do

@@ -75,7 +75,11 @@ restock_add_gtest(restock_http_mapping_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/adapters/http/metrics_text_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/loop_mapping_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/command_codec_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/openapi_router_test.cpp
   LIBRARIES restock_http_mapping restock_http)
+# openapi_router_test reads the document from the source tree, as it is committed.
+target_compile_definitions(restock_http_mapping_tests PRIVATE
+  RESTOCK_OPENAPI_JSON="${PROJECT_SOURCE_DIR}/docs/openapi.json")
 
 # The command line's pure parts (src/main is the executable's own code: its pure files are
 # compiled in here).

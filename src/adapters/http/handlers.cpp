@@ -5,6 +5,7 @@
 
 #include "adapters/http/command_codec.h"
 #include "adapters/http/metrics_text.h"
+#include "adapters/http/openapi_document.h"
 #include "adapters/http/problem.h"
 #include "adapters/http/query_mapping.h"
 #include "adapters/http/request_mapping.h"
@@ -39,34 +40,6 @@ namespace {
 
 constexpr std::size_t kMaxIdempotencyKeyLength = 255;
 
-struct RouteAccess {
-    bool public_route;
-    Role role;
-};
-
-RouteAccess access_for(RouteId id) {
-    switch (id) {
-        case RouteId::kHealth:
-        case RouteId::kReady:
-        case RouteId::kFactoryCallback:   // authenticated by the token in its URL
-        case RouteId::kInternalCommands:  // by the cluster token
-            return {true, Role::kAdmin};
-        case RouteId::kGetProduct:
-        case RouteId::kListProducts:
-        case RouteId::kCheckout:
-        case RouteId::kReleaseOrder:
-        case RouteId::kCreateReservation:
-        case RouteId::kGetReservation:
-        case RouteId::kDeleteReservation:
-        case RouteId::kEvents:  // stock.* events only (list_events)
-            return {false, Role::kStorefront};
-        case RouteId::kReceipt:
-            return {false, Role::kFactory};
-        default:
-            return {false, Role::kAdmin};
-    }
-}
-
 bool has_body(RouteId id) {
     switch (id) {
         case RouteId::kCreateProduct:
@@ -84,25 +57,6 @@ bool has_body(RouteId id) {
             return true;
         default:
             return false;
-    }
-}
-
-// The query parameters a route understands; any other is a 400, never silently ignored.
-std::vector<std::string_view> query_names(RouteId id) {
-    switch (id) {
-        case RouteId::kListProducts:
-            return {"status", "sku", "q", "archived", "limit", "cursor"};
-        case RouteId::kMovements:
-        case RouteId::kListOrders:
-            return {"status", "sku", "created_before", "overdue", "limit", "cursor"};
-        case RouteId::kEvents:
-            return {"after", "type", "sku", "limit"};
-        case RouteId::kPeekQueue:
-            return {"limit"};
-        case RouteId::kFactoryCallback:
-            return {"token"};
-        default:
-            return {};
     }
 }
 
@@ -165,6 +119,49 @@ Result<int64_t> message_id(const std::string& text) {
 
 }  // namespace
 
+RouteAccess route_access(RouteId id) {
+    switch (id) {
+        case RouteId::kHealth:
+        case RouteId::kReady:
+        case RouteId::kOpenApi:
+        case RouteId::kFactoryCallback:   // authenticated by the token in its URL
+        case RouteId::kInternalCommands:  // by the cluster token
+            return {true, Role::kAdmin};
+        case RouteId::kGetProduct:
+        case RouteId::kListProducts:
+        case RouteId::kCheckout:
+        case RouteId::kReleaseOrder:
+        case RouteId::kCreateReservation:
+        case RouteId::kGetReservation:
+        case RouteId::kDeleteReservation:
+        case RouteId::kEvents:  // stock.* events only (list_events)
+            return {false, Role::kStorefront};
+        case RouteId::kReceipt:
+            return {false, Role::kFactory};
+        default:
+            return {false, Role::kAdmin};
+    }
+}
+
+std::vector<std::string_view> route_query_names(RouteId id) {
+    switch (id) {
+        case RouteId::kListProducts:
+            return {"status", "sku", "q", "archived", "limit", "cursor"};
+        case RouteId::kMovements:
+            return {"limit", "cursor"};
+        case RouteId::kListOrders:
+            return {"status", "sku", "created_before", "overdue", "limit", "cursor"};
+        case RouteId::kEvents:
+            return {"after", "type", "sku", "limit"};
+        case RouteId::kPeekQueue:
+            return {"limit"};
+        case RouteId::kFactoryCallback:
+            return {"token"};
+        default:
+            return {};
+    }
+}
+
 void Api::count(int status) {
     const int cls = status / 100;
     if (cls >= 1 && cls <= 5) responses_[cls].fetch_add(1, std::memory_order_relaxed);
@@ -196,7 +193,7 @@ void Api::handle(HttpRequest request, Respond respond) {
     }
     context.route = std::get<RouteMatch>(std::move(routing));
 
-    const RouteAccess access = access_for(context.route.id);
+    const RouteAccess access = route_access(context.route.id);
     if (!access.public_route) {
         constexpr std::string_view kBearer = "bearer ";
         const std::string& header = context.request.authorization;
@@ -251,7 +248,7 @@ void Api::dispatch(Context& context, Respond respond) {
                                       " takes no body; send none (or {})"));
         return;
     }
-    auto params = parse_query(context.request.query, query_names(id));
+    auto params = parse_query(context.request.query, route_query_names(id));
     if (!params) {
         reply_now(context.problem(params.error()));
         return;
@@ -281,6 +278,8 @@ void Api::dispatch(Context& context, Respond respond) {
             return reply_now(health());
         case RouteId::kReady:
             return reply_now(ready(context));
+        case RouteId::kOpenApi:
+            return reply_now(json_reply(200, std::string(openapi_document())));
         case RouteId::kInternalCommands:
             return;  // handled above
         case RouteId::kMetrics:

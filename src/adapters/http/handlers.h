@@ -5,13 +5,28 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "adapters/http/response_mapping.h"
+#include "adapters/http/router.h"
 #include "app/authenticator.h"
 #include "app/reader_pool.h"
 #include "app/write_path.h"
 
 namespace restock::http {
+
+// Who may call a route: anyone (`public_route`: no key, or a token of its own), else a key of
+// `role` (or admin's, which may call everything).
+struct RouteAccess {
+    bool public_route;
+    Role role;
+};
+RouteAccess route_access(RouteId id);
+
+// The query parameters a route understands; any other is a 400 invalid-query, never silently
+// ignored. docs/openapi.json documents exactly these (tests/adapters/http/openapi_router_test).
+std::vector<std::string_view> route_query_names(RouteId id);
 
 struct HttpRequest {
     std::string method;

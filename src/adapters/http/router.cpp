@@ -1,55 +1,51 @@
 #include "adapters/http/router.h"
 
-#include <array>
+#include <iterator>
 #include <vector>
 
 namespace restock::http {
 namespace {
 
-struct RouteSpec {
-    std::string_view method;
-    std::string_view pattern;  // segments; "{}" captures one
-    RouteId id;
-};
-
-constexpr std::array<RouteSpec, 37> kRoutes{{
+// Sized by its initialisers: a fixed size larger than the list would add empty routes.
+constexpr RouteSpec kRoutes[] = {
     {"GET", "/healthz", RouteId::kHealth},
     {"GET", "/readyz", RouteId::kReady},
     {"GET", "/metrics", RouteId::kMetrics},
     {"POST", "/v1/products", RouteId::kCreateProduct},
     {"GET", "/v1/products", RouteId::kListProducts},
-    {"GET", "/v1/products/{}", RouteId::kGetProduct},
-    {"PATCH", "/v1/products/{}", RouteId::kPatchProduct},
-    {"DELETE", "/v1/products/{}", RouteId::kArchiveProduct},
+    {"GET", "/v1/products/{sku}", RouteId::kGetProduct},
+    {"PATCH", "/v1/products/{sku}", RouteId::kPatchProduct},
+    {"DELETE", "/v1/products/{sku}", RouteId::kArchiveProduct},
     {"POST", "/v1/checkout", RouteId::kCheckout},
-    {"POST", "/v1/orders/{}/release", RouteId::kReleaseOrder},
+    {"POST", "/v1/orders/{order_id}/release", RouteId::kReleaseOrder},
     {"POST", "/v1/reservations", RouteId::kCreateReservation},
-    {"GET", "/v1/reservations/{}", RouteId::kGetReservation},
-    {"DELETE", "/v1/reservations/{}", RouteId::kDeleteReservation},
-    {"POST", "/v1/stock/{}/receipts", RouteId::kReceipt},
-    {"POST", "/v1/stock/{}/adjustments", RouteId::kAdjustment},
-    {"GET", "/v1/stock/{}/movements", RouteId::kMovements},
+    {"GET", "/v1/reservations/{reservation_id}", RouteId::kGetReservation},
+    {"DELETE", "/v1/reservations/{reservation_id}", RouteId::kDeleteReservation},
+    {"POST", "/v1/stock/{sku}/receipts", RouteId::kReceipt},
+    {"POST", "/v1/stock/{sku}/adjustments", RouteId::kAdjustment},
+    {"GET", "/v1/stock/{sku}/movements", RouteId::kMovements},
     {"GET", "/v1/events", RouteId::kEvents},
     {"POST", "/v1/factories", RouteId::kCreateFactory},
     {"GET", "/v1/factories", RouteId::kListFactories},
-    {"GET", "/v1/factories/{}", RouteId::kGetFactory},
+    {"GET", "/v1/factories/{id}", RouteId::kGetFactory},
     {"GET", "/v1/restock-orders", RouteId::kListOrders},
-    {"GET", "/v1/restock-orders/{}", RouteId::kGetOrder},
-    {"POST", "/v1/restock-orders/{}/cancel", RouteId::kCancelOrder},
-    {"POST", "/v1/factory/callbacks/{}", RouteId::kFactoryCallback},
+    {"GET", "/v1/restock-orders/{id}", RouteId::kGetOrder},
+    {"POST", "/v1/restock-orders/{id}/cancel", RouteId::kCancelOrder},
+    {"POST", "/v1/factory/callbacks/{order_id}", RouteId::kFactoryCallback},
     {"GET", "/v1/queues", RouteId::kListQueues},
-    {"PATCH", "/v1/queues/{}", RouteId::kPatchQueue},
-    {"GET", "/v1/queues/{}/messages", RouteId::kPeekQueue},
-    {"DELETE", "/v1/queues/{}/messages", RouteId::kPurgeQueue},
-    {"POST", "/v1/queues/{}/redrive", RouteId::kRedriveQueue},
-    {"DELETE", "/v1/queues/{}/messages/{}", RouteId::kDeleteMessage},
-    {"POST", "/v1/queues/{}/messages/{}/redrive", RouteId::kRedriveMessage},
+    {"PATCH", "/v1/queues/{name}", RouteId::kPatchQueue},
+    {"GET", "/v1/queues/{name}/messages", RouteId::kPeekQueue},
+    {"DELETE", "/v1/queues/{name}/messages", RouteId::kPurgeQueue},
+    {"POST", "/v1/queues/{name}/redrive", RouteId::kRedriveQueue},
+    {"DELETE", "/v1/queues/{name}/messages/{id}", RouteId::kDeleteMessage},
+    {"POST", "/v1/queues/{name}/messages/{id}/redrive", RouteId::kRedriveMessage},
     {"GET", "/v1/topics", RouteId::kListTopics},
-    {"GET", "/v1/topics/{}/subscriptions", RouteId::kListSubscriptions},
-    {"POST", "/v1/topics/{}/subscriptions", RouteId::kCreateSubscription},
-    {"DELETE", "/v1/topics/{}/subscriptions/{}", RouteId::kDeleteSubscription},
+    {"GET", "/v1/topics/{topic}/subscriptions", RouteId::kListSubscriptions},
+    {"POST", "/v1/topics/{topic}/subscriptions", RouteId::kCreateSubscription},
+    {"DELETE", "/v1/topics/{topic}/subscriptions/{id}", RouteId::kDeleteSubscription},
+    {"GET", "/v1/openapi.json", RouteId::kOpenApi},
     {"POST", "/internal/v1/commands", RouteId::kInternalCommands},
-}};
+};
 
 std::vector<std::string_view> segments(std::string_view path) {
     std::vector<std::string_view> out;
@@ -73,13 +69,17 @@ const std::vector<std::vector<std::string_view>>& pattern_segments() {
     return *all;
 }
 
-// Matches a pattern; on success fills the captured parameters ("{}" segments) in order.
+bool is_capture(std::string_view segment) {
+    return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Matches a pattern; on success fills the captured parameters ("{name}" segments) in order.
 bool matches(const std::vector<std::string_view>& want, const std::vector<std::string_view>& parts,
              RouteMatch& match) {
     if (want.size() != parts.size()) return false;
     int captured = 0;
     for (std::size_t i = 0; i < want.size(); ++i) {
-        if (want[i] == "{}") {
+        if (is_capture(want[i])) {
             if (parts[i].empty()) return false;
             auto decoded = percent_decode(parts[i], false);
             if (!decoded) return false;
@@ -99,6 +99,8 @@ int hex_value(char c) {
 }
 
 }  // namespace
+
+std::span<const RouteSpec> routes() { return kRoutes; }
 
 std::optional<std::string> percent_decode(std::string_view text, bool form) {
     std::string out;
@@ -126,7 +128,7 @@ Routing route(std::string_view method, std::string_view path) {
     const auto parts = segments(path);
     std::string allow;
     const auto& patterns = pattern_segments();
-    for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+    for (std::size_t i = 0; i < std::size(kRoutes); ++i) {
         const RouteSpec& spec = kRoutes[i];
         RouteMatch match{spec.id, "", ""};
         if (!matches(patterns[i], parts, match)) continue;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -44,8 +45,21 @@ enum class RouteId {
     kListSubscriptions,
     kCreateSubscription,
     kDeleteSubscription,
+    kOpenApi,
     kInternalCommands,  // between nodes of one database (command_codec.h)
 };
+
+// One route: a method and a path template whose segments in braces ("{sku}") each capture one
+// path segment. The templates are written as OpenAPI writes them, so docs/openapi.json can be
+// checked against this table (tests/adapters/http/openapi_router_test.cpp).
+struct RouteSpec {
+    std::string_view method;
+    std::string_view pattern;
+    RouteId id;
+};
+
+// Every route, in the order route() tries them (which is also the order of a 405's Allow list).
+std::span<const RouteSpec> routes();
 
 struct RouteMatch {
     RouteId id;
