@@ -69,10 +69,21 @@ Status Demo::seed(CommandSink& engine, KeyStore& keys, const Clock& clock) {
     admin_key_ = admin->key;
     storefront_key_ = storefront->key;
 
-    const std::string& url = config_.public_url;
+    factory_url_ = factory_url;
+    return ok_status();
+}
+
+void Demo::print_banner(uint16_t port) const {
+    // With --listen HOST:0 the default public URL names the port actually bound.
+    std::string url = config_.public_url;
+    if (config_.port() == 0 && url == "http://" + config_.listen) {
+        url = "http://" + config_.host() + ":" + std::to_string(static_cast<unsigned>(port));
+    }
     const std::string data = config_.store_url.empty()
                                  ? config_.data_dir + "/restock.db"
                                  : "PostgreSQL " + pg::describe_target(config_.store_url);
+    const char* admin = admin_key_.c_str();
+    const char* storefront = storefront_key_.c_str();
     std::printf(
         "\nRestock demo: data in %s, serving %s, factory simulator at %s\n"
         "  admin key:      %s\n"
@@ -84,14 +95,13 @@ Status Demo::seed(CommandSink& engine, KeyStore& keys, const Clock& clock) {
         "%s/v1/checkout\n"
         "  curl -s -H 'Authorization: Bearer %s' %s/v1/restock-orders\n"
         "  curl -s -H 'Authorization: Bearer %s' '%s/v1/events?after=0'\n\n",
-        data.c_str(), url.c_str(), factory_url.c_str(), admin->key.c_str(),
-        storefront->key.c_str(), storefront->key.c_str(), url.c_str(), storefront->key.c_str(),
-        url.c_str(), admin->key.c_str(), url.c_str(), admin->key.c_str(), url.c_str());
+        data.c_str(), url.c_str(), factory_url_.c_str(), admin, storefront, storefront, url.c_str(),
+        storefront, url.c_str(), admin, url.c_str(), admin, url.c_str());
     std::fflush(stdout);
-    return ok_status();
 }
 
 void Demo::on_listening(uint16_t port) {
+    print_banner(port);
     if (!options_.traffic) return;
     traffic_ = std::thread([this, port] { drive("http://127.0.0.1:" + std::to_string(port)); });
 }

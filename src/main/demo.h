@@ -31,19 +31,21 @@ class Demo {
 
     // Start-up hook: products, factories (pointing at the simulator) and keys.
     Status seed(CommandSink& engine, KeyStore& keys, const Clock& clock);
-    // Once the server listens: start the storefront traffic.
+    // Once the server listens: print the keys and the URLs to try, then start the traffic.
     void on_listening(uint16_t port);
 
   private:
     Demo(Config config, DemoOptions options, std::unique_ptr<ChildProcess> simulator)
         : config_(std::move(config)), options_(options), simulator_(std::move(simulator)) {}
     void drive(std::string base_url);
+    void print_banner(uint16_t port) const;
 
     const Config config_;
     const DemoOptions options_;
     std::unique_ptr<ChildProcess> simulator_;
     std::string storefront_key_;
     std::string admin_key_;
+    std::string factory_url_;
     std::atomic<bool> stopping_{false};
     std::thread traffic_;
 };

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from harness import RESTOCK_BIN, STORE, wait_until
 
@@ -66,6 +67,24 @@ class DemoProcessTests(DemoTestCase):
 
     def test_sigterm_stops_the_demo_and_its_child(self):
         self.assertStopsCleanly(signal.SIGTERM)
+
+    def test_the_banner_names_the_port_actually_bound(self):
+        proc, _ = self.start_demo()
+        banner = next(l for l in self.lines if "serving" in l)
+        match = re.search(r"serving http://127\.0\.0\.1:(\d+)", banner)
+        self.assertIsNotNone(match, banner)
+        port = int(match.group(1))
+        self.assertNotEqual(port, 0, banner)
+        key = next(l.split(":", 1)[1].strip() for l in self.lines if "admin key:" in l)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/products",
+                                         headers={"Authorization": "Bearer " + key})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            self.assertEqual(answer.status, 200)
+        urls = re.findall(r"http://[0-9.]+:\d+/v1/", "".join(self.lines))
+        self.assertGreaterEqual(len(urls), 4, self.lines)  # the curl lines to try
+        self.assertEqual(set(urls), {f"http://127.0.0.1:{port}/v1/"}, self.lines)
+        proc.terminate()
+        proc.wait(timeout=20)
 
     def test_kill_9_of_the_demo_takes_its_child_along(self):
         proc, child = self.start_demo()
