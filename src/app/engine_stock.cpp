@@ -141,6 +141,14 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
     if (request.patch.factory_id) {
         if (auto known = check_factory(*request.patch.factory_id); !known) return known.error();
     }
+    const bool archive_changes =
+        request.patch.archived && *request.patch.archived != product->archived();
+    const bool name_changes = request.patch.name && *request.patch.name != product->name;
+    if (settings == product->settings && !archive_changes && !name_changes) {
+        // Nothing to change (an archived product archived again, a PATCH of what is already
+        // so): the product as it is, and no write.
+        return ProductOutcome{*product, false};
+    }
     const bool was_replenished = is_replenished(*product);
     batch.touch(*product, Batch::Change::kSettings);
     product->settings = settings;

@@ -22,6 +22,8 @@ struct ReorderSettings {
     std::string factory_id;
     std::optional<std::string> ad_id;
     ReplenishmentMode replenishment = ReplenishmentMode::kFixed;
+
+    bool operator==(const ReorderSettings&) const = default;
 };
 
 // The last stock signal published for a product; drives edge-triggered events so a product that

@@ -135,7 +135,11 @@ TEST_F(CatalogTest, AnArchivedProductCannotBeSoldOrHeldButKeepsItsLedger) {
     EXPECT_EQ(get("A").on_hand, 12);
     // Archiving again keeps the first time; the release of an earlier order still works.
     clock_.advance(1'000);
-    EXPECT_EQ(archive("A").product.archived_at_ms, archived.archived_at_ms);
+    const std::size_t written = faults_.batches().size();
+    const Product again = archive("A").product;
+    EXPECT_EQ(again.archived_at_ms, archived.archived_at_ms);
+    EXPECT_EQ(again.updated_at_ms, get("A").updated_at_ms);  // unchanged...
+    EXPECT_EQ(faults_.batches().size(), written);            // ...and nothing written
     expect_outcome<ReleaseOutcome>(run(ReleaseRequest{"o1", {}}));
     restart();
     EXPECT_EQ(get("A").archived_at_ms, archived.archived_at_ms);  // it was stored

@@ -96,8 +96,9 @@ class CatalogTests(LoopTestCase):
         self.assertTrue(r.json["archived"])
         archived_at = r.json["archived_at"]
         self.assertIsNotNone(archived_at)
-        self.assertEqual(self.request("DELETE", "/v1/products/ARC-1").json["archived_at"],
-                         archived_at)  # again: nothing new
+        again = self.request("DELETE", "/v1/products/ARC-1", headers={"Idempotency-Key": "arc"})
+        self.assertEqual((again.json["archived_at"], again.json["updated_at"]),
+                         (archived_at, r.json["updated_at"]))  # again: unchanged
         self.assertProblem(self.request("DELETE", "/v1/products/NOPE"), 404,
                            "product-not-found")
         # Hidden from lists unless asked; still there by its SKU.
@@ -117,9 +118,15 @@ class CatalogTests(LoopTestCase):
         self.assertProblem(r, 409, "product-archived")
         self.assertEqual((self.on_hand("ARC-1"), self.on_hand("ARC-2")), (9, 10))
         self.assertEqual(len(self.all_movements("ARC-1")), 2)  # the ledger is kept
-        # A return of an earlier order still comes back.
-        self.assertEqual(self.request("POST", "/v1/orders/o1/release", key="storefront").status,
-                         200)
+        # A return of an earlier order still comes back; retried with {} for no body, the same
+        # Idempotency-Key replays it.
+        first = self.request("POST", "/v1/orders/o1/release", None, key="storefront",
+                             headers={"Idempotency-Key": "ret-1"})
+        self.assertEqual(first.status, 200, first)
+        retry = self.request("POST", "/v1/orders/o1/release", {}, key="storefront",
+                             headers={"Idempotency-Key": "ret-1"})
+        self.assertEqual(retry.status, 200, retry)
+        self.assertEqual(retry.headers.get("Idempotent-Replayed"), "true")
         self.assertEqual(self.on_hand("ARC-1"), 10)
         r = self.request("PATCH", "/v1/products/ARC-1", {"archived": False})
         self.assertEqual(r.status, 200, r)

@@ -412,7 +412,10 @@ void Api::submit(Context& context, Command command, Respond respond) {
                                       : principal;
         // The request as it means, not as it is spelled: the same JSON with other spacing or
         // key order is the same request (as Stripe compares parameters).
-        auto parsed = json::parse(context.request.body);
+        // No body means what {} means on every route that takes none (a bare POST, a DELETE,
+        // a release of the whole order).
+        auto parsed = json::parse(is_empty_body(context.request.body) ? std::string_view("{}")
+                                                                      : context.request.body);
         const std::string body = parsed ? json::canonical(parsed.value()) : context.request.body;
         submission.idempotency = IdempotencyTag{
             scope, key, sha256_hex(context.request.method + " " + instance + "\n" + body)};
