@@ -169,11 +169,17 @@ Outcome StockEngine::apply(const QueuePolicyPatch& request, Batch&) {
     return QueuesOutcome{{std::move(info)}, /*single=*/true};
 }
 
+std::vector<QueueInfo> StockEngine::queue_infos(int64_t now_ms) const {
+    std::vector<QueueInfo> infos;
+    for (const auto& policy : queues_.policies()) {
+        infos.push_back(QueueInfo{policy, queues_.counts(policy.name, now_ms)});
+    }
+    return infos;
+}
+
 Outcome StockEngine::apply(const QueueList&, Batch& batch) {
     QueuesOutcome outcome;
-    for (const auto& policy : queues_.policies()) {
-        outcome.queues.push_back(QueueInfo{policy, queues_.counts(policy.name, batch.now_ms)});
-    }
+    outcome.queues = queue_infos(batch.now_ms);
     return outcome;
 }
 
@@ -275,9 +281,7 @@ void StockEngine::add_to(OrdersOutcome& outcome, const RestockOrder& order) cons
 Outcome StockEngine::apply(const GetGauges&, Batch& batch) {
     GaugesOutcome outcome;
     outcome.now_ms = batch.now_ms;
-    for (const auto& policy : queues_.policies()) {
-        outcome.queues.push_back(QueueInfo{policy, queues_.counts(policy.name, batch.now_ms)});
-    }
+    outcome.queues = queue_infos(batch.now_ms);
     for (const auto& [id, order] : orders_) {
         ++outcome.orders_by_status[static_cast<std::size_t>(order.status)];
         if (is_overdue(order, order_due_ms(order), batch.now_ms)) ++outcome.overdue_orders;

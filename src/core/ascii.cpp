@@ -12,6 +12,13 @@ bool starts_with_icase(std::string_view text, std::string_view lower_prefix) {
     return true;
 }
 
+std::string ascii_lower(std::string text) {
+    for (char& c : text) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+}
+
 std::string_view without_trailing_slashes(std::string_view url) {
     const std::size_t scheme = url.find("://");
     const std::size_t keep = scheme == std::string_view::npos ? 1 : scheme + 3;

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "core/ascii.h"
+
 namespace restock::testing {
 namespace {
 
@@ -12,14 +14,8 @@ Error constraint(std::string what) {
     return make_error(ErrorCode::kUnavailable, "store-error", "constraint failed: " + what);
 }
 
-// ASCII letters lower-cased, as SQL lower() does under the stores' collations.
-std::string ascii_lower(std::string text) {
-    for (char& c : text) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return text;
-}
-
+// The text filter lower-cases ASCII letters only, as SQL lower() does under the stores'
+// collations.
 bool matches(const ProductQuery& query, const Product& p) {
     if (query.status && status_of(p) != *query.status) return false;
     if (!query.skus.empty() &&

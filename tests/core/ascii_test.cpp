@@ -44,3 +44,16 @@ TEST(WithoutTrailingSlashesTest, NeverTakesTheSchemeSeparatorOrEverything) {
 
 }  // namespace
 }  // namespace restock
+
+namespace restock {
+namespace {
+
+TEST(AsciiLowerTest, LowersAsciiLettersOnly) {
+    EXPECT_EQ(ascii_lower("Red MUG-2_x"), "red mug-2_x");
+    EXPECT_EQ(ascii_lower("\xc3\x89MAIL"), "\xc3\x89mail");  // É stays: not ASCII
+    EXPECT_EQ(ascii_lower("@[`{"), "@[`{");                  // the neighbours of A-Z and a-z
+    EXPECT_EQ(ascii_lower(""), "");
+}
+
+}  // namespace
+}  // namespace restock

@@ -79,7 +79,7 @@ bool is_json_media_type(std::string_view content_type, bool allow_merge_patch) {
     const auto semicolon = content_type.find(';');
     std::string type(content_type.substr(0, semicolon));
     while (!type.empty() && type.back() == ' ') type.pop_back();
-    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    type = ascii_lower(std::move(type));
     return type == "application/json" ||
            (allow_merge_patch && type == "application/merge-patch+json");
 }
@@ -615,7 +615,7 @@ Reply Api::list_events(Context& context) {
             "a storefront key may read stock.* events only, not '" + request->forbidden_type + "'");
     }
     EventQuery& query = request->query;
-    const int64_t* after = &query.after_seq;
+    const int64_t after = query.after_seq;
     const bool filtered = !query.types.empty() || !query.sku.empty();
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
@@ -630,15 +630,15 @@ Reply Api::list_events(Context& context) {
     query.up_to_seq = up_to;
     auto events = reader.value()->find_events(query);
     if (!events) return context.problem(events.error());
-    if (events->empty() && *after > 0) {
+    if (events->empty() && after > 0) {
         // A cursor past the end of the log is no place to wait at: it came from another
         // database (or one restored from an older backup), and following it would miss
         // every event up to it. Say so rather than answer an empty page.
         auto last = reader.value()->last_event_seq(up_to);
         if (!last) return context.problem(last.error());
-        if (*after > last.value()) {
+        if (after > last.value()) {
             return context.problem(ErrorCode::kConflict, "cursor-ahead",
-                                   "after=" + std::to_string(*after) +
+                                   "after=" + std::to_string(after) +
                                        " is ahead of the event log, whose last event is seq " +
                                        std::to_string(last.value()) +
                                        ": the cursor is not from this store; start again from "
@@ -651,7 +651,7 @@ Reply Api::list_events(Context& context) {
     for (const auto& event : events.value()) write_event(w, event);
     // A filtered page that is not full has looked at every event up to `up_to`: the next one
     // starts after it, so a consumer of rare events does not scan the same stretch again.
-    int64_t next_after = events->empty() ? *after : events->back().seq;
+    int64_t next_after = events->empty() ? after : events->back().seq;
     if (filtered && events->size() < query.limit) next_after = std::max(next_after, up_to);
     w.end_array().key("next_after").value(next_after);
     w.end_object();

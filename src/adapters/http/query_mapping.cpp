@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "adapters/http/router.h"
+#include "core/ascii.h"
 #include "core/event.h"
 #include "core/limits.h"
 #include "core/requests.h"
@@ -126,10 +127,7 @@ Result<ProductQuery> parse_product_query(const QueryParams& params) {
             return invalid_query("'q' must be 1 to " + std::to_string(limits::kMaxNameLength) +
                                  " printable characters");
         }
-        query.text = *text;
-        for (char& c : query.text) {
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        }
+        query.text = ascii_lower(*text);
     }
     if (const std::string* archived = find(params, "archived")) {
         if (*archived == "false") {
