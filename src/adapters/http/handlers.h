@@ -37,6 +37,16 @@ struct HttpRequest {
     std::string content_type;
     std::string body;
     std::string request_id;
+    // The headers the dashboard's routes read (empty when absent): the session cookie, the
+    // CSRF checks' Origin / Sec-Fetch-Site / Host, conditional and compressed asset requests,
+    // and where an event stream resumes.
+    std::string cookie;
+    std::string origin;
+    std::string sec_fetch_site;
+    std::string host;
+    std::string if_none_match;
+    std::string accept_encoding;
+    std::string last_event_id;
     // Sent by another node forwarding to this one (the header X-Restock-Forwarded): this node
     // must execute it or refuse it, never forward it again.
     bool forwarded = false;

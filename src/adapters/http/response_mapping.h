@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "app/commands.h"
@@ -24,6 +25,10 @@ struct Reply {
     // A 503 from a node that is not the writer (X-Restock-Not-Writer): the node that forwarded
     // the request knows it was not executed and sends it to the next writer.
     bool not_writer = false;
+    // The Cache-Control header (hashed assets are cached long; everything else by default not).
+    std::string cache_control = "no-store";
+    // Further headers, written as given (Set-Cookie, ETag, Content-Security-Policy, ...).
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // The media type of the Prometheus text exposition.

@@ -399,6 +399,13 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         }
         request.content_type = std::string(message[bhttp::field::content_type]);
         request.forwarded = message.find("X-Restock-Forwarded") != message.end();
+        request.cookie = std::string(message[bhttp::field::cookie]);
+        request.origin = std::string(message[bhttp::field::origin]);
+        request.sec_fetch_site = std::string(message["Sec-Fetch-Site"]);
+        request.host = std::string(message[bhttp::field::host]);
+        request.if_none_match = std::string(message[bhttp::field::if_none_match]);
+        request.accept_encoding = std::string(message[bhttp::field::accept_encoding]);
+        request.last_event_id = std::string(message["Last-Event-ID"]);
         const std::string_view client_id = message["X-Request-Id"];
         request.request_id =
             is_valid_identifier(client_id) ? std::string(client_id) : server_.request_ids().next();
@@ -510,13 +517,21 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         out_ += std::to_string(reply.status);
         out_ += ' ';
         out_ += bhttp::obsolete_reason(static_cast<bhttp::status>(reply.status));
-        out_ += "\r\nServer: restock\r\nContent-Type: ";
+        out_ += "\r\nServer: restock\r\nX-Content-Type-Options: nosniff\r\nContent-Type: ";
         out_ += reply.content_type;
-        out_ += "\r\nCache-Control: no-store\r\nX-Request-Id: ";
+        out_ += "\r\nCache-Control: ";
+        out_ += reply.cache_control;
+        out_ += "\r\nX-Request-Id: ";
         out_ += reply.request_id.empty() ? request_id_ : reply.request_id;
         if (!reply.location.empty()) out_ += "\r\nLocation: " + reply.location;
         if (reply.replayed) out_ += "\r\nIdempotent-Replayed: true";
         if (reply.not_writer) out_ += "\r\nX-Restock-Not-Writer: 1";
+        for (const auto& [name, value] : reply.headers) {
+            out_ += "\r\n";
+            out_ += name;
+            out_ += ": ";
+            out_ += value;
+        }
         if (reply.status == 401) out_ += "\r\nWWW-Authenticate: Bearer";
         if (!exchange.allow.empty()) out_ += "\r\nAllow: " + exchange.allow;
         if (!keep_alive_) out_ += "\r\nConnection: close";
