@@ -23,6 +23,7 @@ restock_add_gtest(restock_core_tests LABEL unit
   SOURCES
     ${RESTOCK_TESTS_DIR}/core/ascii_test.cpp
     ${RESTOCK_TESTS_DIR}/core/names_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/alarm_test.cpp
     ${RESTOCK_TESTS_DIR}/core/requests_test.cpp
     ${RESTOCK_TESTS_DIR}/core/stock_rules_test.cpp
     ${RESTOCK_TESTS_DIR}/core/queue_book_test.cpp

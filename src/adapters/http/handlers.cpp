@@ -369,6 +369,8 @@ void Api::dispatch(Context& context, Respond respond) {
             }
             return submit_now(QueueRedriveMessage{param, *message});
         }
+        case RouteId::kListAlarms:
+            return submit_now(GetAlarms{});
         case RouteId::kListTopics:
             return reply_now(json_reply(200, "{\"items\":[{\"name\":\"stock-events\"}]}"));
         case RouteId::kListSubscriptions:
