@@ -100,6 +100,8 @@ class Api {
   private:
     struct Context;
     void dispatch(Context& context, Respond respond);
+    // The dashboard's page and assets: answered (and true) when the path is one of theirs.
+    bool serve_dashboard(Context& context, const Respond& respond);
     void submit(Context& context, Command command, Respond respond);
     void factory_callback(Context& context, Respond respond);
     void internal_command(Context& context, Respond respond);
