@@ -9,6 +9,16 @@ export class ApiError extends Error {
   }
 }
 
+/* global RESTOCK_DEV_BEARER */
+// Development builds only (see build.mjs): a key kept in sessionStorage when the server has no
+// sessions. Compiled out of the real build, which never keeps a key where scripts can read it.
+let devKey = RESTOCK_DEV_BEARER ? sessionStorage.getItem("restock-dev-key") : null;
+const setDevKey = (key) => {
+  devKey = key;
+  if (key) sessionStorage.setItem("restock-dev-key", key);
+  else sessionStorage.removeItem("restock-dev-key");
+};
+
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
@@ -23,6 +33,7 @@ export async function api(method, path, body, { quiet401 = false } = {}) {
   if (body !== undefined) headers["Content-Type"] = "application/json";
   // A retried click must not act twice: every unsafe request carries its own key.
   if (method !== "GET") headers["Idempotency-Key"] = idempotencyKey();
+  if (RESTOCK_DEV_BEARER && devKey) headers.Authorization = "Bearer " + devKey;
   const response = await fetch(path, {
     method,
     headers,
@@ -47,14 +58,29 @@ export async function api(method, path, body, { quiet401 = false } = {}) {
 
 export const get = (path) => api("GET", path);
 
-// The first 'quoted' name in a problem's detail that is one of `fields`, else null.
+// A text answer (GET /metrics), or "" when refused.
+export async function getText(path) {
+  const headers = {};
+  if (RESTOCK_DEV_BEARER && devKey) headers.Authorization = "Bearer " + devKey;
+  const r = await fetch(path, { headers, credentials: "same-origin", cache: "no-store" });
+  return r.ok ? r.text() : "";
+}
+
+// The field a problem's detail names: the first 'quoted' name that is one of `fields`, else
+// the one named first ("order_up_to must be greater than reorder_point": order_up_to), or null.
 export function fieldOf(error, fields) {
   const detail = (error && error.problem && error.problem.detail) || "";
   for (const match of detail.matchAll(/'([a-z_.]+)'/g)) {
     const name = match[1].split(".")[0];
     if (fields.includes(name)) return name;
   }
-  return null;
+  let best = null;
+  let at = Infinity;
+  for (const name of fields) {
+    const found = new RegExp(`(^|[^a-z_])${name}($|[^a-z_])`).exec(detail);
+    if (found && found.index < at) (best = name), (at = found.index);
+  }
+  return best;
 }
 
 export function query(params) {
@@ -78,7 +104,29 @@ export async function all(path, params = {}, max = 100000) {
 
 // Session: POST /v1/session exchanges the key for an HttpOnly cookie; the key is dropped.
 export const session = {
-  current: () => api("GET", "/v1/session", undefined, { quiet401: true }),
-  login: (apiKey) => api("POST", "/v1/session", { api_key: apiKey }, { quiet401: true }),
-  logout: () => api("DELETE", "/v1/session", undefined, { quiet401: true }),
+  current: () => {
+    if (RESTOCK_DEV_BEARER && devKey) return devSession();
+    return api("GET", "/v1/session", undefined, { quiet401: true });
+  },
+  login: async (apiKey) => {
+    try {
+      return await api("POST", "/v1/session", { api_key: apiKey }, { quiet401: true });
+    } catch (err) {
+      if (!RESTOCK_DEV_BEARER || err.status !== 404) throw err;
+      setDevKey(apiKey);
+      return devSession().catch((e) => (setDevKey(null), Promise.reject(e)));
+    }
+  },
+  logout: () => {
+    if (RESTOCK_DEV_BEARER && devKey) return setDevKey(null), Promise.resolve(null);
+    return api("DELETE", "/v1/session", undefined, { quiet401: true });
+  },
 };
+
+const devSession = RESTOCK_DEV_BEARER
+  ? async () => {
+      await api("GET", "/v1/products?limit=1", undefined, { quiet401: true });
+      const admin = await fetch("/v1/factories", { headers: { Authorization: "Bearer " + devKey } });
+      return { role: admin.ok ? "admin" : "storefront", name: "dev key" };
+    }
+  : null;

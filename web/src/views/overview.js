@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { all, get, query } from "../api.js";
+import { get, getText, query } from "../api.js";
 import { ago } from "../format.js";
 import { html, Link, useData, ErrorNote } from "../ui.js";
 
@@ -19,7 +19,7 @@ function useCheckoutRate(enabled) {
     let timer;
     const sample = async () => {
       try {
-        const text = await fetch("/metrics", { credentials: "same-origin", cache: "no-store" }).then((r) => (r.ok ? r.text() : ""));
+        const text = await getText("/metrics");
         const m = text.match(/^restock_checkouts_total\{result="completed"\} (\d+)/m);
         if (m) {
           const now = Date.now();

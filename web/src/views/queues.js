@@ -1,14 +1,12 @@
 import { useState } from "preact/hooks";
-import { api, fieldOf, get, query } from "../api.js";
+import { api, fieldOf, get, getText, query } from "../api.js";
 import { ago, when } from "../format.js";
 import { announce, ErrorNote, Field, html, Link, Table, useData } from "../ui.js";
 
 // Oldest visible message age per queue, from /metrics (the gauge the alarms use).
 async function oldestAges() {
-  const r = await fetch("/metrics", { credentials: "same-origin", cache: "no-store" });
   const ages = {};
-  if (!r.ok) return ages;
-  for (const m of (await r.text()).matchAll(/^restock_queue_oldest_message_age_seconds\{queue="([^"]+)"[^}]*\} ([0-9.e+]+)/gm)) ages[m[1]] = Number(m[2]);
+  for (const m of (await getText("/metrics")).matchAll(/^restock_queue_oldest_message_age_seconds\{queue="([^"]+)"[^}]*\} ([0-9.e+]+)/gm)) ages[m[1]] = Number(m[2]);
   return ages;
 }
 const age = (s) => (s === undefined ? "—" : s < 60 ? `${Math.round(s)} s` : s < 3600 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
