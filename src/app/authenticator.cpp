@@ -35,8 +35,46 @@ std::optional<Role> parse_role(std::string_view text) {
 
 Result<Principal> Authenticator::authenticate(std::string_view key) {
     // The cache is keyed by the key's hash (no secret kept in it); hashing 46 bytes is cheap.
-    const std::string hash = sha256_hex(key);
+    return authenticate_hash(sha256_hex(key), clock_.now_ms());
+}
+
+Result<Authenticator::SessionPrincipal> Authenticator::authenticate_session(
+    std::string_view token) {
     const int64_t now = clock_.now_ms();
+    auto found = session(sha256_hex(token), now);
+    if (!found) return found.error();
+    const std::optional<SessionRecord>& record = found.value();
+    if (!record || record->ended_at_ms || record->expires_at_ms <= now) {
+        return make_error(ErrorCode::kInvalidArgument, "unauthorized",
+                          "the session has ended or expired; log in again");
+    }
+    auto principal = authenticate_hash(record->key_hash, now);
+    if (!principal) return principal.error();
+    return SessionPrincipal{std::move(principal.value()), record->expires_at_ms};
+}
+
+void Authenticator::forget_session(std::string_view token) {
+    std::lock_guard lock(mutex_);
+    session_cache_.erase(sha256_hex(token));
+}
+
+Result<std::optional<SessionRecord>> Authenticator::session(const std::string& hash, int64_t now) {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = session_cache_.find(hash);
+        if (it != session_cache_.end() && it->second.expires_ms > now) return it->second.session;
+    }
+    auto reader = readers_.acquire();
+    if (!reader) return reader.error();
+    auto record = reader.value()->session(hash);
+    if (!record) return record.error();
+    std::lock_guard lock(mutex_);
+    if (session_cache_.size() >= kMaxCacheEntries) session_cache_.clear();
+    session_cache_[hash] = SessionEntry{record.value(), now + kCacheMs};
+    return record.value();
+}
+
+Result<Principal> Authenticator::authenticate_hash(const std::string& hash, int64_t now) {
     {
         std::lock_guard lock(mutex_);
         auto it = cache_.find(hash);

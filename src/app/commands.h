@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "core/stock_rules.h"
 #include "core/subscription.h"
+#include "ports/records.h"
 
 namespace restock {
 
@@ -138,6 +139,15 @@ struct PutFactory {
 struct GetFactories {
     std::string id;  // empty: all
 };
+// --- dashboard sessions (the key was checked by the caller) ------------------------------
+
+struct OpenSession {
+    SessionRecord session;
+};
+struct EndSession {
+    std::string hash;
+};
+
 // /metrics: the figures an operator alarms on, as the engine holds them now.
 struct GetGauges {};
 
@@ -160,7 +170,7 @@ using Command =
                  QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueueDeleteMessage,
                  QueueRedriveMessage, QueuePolicyPatch, QueueList, QueuePeek, CreateSubscription,
                  DeleteSubscription, ListSubscriptions, PutFactory, GetFactories, GetRestockOrders,
-                 GetGauges>;
+                 GetGauges, OpenSession, EndSession>;
 
 struct ProductOutcome {
     Product product;

@@ -191,6 +191,8 @@ class StockEngine final : public CommandSink {
     Outcome apply(const GetFactories& request, Batch& batch);
     Outcome apply(const GetRestockOrders& request, Batch& batch);
     Outcome apply(const GetGauges& request, Batch& batch);
+    Outcome apply(const OpenSession& request, Batch& batch);
+    Outcome apply(const EndSession& request, Batch& batch);
     // Every queue's policy and counts (QueueList, GetGauges).
     std::vector<QueueInfo> queue_infos(int64_t now_ms) const;
     // Counts the checkouts of a written batch in stats_. REQUIRES: mutex_ held.

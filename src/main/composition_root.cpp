@@ -290,6 +290,8 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     Authenticator authenticator(readers, clock);
     http::ApiOptions api_options;
     api_options.callback_secret = callback_secret.value();
+    api_options.session_ttl_ms = config.session_ttl_minutes * 60'000;
+    api_options.secure_cookies = config.public_url.rfind("https://", 0) == 0;
     api_options.cluster_token = cluster_token;
     api_options.forwarder = writer->forwarder();
     api_options.readiness = readiness(store, *writer);

@@ -127,6 +127,7 @@ const std::vector<Setting>& settings() {
         boolean("access_log", &Config::access_log),
         integer("idempotency_retention_hours", &Config::idempotency_retention_hours, 1, 24 * 365),
         integer("default_lead_time_days", &Config::default_lead_time_days, 1, 365),
+        integer("session_ttl_minutes", &Config::session_ttl_minutes, 5, 30 * 24 * 60),
     };
     return all;
 }

@@ -49,6 +49,8 @@ struct Config {
     // The lead time of a factory registered without lead_time_days: an acknowledged restock
     // order not received this many days after it was placed is overdue.
     int64_t default_lead_time_days = 14;
+    // How long a dashboard login lasts (absolute, from the login; logout ends it sooner).
+    int64_t session_ttl_minutes = 12 * 60;
 
     std::string host() const;
     uint16_t port() const;

@@ -46,6 +46,22 @@ struct ApiKeyRecord {
     std::optional<int64_t> revoked_at_ms;
 };
 
+// A dashboard login: the session cookie's token (by its hash; the token itself is never
+// stored) stands for the API key it was exchanged for, until it expires or ends (logout).
+struct SessionRecord {
+    std::string hash;      // hex SHA-256 of the cookie's token
+    std::string key_hash;  // the API key's hash (ApiKeyRecord::hash): revoking it ends this
+    int64_t created_at_ms = 0;
+    int64_t expires_at_ms = 0;
+    std::optional<int64_t> ended_at_ms;
+};
+
+// A logout: the session ends at this time.
+struct SessionEnd {
+    std::string hash;
+    int64_t at_ms = 0;
+};
+
 // The figures of a product that stock movements change; what most commits write per product.
 struct ProductFigures {
     int64_t id = 0;
@@ -83,6 +99,8 @@ struct WriteBatch {
     std::vector<Subscription> subscriptions;
     std::vector<std::string> deleted_subscriptions;
     std::vector<Reservation> reservations;  // every hold created or changed
+    std::vector<SessionRecord> sessions;    // new logins
+    std::vector<SessionEnd> ended_sessions;
     QueueChanges queues;
     CheckoutIndexWrite checkout_index;  // slices of the run being written (core/checkout_index.h)
 
@@ -90,8 +108,8 @@ struct WriteBatch {
         return products.empty() && figures.empty() && movements.empty() && events.empty() &&
                idempotency.empty() && receipts.empty() && orders.empty() && factories.empty() &&
                subscriptions.empty() && deleted_subscriptions.empty() && reservations.empty() &&
-               queues.upserted.empty() && queues.deleted.empty() && queues.policies.empty() &&
-               checkout_index.empty();
+               sessions.empty() && ended_sessions.empty() && queues.upserted.empty() &&
+               queues.deleted.empty() && queues.policies.empty() && checkout_index.empty();
     }
 };
 

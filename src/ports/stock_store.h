@@ -82,6 +82,8 @@ class StockReader {
     virtual Result<std::optional<Reservation>> reservation(std::string_view id) = 0;
     // The key with this hash, revoked or not.
     virtual Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) = 0;
+    // A dashboard session by its token's hash, ended or expired ones included.
+    virtual Result<std::optional<SessionRecord>> session(std::string_view hash) = 0;
 };
 
 // Thread-safe as documented per method.

@@ -155,6 +155,13 @@ class FakeStockReader final : public StockReader {
         return std::optional<ApiKeyRecord>();
     }
 
+    Result<std::optional<SessionRecord>> session(std::string_view hash) override {
+        std::lock_guard lock(store_.mutex_);
+        auto it = store_.state_.sessions.find(std::string(hash));
+        if (it == store_.state_.sessions.end()) return std::optional<SessionRecord>();
+        return std::optional<SessionRecord>(it->second);
+    }
+
   private:
     const FakeStockStore& store_;
 };
@@ -280,6 +287,12 @@ Status FakeStockStore::write(const WriteBatch& batch) {
     for (const Subscription& sub : batch.subscriptions) state_.subscriptions[sub.id] = sub;
     for (const std::string& id : batch.deleted_subscriptions) state_.subscriptions.erase(id);
     for (const Reservation& h : batch.reservations) state_.reservations[h.id] = h;
+    for (const SessionRecord& s : batch.sessions) state_.sessions[s.hash] = s;
+    for (const SessionEnd& end : batch.ended_sessions) {
+        auto it = state_.sessions.find(end.hash);
+        if (it != state_.sessions.end() && !it->second.ended_at_ms)
+            it->second.ended_at_ms = end.at_ms;
+    }
     if (index.starts_run && !index.slices.empty()) {
         state_.slices.erase(state_.slices.lower_bound({index.slices.front().run, INT64_MIN}),
                             state_.slices.end());

@@ -67,6 +67,7 @@ class FakeStockStore final : public StockStore, public KeyStore {
         std::map<std::string, QueuePolicy> queues;
         std::map<int64_t, QueueMessage> messages;
         std::map<std::string, Reservation, std::less<>> reservations;
+        std::map<std::string, SessionRecord> sessions;
         std::map<std::pair<int64_t, int64_t>, std::string> slices;  // by (run, first key)
         std::map<int64_t, int64_t> runs;                            // complete: run -> through
         int64_t last_message_id = 0;  // a high-water mark: acknowledged messages are deleted

@@ -61,6 +61,10 @@ class FaultyReader final : public StockReader {
         if (store_.reads_failing()) return injected("read");
         return target_->api_key(hash);
     }
+    Result<std::optional<SessionRecord>> session(std::string_view hash) override {
+        if (store_.reads_failing()) return injected("read");
+        return target_->session(hash);
+    }
 
   private:
     const FaultInjectingStore& store_;

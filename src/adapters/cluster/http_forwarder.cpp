@@ -29,6 +29,13 @@ void HttpForwarder::forward(const http::HttpRequest& request, http::Respond resp
         headers.emplace_back("Authorization", request.authorization);
     if (!request.content_type.empty()) headers.emplace_back("Content-Type", request.content_type);
     if (request.idempotency_key) headers.emplace_back("Idempotency-Key", *request.idempotency_key);
+    // A dashboard's request: its session and the CSRF checks' headers, which the writer node
+    // applies as this one would.
+    if (!request.cookie.empty()) headers.emplace_back("Cookie", request.cookie);
+    if (!request.origin.empty()) headers.emplace_back("Origin", request.origin);
+    if (!request.sec_fetch_site.empty())
+        headers.emplace_back("Sec-Fetch-Site", request.sec_fetch_site);
+    if (!request.host.empty()) headers.emplace_back("X-Forwarded-Host", request.host);
     headers.emplace_back("X-Request-Id", request.request_id);
     headers.emplace_back("X-Restock-Forwarded", "1");
     job.request.body = request.body;
@@ -70,6 +77,8 @@ void HttpForwarder::work() {
             reply.location = std::move(response->location);
             reply.replayed = response->replayed;
             reply.request_id = std::move(response->request_id);
+            if (!response->set_cookie.empty())
+                reply.headers.emplace_back("Set-Cookie", std::move(response->set_cookie));
         } else {
             reply = http::problem_reply(std::get<Error>(sent), job.path, job.request_id);
         }

@@ -215,6 +215,7 @@ std::variant<NodeResponse, NodeFailure> NodeClient::send(const std::string& base
     response.status = static_cast<int>(message.result_int());
     response.content_type = std::string(message[bhttp::field::content_type]);
     response.location = std::string(message[bhttp::field::location]);
+    response.set_cookie = std::string(message[bhttp::field::set_cookie]);
     response.replayed = message["Idempotent-Replayed"] == "true";
     response.not_writer = message["X-Restock-Not-Writer"] == "1";
     response.request_id = std::string(message["X-Request-Id"]);

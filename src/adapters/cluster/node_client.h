@@ -33,6 +33,7 @@ struct NodeResponse {
     bool replayed = false;    // Idempotent-Replayed: true
     bool not_writer = false;  // X-Restock-Not-Writer: the node does not write (nothing done)
     std::string request_id;   // X-Request-Id (an idempotent replay's is the first request's)
+    std::string set_cookie;   // a dashboard login's or logout's cookie
     std::string body;
 };
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <map>
 
+#include "adapters/http/api_context.h"
 #include "adapters/http/command_codec.h"
 #include "adapters/http/metrics_text.h"
 #include "adapters/http/openapi_document.h"
@@ -18,25 +19,6 @@
 
 namespace restock::http {
 
-struct Api::Context {
-    HttpRequest request;
-    RouteMatch route;
-    Principal principal;
-    std::map<std::string, std::string> params;  // the query, parsed and checked
-
-    Reply problem(ErrorCode code, std::string_view slug, std::string message) const {
-        return problem_reply(make_error(code, std::string(slug), std::move(message)), request.path,
-                             request.request_id);
-    }
-    // A problem whose status is not the one its ErrorCode maps to (401, 403, 405, 415, ...).
-    Reply problem(int status, std::string_view slug, const std::string& detail) const {
-        return problem_reply(status, slug, detail, request.path, request.request_id);
-    }
-    Reply problem(const Error& error) const {
-        return problem_reply(error, request.path, request.request_id);
-    }
-};
-
 namespace {
 
 constexpr std::size_t kMaxIdempotencyKeyLength = 255;
@@ -51,6 +33,7 @@ bool has_body(RouteId id) {
         case RouteId::kReceipt:
         case RouteId::kAdjustment:
         case RouteId::kCreateFactory:
+        case RouteId::kCreateSession:
         case RouteId::kPatchQueue:
         case RouteId::kCreateSubscription:
         case RouteId::kFactoryCallback:
@@ -127,6 +110,9 @@ RouteAccess route_access(RouteId id) {
         case RouteId::kOpenApi:
         case RouteId::kFactoryCallback:   // authenticated by the token in its URL
         case RouteId::kInternalCommands:  // by the cluster token
+        case RouteId::kCreateSession:     // by the key in its body
+        case RouteId::kGetSession:        // by the session cookie (session_routes.cpp)
+        case RouteId::kEndSession:
             return {true, Role::kAdmin};
         case RouteId::kGetProduct:
         case RouteId::kListProducts:
@@ -222,7 +208,22 @@ void Api::handle(HttpRequest request, Respond respond) {
     context.route = std::get<RouteMatch>(std::move(routing));
 
     const RouteAccess access = route_access(context.route.id);
-    if (!access.public_route) {
+    if (!access.public_route && context.request.authorization.empty() &&
+        !session_token(context.request).empty()) {
+        // The dashboard's calls: its session cookie stands for the key it logged in with.
+        if (auto refused = authenticate_by_cookie(context)) {
+            respond(Exchange{std::move(*refused), "", ""});
+            return;
+        }
+        if (!allows(context.principal.role, access.role)) {
+            const std::string detail = "a " + std::string(to_string(context.principal.role)) +
+                                       " key may not do this; it needs the " +
+                                       std::string(to_string(access.role)) + " role";
+            respond(
+                Exchange{context.problem(403, "forbidden", detail), context.principal.name, ""});
+            return;
+        }
+    } else if (!access.public_route) {
         constexpr std::string_view kBearer = "bearer ";
         const std::string& header = context.request.authorization;
         // The scheme name is case-insensitive (RFC 9110 11.1): "Bearer", "bearer", "BEARER".
@@ -308,6 +309,12 @@ void Api::dispatch(Context& context, Respond respond) {
             return reply_now(ready(context));
         case RouteId::kOpenApi:
             return reply_now(json_reply(200, std::string(openapi_document())));
+        case RouteId::kCreateSession:
+            return create_session(context, std::move(respond));
+        case RouteId::kGetSession:
+            return reply_now(get_session(context));
+        case RouteId::kEndSession:
+            return end_session(context, std::move(respond));
         case RouteId::kInternalCommands:
             return;  // handled above
         case RouteId::kMetrics:
@@ -416,7 +423,7 @@ void Api::factory_callback(Context& context, Respond respond) {
     submit(context, Command(std::move(callback.value())), std::move(respond));
 }
 
-void Api::submit(Context& context, Command command, Respond respond) {
+void Api::submit(Context& context, Command command, Respond respond, Finish finish) {
     const std::string instance = context.request.path;
     const std::string request_id = context.request.request_id;
     const std::string principal = context.principal.name;
@@ -469,9 +476,11 @@ void Api::submit(Context& context, Command command, Respond respond) {
                                     });
         return;
     }
-    submission.done = [respond = std::move(respond), instance, request_id,
-                       principal](Outcome outcome) {
-        respond(Exchange{reply_for(outcome, instance, request_id), principal, ""});
+    submission.done = [respond = std::move(respond), instance, request_id, principal,
+                       finish = std::move(finish)](Outcome outcome) {
+        Reply reply = reply_for(outcome, instance, request_id);
+        if (finish) finish(outcome, reply);
+        respond(Exchange{std::move(reply), principal, ""});
     };
     engine->submit(std::move(submission));
 }

@@ -82,7 +82,14 @@ struct ApiOptions {
     std::function<Result<std::string>()> readiness;
     // Appended to GET /metrics (Prometheus text).
     std::function<std::string()> extra_metrics;
+    // Dashboard sessions: how long a login lasts, and whether its cookie is marked Secure
+    // (the public URL is https: a proxy in front terminates TLS).
+    int64_t session_ttl_ms = 12 * 3600 * 1000;
+    bool secure_cookies = false;
 };
+
+// The session cookie's token in a request's Cookie header; empty if there is none.
+std::string session_token(const HttpRequest& request);
 
 class Api {
   public:
@@ -102,7 +109,17 @@ class Api {
     void dispatch(Context& context, Respond respond);
     // The dashboard's page and assets: answered (and true) when the path is one of theirs.
     bool serve_dashboard(Context& context, const Respond& respond);
-    void submit(Context& context, Command command, Respond respond);
+    // `finish` may touch the reply of a command executed here (a cookie to set, say); a
+    // forwarded request comes back as the writer node finished it.
+    using Finish = std::function<void(const Outcome&, Reply&)>;
+    void submit(Context& context, Command command, Respond respond, Finish finish = {});
+    // Dashboard sessions (session_routes.cpp).
+    void create_session(Context& context, Respond respond);
+    Reply get_session(Context& context);
+    void end_session(Context& context, Respond respond);
+    // Sets context.principal from the session cookie; else the refusal (401, 403 for a
+    // cross-site write, 503).
+    std::optional<Reply> authenticate_by_cookie(Context& context);
     void factory_callback(Context& context, Respond respond);
     void internal_command(Context& context, Respond respond);
 

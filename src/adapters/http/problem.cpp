@@ -35,6 +35,8 @@ std::string_view title_for(std::string_view slug) {
         {"invalid-query", "Invalid query parameter"},
         {"unauthorized", "Missing or invalid API key"},
         {"forbidden", "Not allowed"},
+        {"cross-site-request", "Cross-site request refused"},
+        {"too-many-streams", "Too many event streams"},
         {"not-found", "No such resource"},
         {"product-not-found", "Unknown product"},
         {"order-not-found", "Unknown restock order"},

@@ -306,6 +306,17 @@ Result<Factory> parse_factory(std::string_view body) {
     return f;
 }
 
+Result<std::string> parse_login(std::string_view body) {
+    auto parsed = parse_object(body);
+    if (!parsed) return parsed.error();
+    ObjectReader in(parsed.value(), "");
+    if (auto s = in.only({"api_key"}); !s) return s.error();
+    std::string key;
+    RESTOCK_ASSIGN(key, in.string("api_key"));
+    if (key.empty()) return invalid_request("'api_key' is empty");
+    return key;
+}
+
 Result<Subscription> parse_subscription(std::string_view topic, std::string_view body) {
     auto parsed = parse_object(body);
     if (!parsed) return parsed.error();

@@ -23,6 +23,8 @@ Result<AdjustmentRequest> parse_adjustment(std::string_view sku, std::string_vie
 
 // {"id","url","format":"legacy","timeout_ms"} (timeout_ms optional, default 5000).
 Result<Factory> parse_factory(std::string_view body);
+// POST /v1/session: {"api_key": "..."}, the key to log in with.
+Result<std::string> parse_login(std::string_view body);
 // {"protocol":"queue|webhook|email","endpoint","filter":{"type":[...]}} (filter optional).
 Result<Subscription> parse_subscription(std::string_view topic, std::string_view body);
 // {"max_receive_count","visibility_timeout_s","backoff_base_ms","backoff_max_ms"}, any subset.

@@ -44,6 +44,9 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/topics/{topic}/subscriptions", RouteId::kCreateSubscription},
     {"DELETE", "/v1/topics/{topic}/subscriptions/{id}", RouteId::kDeleteSubscription},
     {"GET", "/v1/openapi.json", RouteId::kOpenApi},
+    {"POST", "/v1/session", RouteId::kCreateSession},
+    {"GET", "/v1/session", RouteId::kGetSession},
+    {"DELETE", "/v1/session", RouteId::kEndSession},
     {"POST", "/internal/v1/commands", RouteId::kInternalCommands},
 };
 

@@ -46,6 +46,9 @@ enum class RouteId {
     kCreateSubscription,
     kDeleteSubscription,
     kOpenApi,
+    kCreateSession,  // the dashboard's login (an extension of the design's API)
+    kGetSession,
+    kEndSession,
     kInternalCommands,  // between nodes of one database (command_codec.h)
 };
 

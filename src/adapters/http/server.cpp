@@ -402,7 +402,12 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         request.cookie = std::string(message[bhttp::field::cookie]);
         request.origin = std::string(message[bhttp::field::origin]);
         request.sec_fetch_site = std::string(message["Sec-Fetch-Site"]);
-        request.host = std::string(message[bhttp::field::host]);
+        // A request another node forwarded names the host its client asked for (the CSRF
+        // check compares a browser's Origin with it).
+        const auto forwarded_host = message["X-Forwarded-Host"];
+        request.host =
+            std::string(request.forwarded && !forwarded_host.empty() ? forwarded_host
+                                                                     : message[bhttp::field::host]);
         request.if_none_match = std::string(message[bhttp::field::if_none_match]);
         request.accept_encoding = std::string(message[bhttp::field::accept_encoding]);
         request.last_event_id = std::string(message["Last-Event-ID"]);
@@ -535,8 +540,12 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         if (reply.status == 401) out_ += "\r\nWWW-Authenticate: Bearer";
         if (!exchange.allow.empty()) out_ += "\r\nAllow: " + exchange.allow;
         if (!keep_alive_) out_ += "\r\nConnection: close";
-        out_ += "\r\nContent-Length: ";
-        out_ += std::to_string(reply.body.size());
+        // A 204 or 304 has no body, and says no length (RFC 9110 8.6).
+        const bool bodiless = reply.status == 204 || reply.status == 304;
+        if (!bodiless) {
+            out_ += "\r\nContent-Length: ";
+            out_ += std::to_string(reply.body.size());
+        }
         out_ += "\r\n\r\n";
         if (!head_) out_ += reply.body;
         bytes_out_ = head_ ? 0 : reply.body.size();

@@ -91,6 +91,7 @@ Status PgReader::prepare_all() {
         {"reservation",
          "SELECT " + std::string(kReservationColumns) + " FROM reservations WHERE id = $1"},
         {"api_key", "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = $1"},
+        {"session", "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE hash = $1"},
         // One probe per complete run, in one round trip.
         {"checkout_slices",
          "SELECT s.entries FROM generate_series(1, $2::bigint) AS r(run) CROSS JOIN LATERAL "
@@ -206,6 +207,12 @@ Result<std::optional<ApiKeyRecord>> PgReader::api_key(std::string_view hash) {
     auto rows = run("api_key", Params().add(hash));
     if (!rows) return rows.error();
     return first<ApiKeyRecord>(rows.value(), read_key<RowAt>);
+}
+
+Result<std::optional<SessionRecord>> PgReader::session(std::string_view hash) {
+    auto rows = run("session", Params().add(hash));
+    if (!rows) return rows.error();
+    return first<SessionRecord>(rows.value(), read_session<RowAt>);
 }
 
 }  // namespace restock::pg

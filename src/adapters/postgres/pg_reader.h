@@ -30,6 +30,7 @@ class PgReader final : public StockReader {
     Result<std::vector<std::string>> checkout_slices(int64_t key, int64_t runs) override;
     Result<std::optional<Reservation>> reservation(std::string_view id) override;
     Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override;
+    Result<std::optional<SessionRecord>> session(std::string_view hash) override;
 
   private:
     explicit PgReader(std::unique_ptr<Connection> db) : db_(std::move(db)) {}

@@ -231,8 +231,19 @@ ALTER TABLE api_keys DROP CONSTRAINT IF EXISTS api_keys_name_key;
 CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3,
-                                       kVersion4, kVersion5, kVersion6};
+// Dashboard logins, by the hash of the cookie's token.
+constexpr const char* kVersion7 = R"sql(
+CREATE TABLE sessions (
+  hash text PRIMARY KEY,
+  key_hash text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  ended_at bigint
+);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4,
+                                       kVersion5, kVersion6, kVersion7};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

@@ -11,7 +11,7 @@ namespace restock::pg {
 // records keep the first request's id (SQLite's 3). 3: reservations (SQLite's 4). 4: the
 // checkout index (SQLite's 5). 5: replenishment modes, archived products, lead times (SQLite's
 // 6). 6: an API key's name is unique among live keys only (SQLite's 7).
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Brings the database to kSchemaVersion, one migration at a time, each in its own
 // transaction, under a transaction-scoped advisory lock: nodes that start together migrate

@@ -93,6 +93,9 @@ std::vector<Statement> writer_statements() {
              "endpoint = excluded.endpoint, event_types = excluded.event_types, "
              "secret = excluded.secret, created_at = excluded.created_at"},
         {"subscription_delete", "DELETE FROM subscriptions WHERE id = $1"},
+        {"session_insert", "INSERT INTO sessions(" + std::string(kSessionColumns) +
+                               ") VALUES ($1, $2, $3, $4, NULL)"},
+        {"session_end", "UPDATE sessions SET ended_at = $1 WHERE hash = $2 AND ended_at IS NULL"},
         {"reservation_upsert",
          "INSERT INTO reservations(" + std::string(kReservationColumns) +
              ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET "
@@ -474,6 +477,14 @@ Status PgStore::write(const WriteBatch& batch) {
     for (const std::string& id : batch.deleted_subscriptions) {
         pipeline.add("subscription_delete", Params().add(id));
     }
+    for (const SessionRecord& s : batch.sessions) {
+        pipeline.add(
+            "session_insert",
+            Params().add(s.hash).add(s.key_hash).add(s.created_at_ms).add(s.expires_at_ms));
+    }
+    for (const SessionEnd& end : batch.ended_sessions) {
+        pipeline.add("session_end", Params().add(end.at_ms).add(end.hash));
+    }
     for (const Reservation& h : batch.reservations) {
         pipeline.add("reservation_upsert", Params()
                                                .add(h.id)
@@ -612,6 +623,10 @@ Result<int64_t> PgStore::expire_idempotency(int64_t before_ms) {
     if (!db) return db.error();
     auto rows = db.value()->query("DELETE FROM idempotency WHERE at < $1", Params().add(before_ms));
     if (!rows) return rows.error();
+    // Sessions past their end are dropped with them: no cookie can bring them back.
+    auto sessions =
+        db.value()->query("DELETE FROM sessions WHERE expires_at < $1", Params().add(before_ms));
+    if (!sessions) return sessions.error();
     return rows->affected();
 }
 

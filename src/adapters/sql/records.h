@@ -38,6 +38,7 @@ inline constexpr const char* kQueueColumns =
 inline constexpr const char* kMessageColumns =
     "id, queue, body, receive_count, visible_at, in_flight, last_error, source_queue, created_at";
 inline constexpr const char* kKeyColumns = "id, name, role, hash, created_at, revoked_at";
+inline constexpr const char* kSessionColumns = "hash, key_hash, created_at, expires_at, ended_at";
 inline constexpr const char* kIdempotencyColumns =
     "principal, key, fingerprint, status, body, location, at, request_id";
 inline constexpr const char* kReceiptColumns = "product_id, reference, qty, movement_id";
@@ -180,6 +181,11 @@ template <typename Row>
 ApiKeyRecord read_key(const Row& r) {
     return ApiKeyRecord{r.integer(0), r.text(1),    r.text(2),
                         r.text(3),    r.integer(4), r.optional_integer(5)};
+}
+
+template <typename Row>
+SessionRecord read_session(const Row& r) {
+    return SessionRecord{r.text(0), r.text(1), r.integer(2), r.integer(3), r.optional_integer(4)};
 }
 
 template <typename Row>

@@ -191,6 +191,16 @@ DROP TABLE api_keys;
 ALTER TABLE api_keys_v7 RENAME TO api_keys;
 CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
 )sql",
+    // Dashboard logins, by the hash of the cookie's token.
+    /* 8 */ R"sql(
+CREATE TABLE sessions (
+  hash TEXT PRIMARY KEY,
+  key_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ended_at INTEGER
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

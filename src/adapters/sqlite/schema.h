@@ -13,7 +13,7 @@ namespace restock::sqlite {
 // 4: reservations (cart holds). 5: the checkout index (core/checkout_index.h). 6: replenishment
 // modes and archived products, factories' lead times. 7: an API key's name is unique among live
 // keys only, so a revoked key's name may be given to a new key.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // Creates the tables if missing and records the schema version. Fails on a newer schema.
 Status migrate(Connection& db);

@@ -85,6 +85,7 @@ Status SqliteReader::prepare_all() {
          "SELECT entries FROM checkout_index WHERE run = ? AND first_key <= ? "
          "ORDER BY first_key DESC LIMIT 1"},
         {&api_key_, "SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE hash = ?"},
+        {&session_, "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE hash = ?"},
     };
     for (const auto& [target, sql] : statements) {
         auto stmt = db_->prepare(sql);
@@ -209,6 +210,11 @@ Result<std::optional<Reservation>> SqliteReader::reservation(std::string_view id
 Result<std::optional<ApiKeyRecord>> SqliteReader::api_key(std::string_view hash) {
     api_key_.bind(1, hash);
     return first<ApiKeyRecord>(api_key_, read_key<Statement>);
+}
+
+Result<std::optional<SessionRecord>> SqliteReader::session(std::string_view hash) {
+    session_.bind(1, hash);
+    return first<SessionRecord>(session_, read_session<Statement>);
 }
 
 }  // namespace restock::sqlite

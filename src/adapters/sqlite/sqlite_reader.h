@@ -27,6 +27,7 @@ class SqliteReader final : public StockReader {
     Result<std::vector<std::string>> checkout_slices(int64_t key, int64_t runs) override;
     Result<std::optional<Reservation>> reservation(std::string_view id) override;
     Result<std::optional<ApiKeyRecord>> api_key(std::string_view hash) override;
+    Result<std::optional<SessionRecord>> session(std::string_view hash) override;
 
   private:
     explicit SqliteReader(std::unique_ptr<Connection> connection) : db_(std::move(connection)) {}
@@ -44,6 +45,7 @@ class SqliteReader final : public StockReader {
     Statement checkout_slice_;
     Statement reservation_;
     Statement api_key_;
+    Statement session_;
 };
 
 }  // namespace restock::sqlite

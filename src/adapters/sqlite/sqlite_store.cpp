@@ -86,6 +86,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                                                 std::string(kSubscriptionColumns) +
                                                 ") VALUES (?,?,?,?,?,?,?)"},
              {&store->delete_subscription_, "DELETE FROM subscriptions WHERE id = ?"},
+             {&store->insert_session_,
+              "INSERT INTO sessions(" + std::string(kSessionColumns) + ") VALUES (?,?,?,?,NULL)"},
+             {&store->end_session_,
+              "UPDATE sessions SET ended_at = ? WHERE hash = ? AND ended_at IS NULL"},
              {&store->upsert_reservation_, "INSERT OR REPLACE INTO reservations(" +
                                                std::string(kReservationColumns) +
                                                ") VALUES (?,?,?,?,?,?,?)"},
@@ -410,6 +414,17 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
         delete_subscription_.bind(1, std::string_view(id));
         if (auto s = delete_subscription_.run(); !s) return s;
     }
+    for (const SessionRecord& session : batch.sessions) {
+        insert_session_.bind(1, std::string_view(session.hash))
+            .bind(2, std::string_view(session.key_hash))
+            .bind(3, session.created_at_ms)
+            .bind(4, session.expires_at_ms);
+        if (auto s = insert_session_.run(); !s) return s;
+    }
+    for (const SessionEnd& end : batch.ended_sessions) {
+        end_session_.bind(1, end.at_ms).bind(2, std::string_view(end.hash));
+        if (auto s = end_session_.run(); !s) return s;
+    }
     for (const Reservation& h : batch.reservations) {
         const std::string lines = encode_lines(h.lines);
         upsert_reservation_.bind(1, std::string_view(h.id))
@@ -555,7 +570,13 @@ Result<int64_t> SqliteStore::expire_idempotency(int64_t before_ms) {
     if (!stmt) return stmt.error();
     stmt->bind(1, before_ms);
     if (auto s = stmt->run(); !s) return s.error();
-    return static_cast<int64_t>(sqlite3_changes(writer_->handle()));
+    const auto expired = static_cast<int64_t>(sqlite3_changes(writer_->handle()));
+    // Sessions past their end are dropped with them: no cookie can bring them back.
+    auto sessions = writer_->prepare("DELETE FROM sessions WHERE expires_at < ?");
+    if (!sessions) return sessions.error();
+    sessions->bind(1, before_ms);
+    if (auto s = sessions->run(); !s) return s.error();
+    return expired;
 }
 
 }  // namespace restock::sqlite

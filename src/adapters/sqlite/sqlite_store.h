@@ -57,6 +57,8 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement upsert_subscription_;
     Statement upsert_reservation_;
     Statement delete_subscription_;
+    Statement insert_session_;
+    Statement end_session_;
     Statement upsert_queue_;
     Statement upsert_message_;
     Statement delete_message_;
