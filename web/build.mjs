@@ -29,9 +29,6 @@ const result = await build({
   entryNames: "[name]",
   write: false,
   legalComments: "none",
-  // Development only, before the server had sessions: RESTOCK_WEB_DEV_BEARER=1 at build time
-  // lets the page fall back to a Bearer key held in memory. Off (and compiled out) by default.
-  define: { RESTOCK_DEV_BEARER: JSON.stringify(process.env.RESTOCK_WEB_DEV_BEARER === "1") },
   logLevel: "warning",
 });
 

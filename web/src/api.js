@@ -9,16 +9,6 @@ export class ApiError extends Error {
   }
 }
 
-/* global RESTOCK_DEV_BEARER */
-// Development builds only (see build.mjs): a key kept in sessionStorage when the server has no
-// sessions. Compiled out of the real build, which never keeps a key where scripts can read it.
-let devKey = RESTOCK_DEV_BEARER ? sessionStorage.getItem("restock-dev-key") : null;
-const setDevKey = (key) => {
-  devKey = key;
-  if (key) sessionStorage.setItem("restock-dev-key", key);
-  else sessionStorage.removeItem("restock-dev-key");
-};
-
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
@@ -33,7 +23,6 @@ export async function api(method, path, body, { quiet401 = false } = {}) {
   if (body !== undefined) headers["Content-Type"] = "application/json";
   // A retried click must not act twice: every unsafe request carries its own key.
   if (method !== "GET") headers["Idempotency-Key"] = idempotencyKey();
-  if (RESTOCK_DEV_BEARER && devKey) headers.Authorization = "Bearer " + devKey;
   const response = await fetch(path, {
     method,
     headers,
@@ -60,9 +49,7 @@ export const get = (path) => api("GET", path);
 
 // A text answer (GET /metrics), or "" when refused.
 export async function getText(path) {
-  const headers = {};
-  if (RESTOCK_DEV_BEARER && devKey) headers.Authorization = "Bearer " + devKey;
-  const r = await fetch(path, { headers, credentials: "same-origin", cache: "no-store" });
+  const r = await fetch(path, { credentials: "same-origin", cache: "no-store" });
   return r.ok ? r.text() : "";
 }
 
@@ -104,29 +91,7 @@ export async function all(path, params = {}, max = 100000) {
 
 // Session: POST /v1/session exchanges the key for an HttpOnly cookie; the key is dropped.
 export const session = {
-  current: () => {
-    if (RESTOCK_DEV_BEARER && devKey) return devSession();
-    return api("GET", "/v1/session", undefined, { quiet401: true });
-  },
-  login: async (apiKey) => {
-    try {
-      return await api("POST", "/v1/session", { api_key: apiKey }, { quiet401: true });
-    } catch (err) {
-      if (!RESTOCK_DEV_BEARER || err.status !== 404) throw err;
-      setDevKey(apiKey);
-      return devSession().catch((e) => (setDevKey(null), Promise.reject(e)));
-    }
-  },
-  logout: () => {
-    if (RESTOCK_DEV_BEARER && devKey) return setDevKey(null), Promise.resolve(null);
-    return api("DELETE", "/v1/session", undefined, { quiet401: true });
-  },
+  current: () => api("GET", "/v1/session", undefined, { quiet401: true }),
+  login: (apiKey) => api("POST", "/v1/session", { api_key: apiKey }, { quiet401: true }),
+  logout: () => api("DELETE", "/v1/session", undefined, { quiet401: true }),
 };
-
-const devSession = RESTOCK_DEV_BEARER
-  ? async () => {
-      await api("GET", "/v1/products?limit=1", undefined, { quiet401: true });
-      const admin = await fetch("/v1/factories", { headers: { Authorization: "Bearer " + devKey } });
-      return { role: admin.ok ? "admin" : "storefront", name: "dev key" };
-    }
-  : null;
