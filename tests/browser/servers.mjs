@@ -54,10 +54,17 @@ export async function startStore() {
     return out.trim().split("\n").pop().trim();
   };
   const keys = { admin: key("admin", "browser-admin"), storefront: key("storefront", "browser-storefront") };
-  const server = await start(["serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--no-access-log"]);
+  let server = await start(["serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--no-access-log"]);
   const sims = [];
   return {
     url: server.url,
+    // Stops the server, then starts it again on the same data dir and port (sessions survive).
+    async stopServer() {
+      await stop(server.child);
+    },
+    async startServerAgain() {
+      server = await start(["serve", "--data-dir", dataDir, "--listen", server.url.slice("http://".length), "--no-access-log"]);
+    },
     keys,
     dataDir,
     async factorySim(...flags) {
