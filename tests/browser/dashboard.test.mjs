@@ -228,8 +228,10 @@ describe("dashboard", { concurrency: 1 }, () => {
   });
 
   test("every view: no console error, no serious or critical axe violation, a screenshot", async () => {
+    await product("TOUR-1", { on_hand: 4 });
+    await admin("POST", "/v1/stock/TOUR-1/adjustments", { delta: -3, reason: "breakage" });
     const views = [
-      ["overview", "/"], ["products", "/products"], ["product", "/products/LIVE-1"], ["orders", "/orders"],
+      ["overview", "/"], ["products", "/products"], ["product", "/products/TOUR-1"], ["orders", "/orders"],
       ["queues", "/queues"], ["queue", "/queues/restock-orders"], ["events", "/events"],
       ["subscriptions", "/subscriptions"], ["factories", "/factories"],
     ];
@@ -253,7 +255,7 @@ describe("dashboard", { concurrency: 1 }, () => {
   test("usable at 375 px wide: nothing wider than the screen but tables, which scroll", async () => {
     const { page } = await newPage({ viewport: { width: 375, height: 800 } });
     await login(page, store.keys.admin);
-    for (const path of ["/", "/products", "/products/LIVE-1", "/queues/stock-empty-dlq"]) {
+    for (const path of ["/", "/products", "/products/TOUR-1", "/queues/stock-empty-dlq"]) {
       await page.goto(store.url + path);
       await page.locator("main h1").waitFor();
       await page.locator(".loading").waitFor({ state: "detached" });

@@ -57,7 +57,7 @@ export function Overview({ user }) {
   }, [], () => true);
   const rate = useCheckoutRate(admin);
 
-  if (!data) return html`<h1>Overview</h1><${ErrorNote} error=${error} /><p class="loading">Loading…</p>`;
+  if (!data) return html`<h1>Overview</h1>${error ? html`<${ErrorNote} error=${error} />` : html`<p class="loading">Loading…</p>`}`;
   const dlqs = (data.queues || []).filter((q) => q.name.endsWith("-dlq"));
   const ordered = new Set((data.open ? data.open.items : []).map((o) => o.sku));
   const needs = [];
@@ -76,7 +76,7 @@ export function Overview({ user }) {
         <${Tile} label="Open restock orders" value=${shown(data.open)} href="/orders?status=pending,sent,acknowledged" />
         <${Tile} label="Overdue orders" value=${shown(data.overdue)} href="/orders?overdue=true" tone=${data.overdue.n ? "bad" : ""} />
         ${dlqs.map((q) => html`<${Tile} key=${q.name} label=${"In " + q.name} value=${q.visible} href=${"/queues/" + q.name} tone=${q.visible ? "bad" : ""} />`)}
-        <${Tile} label=${rate && rate.seconds < 60 ? `Checkouts in the last ${rate.seconds} s` : "Checkouts in the last minute"} value=${rate ? rate.n : "…"} href="/events" />`}
+        <${Tile} label=${rate && rate.seconds >= 5 && rate.seconds < 60 ? `Checkouts in the last ${rate.seconds} s` : "Checkouts in the last minute"} value=${rate && rate.seconds >= 5 ? rate.n : "…"} href="/events" />`}
     </ul>
     <section aria-labelledby="needs">
       <h2 id="needs">Needs action</h2>

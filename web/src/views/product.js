@@ -13,7 +13,7 @@ export function Product({ sku, user }) {
   const mine = (e) => e.sku === sku;
   const product = useData(() => get(path), [sku], mine);
   const p = product.data;
-  if (!p) return html`<h1>${sku}</h1><${ErrorNote} error=${product.error} /><p class="loading">Loading…</p>`;
+  if (!p) return html`<h1>${sku}</h1>${product.error ? html`<${ErrorNote} error=${product.error} />` : html`<p class="loading">Loading…</p>`}`;
   const position = p.available + p.on_order;
   const figures = [
     ["On hand", p.on_hand], ["Reserved", p.reserved], ["Available", p.available], ["On order", p.on_order],

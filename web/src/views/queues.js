@@ -23,7 +23,7 @@ export function Queues() {
       { key: "visible", label: "Depth", sortable: true, numeric: true },
       { key: "in_flight", label: "In flight", sortable: true, numeric: true },
       { key: "delayed", label: "Delayed", sortable: true, numeric: true },
-      { key: "oldest", label: "Oldest message", sortable: true, sort: (q) => data.ages[q.name] ?? -1, render: (q) => age(data.ages[q.name]) },
+      { key: "oldest", label: "Oldest message", sortable: true, sort: (q) => data.ages[q.name] ?? -1, render: (q) => (q.visible + q.in_flight + q.delayed === 0 ? "—" : age(data.ages[q.name])) },
       { key: "dlq", label: "Dead-letter queue", render: (q) => q.dlq ? html`<${Link} href=${"/queues/" + encodeURIComponent(q.dlq)}>${q.dlq}<//>` : "—" },
       { key: "max_receive_count", label: "Max receives", numeric: true },
       { key: "visibility_timeout_s", label: "Visibility (s)", numeric: true },
@@ -53,7 +53,7 @@ export function Queue({ name }) {
     }
     reload();
   };
-  if (!data) return html`<h1>${name}</h1><${ErrorNote} error=${error} /><p class="loading">Loading…</p>`;
+  if (!data) return html`<h1>${name}</h1>${error ? html`<${ErrorNote} error=${error} />` : html`<p class="loading">Loading…</p>`}`;
   const { queue, source, messages } = data;
   const isDlq = !!source;
   const total = queue.visible + queue.in_flight + queue.delayed;
