@@ -23,7 +23,7 @@ async function newPage({ viewport = { width: 1280, height: 900 }, colorScheme = 
   const page = await context.newPage();
   page.setDefaultTimeout(10000);
   const errors = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("console", (m) => m.type() === "error" && errors.push(`${m.text()} ${m.location().url || ""}`.trim()));
   page.on("pageerror", (e) => errors.push("pageerror: " + e.message));
   pages.push(context);
   page.consoleErrors = errors;
