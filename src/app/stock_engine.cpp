@@ -40,6 +40,23 @@ QueuePolicy dead_letters(const char* name) {
 
 Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const Clock& clock,
                                                         EngineOptions options) {
+    auto engine = open(store, clock, std::move(options));
+    if (!engine) return engine;
+    engine.value()->thread_ =
+        start_named_thread("restock-engine", [raw = engine.value().get()] { raw->run(); });
+    return engine;
+}
+
+Result<std::unique_ptr<StockEngine>> StockEngine::start_stepped(StockStore& store,
+                                                                const Clock& clock,
+                                                                EngineOptions options) {
+    auto engine = open(store, clock, std::move(options));
+    if (engine) engine.value()->stepped_ = true;
+    return engine;
+}
+
+Result<std::unique_ptr<StockEngine>> StockEngine::open(StockStore& store, const Clock& clock,
+                                                       EngineOptions options) {
     auto snapshot = store.load();
     if (!snapshot) return snapshot.error();
     auto reader = store.open_reader();
@@ -68,7 +85,6 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
         { std::lock_guard lock(raw->mutex_); }
         raw->wake_.notify_one();
     });
-    engine->thread_ = start_named_thread("restock-engine", [raw = engine.get()] { raw->run(); });
     return engine;
 }
 
@@ -184,10 +200,15 @@ StockEngine::~StockEngine() {
     }
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
+    if (stepped_) (void)step();
     acks_.reset();  // acknowledges what the loop handed over, after its sync
 }
 
 void StockEngine::submit(Submission submission) {
+    if (stepped_) {
+        apply_now(std::move(submission));
+        return;
+    }
     const char* refusal = nullptr;
     {
         std::lock_guard lock(mutex_);
@@ -218,20 +239,24 @@ StockEngine::Stats StockEngine::stats() const {
 void StockEngine::count_checkouts(const std::deque<Submission>& submissions,
                                   const std::vector<Outcome>& outcomes) {
     for (std::size_t i = 0; i < submissions.size(); ++i) {
-        if (!std::holds_alternative<CheckoutRequest>(submissions[i].command)) continue;
-        if (const auto* taken = std::get_if<CheckoutOutcome>(&outcomes[i])) {
-            ++stats_.checkouts_completed;
-            for (const auto& line : taken->lines) {
-                stats_.checkout_units += static_cast<uint64_t>(line.qty);
-            }
-        } else if (std::holds_alternative<CheckoutRefused>(outcomes[i])) {
-            ++stats_.checkouts_insufficient;
-        } else if (const auto* error = std::get_if<Error>(&outcomes[i])) {
-            // The engine's own trouble is no refusal of the checkout.
-            if (error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kStoreLost &&
-                error->code != ErrorCode::kInternal) {
-                ++stats_.checkouts_rejected;
-            }
+        count_checkout(submissions[i].command, outcomes[i]);
+    }
+}
+
+void StockEngine::count_checkout(const Command& command, const Outcome& outcome) {
+    if (!std::holds_alternative<CheckoutRequest>(command)) return;
+    if (const auto* taken = std::get_if<CheckoutOutcome>(&outcome)) {
+        ++stats_.checkouts_completed;
+        for (const auto& line : taken->lines) {
+            stats_.checkout_units += static_cast<uint64_t>(line.qty);
+        }
+    } else if (std::holds_alternative<CheckoutRefused>(outcome)) {
+        ++stats_.checkouts_insufficient;
+    } else if (const auto* error = std::get_if<Error>(&outcome)) {
+        // The engine's own trouble is no refusal of the checkout.
+        if (error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kStoreLost &&
+            error->code != ErrorCode::kInternal) {
+            ++stats_.checkouts_rejected;
         }
     }
 }
@@ -301,16 +326,62 @@ void StockEngine::gather(std::unique_lock<std::mutex>& lock) {
     gathering_.waited(pending_.size() >= wanted);
 }
 
-void StockEngine::process(std::deque<Submission>& submissions) {
-    Batch batch(clock_.now_ms());
+void StockEngine::begin(Batch& batch) {
     batch.saved_product_id = last_product_id_;
     batch.saved_movement_id = last_movement_id_;
     batch.saved_event_seq = last_event_seq_;
     batch.saved_order_number = last_order_number_;
     batch.saved_subscription_number = last_subscription_number_;
-
     // Holds whose time has run out go back first: every command of the batch sees them gone.
     expire_due(batch);
+}
+
+void StockEngine::apply_now(Submission submission) {
+    if (store_lost_) {
+        submission.done(unavailable("the stepped engine's store refused a batch; it stopped"));
+        return;
+    }
+    // A batch holds one instant: the clock moved, so what was applied before is written first.
+    if (open_ && open_->now_ms != clock_.now_ms()) {
+        if (auto stepped = step(); !stepped) {
+            submission.done(unavailable("the stepped engine's store refused a batch: " +
+                                        stepped.error().message));
+            return;
+        }
+    }
+    if (!open_) {
+        open_ = std::make_unique<Batch>(clock_.now_ms());
+        begin(*open_);
+    }
+    Outcome outcome = execute(submission, *open_);
+    {
+        std::lock_guard lock(mutex_);
+        stats_.commands += 1;
+        count_checkout(submission.command, outcome);
+    }
+    submission.done(std::move(outcome));
+}
+
+Status StockEngine::step() {
+    if (!stepped_ || !open_) return ok_status();
+    const std::unique_ptr<Batch> batch = std::move(open_);
+    const Status status = write(*batch);
+    std::lock_guard lock(mutex_);
+    stats_.batches += 1;
+    next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
+    if (!status) {
+        // Its commands were answered already: the engine's memory and the store now differ
+        // for good, so it takes nothing more.
+        stats_.failed_batches += 1;
+        store_lost_ = true;
+        return status;
+    }
+    return ok_status();
+}
+
+void StockEngine::process(std::deque<Submission>& submissions) {
+    Batch batch(clock_.now_ms());
+    begin(batch);
     std::vector<Outcome> outcomes;
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));

@@ -62,7 +62,19 @@ class StockEngine final : public CommandSink {
     // REQUIRES: store and clock outlive the engine.
     static Result<std::unique_ptr<StockEngine>> start(StockStore& store, const Clock& clock,
                                                       EngineOptions options = {});
-    ~StockEngine() override;  // drains what was submitted, then stops
+    // Stepped use, for `restock simulate`: no engine thread. submit() applies the command at
+    // once on the calling thread and answers it before returning; step() writes what was
+    // applied since the last step as one batch (and submit() does first when the clock has
+    // moved since that batch began: a batch holds one instant). Answers come before the write,
+    // and nothing is synced: for a throwaway store only. A failed write is final: step()
+    // returns it and the engine refuses every command after.
+    // REQUIRES: one thread submits and steps; store and clock outlive the engine.
+    static Result<std::unique_ptr<StockEngine>> start_stepped(StockStore& store, const Clock& clock,
+                                                              EngineOptions options = {});
+    // Stepped only (a no-op otherwise): writes the commands applied since the last step.
+    Status step();
+
+    ~StockEngine() override;  // drains what was submitted (writes a stepped engine's), then stops
     StockEngine(const StockEngine&) = delete;
     StockEngine& operator=(const StockEngine&) = delete;
 
@@ -93,7 +105,14 @@ class StockEngine final : public CommandSink {
     StockEngine(StockStore& store, const Clock& clock, EngineOptions options,
                 std::unique_ptr<StockReader> reader, EngineSnapshot snapshot);
 
+    // Loads the store and writes the loop's queues; start() then starts the engine thread.
+    static Result<std::unique_ptr<StockEngine>> open(StockStore& store, const Clock& clock,
+                                                     EngineOptions options);
     void run();
+    // Saves the counters a rollback restores and expires due holds: a batch's first step.
+    void begin(Batch& batch);
+    // Stepped: executes the submission in the open batch and answers it.
+    void apply_now(Submission submission);
     // REQUIRES: mutex_ held.
     bool ready_to_write() const;
     // A held reservation's time has run out. REQUIRES: mutex_ held.
@@ -196,6 +215,7 @@ class StockEngine final : public CommandSink {
     // Counts the checkouts of a written batch in stats_. REQUIRES: mutex_ held.
     void count_checkouts(const std::deque<Submission>& submissions,
                          const std::vector<Outcome>& outcomes);
+    void count_checkout(const Command& command, const Outcome& outcome);
     // Fails a delivered message; a dead-lettered restock-orders message fails its order:
     // `order_id` when the delivery named the order it was sending, else the product's open one.
     Result<FailOutcome> fail_message(int64_t id, int64_t receive_count, std::string error,
@@ -244,6 +264,8 @@ class StockEngine final : public CommandSink {
     bool store_lost_ = false;
     int64_t next_expiry_ms_ = 0;  // the earliest held reservation's expiry (0: none)
     Stats stats_;
+    bool stepped_ = false;
+    std::unique_ptr<Batch> open_;        // stepped: the batch being applied, not yet written
     std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop
     std::thread thread_;
 };
