@@ -281,6 +281,11 @@ Result<std::vector<SimProduct>> parse_products(std::string_view text, std::strin
     Status parsed = for_each_line(text, [&](int line, std::string_view row) -> Status {
         const auto fields = split(row);
         if (line == 1) {
+            if (row.find_first_not_of(" \t") == std::string_view::npos) {
+                return bad(file, line,
+                           "no header: the first line must name "
+                           "sku,mode,reorder_point,reorder_qty,fill_rate");
+            }
             for (const auto field : fields) {
                 const auto* known =
                     std::find_if(std::begin(kColumns), std::end(kColumns),
