@@ -88,12 +88,12 @@ restock_add_gtest(restock_main_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/main/cli_support_test.cpp
     ${RESTOCK_TESTS_DIR}/main/demo_status_test.cpp
     ${RESTOCK_TESTS_DIR}/main/simulate_input_test.cpp
-    ${RESTOCK_TESTS_DIR}/main/lead_time_test.cpp
+    ${RESTOCK_TESTS_DIR}/main/lead_time_sampler_test.cpp
     ${RESTOCK_TESTS_DIR}/main/sim_report_test.cpp
     ${PROJECT_SOURCE_DIR}/src/main/cli_support.cpp
     ${PROJECT_SOURCE_DIR}/src/main/demo_status.cpp
     ${PROJECT_SOURCE_DIR}/src/main/simulate_input.cpp
-    ${PROJECT_SOURCE_DIR}/src/main/lead_time.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/lead_time_sampler.cpp
     ${PROJECT_SOURCE_DIR}/src/main/sim_report.cpp
   LIBRARIES restock_json restock_support)
 

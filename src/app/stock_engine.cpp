@@ -341,17 +341,15 @@ void StockEngine::apply_now(Submission submission) {
         submission.done(unavailable("the stepped engine's store refused a batch; it stopped"));
         return;
     }
-    // A batch holds one instant: the clock moved, so what was applied before is written first.
-    if (open_ && open_->now_ms != clock_.now_ms()) {
-        if (auto stepped = step(); !stepped) {
-            submission.done(unavailable("the stepped engine's store refused a batch: " +
-                                        stepped.error().message));
-            return;
-        }
-    }
+    const int64_t now_ms = clock_.now_ms();
     if (!open_) {
-        open_ = std::make_unique<Batch>(clock_.now_ms());
+        open_ = std::make_unique<Batch>(now_ms);
         begin(*open_);
+    } else if (open_->now_ms != now_ms) {
+        // The clock moved: the batch's next commands run at the new time, as the first
+        // commands of a new batch would (holds whose time has run out go back first).
+        open_->now_ms = now_ms;
+        expire_due(*open_);
     }
     Outcome outcome = execute(submission, *open_);
     {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "main/lead_time.h"
+#include "main/lead_time_sampler.h"
 #include "ports/clock.h"
 #include "ports/http_client.h"
 

@@ -134,7 +134,7 @@ int run_simulate_cli(const std::vector<std::string>& args) {
     auto opened =
         open_store(dir->path(), "", StoreUse::kServe, "restock simulate", Missing::kNeedDir);
     if (!opened) return fail("cannot open the simulation's store: " + opened.error().message);
-    sim::OnHandBook book(input->products.size());
+    sim::OnHandBook book(input->products.size(), settings.warmup_days, settings.days);
     sim::ObservedStore store(opened->store(), book);
     auto secret = store.callback_secret();
     if (!secret) return fail("cannot read the callback secret: " + secret.error().message);

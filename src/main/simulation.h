@@ -19,17 +19,35 @@
 
 namespace restock::sim {
 
-// Each product's on_hand as last written to the store: a batch's figures are the state its
-// products were left in. Fed by ObservedStore, read at the end of each day.
+// Each product's end-of-day on_hand over the counted days, from the ledger as it is written:
+// on_hand changes only by movements, each of which carries the time it happened and the
+// on_hand it left, so a batch covering several days still tells each day's end. Fed by
+// ObservedStore.
 class OnHandBook {
   public:
-    explicit OnHandBook(std::size_t products) : on_hand_(products, 0) {}
+    // Days from `warmup_days` up to (not including) `days` are counted.
+    OnHandBook(std::size_t products, int64_t warmup_days, int64_t days);
     void bind(int64_t product_id, std::size_t index);
     void written(const WriteBatch& batch);
-    int64_t on_hand(std::size_t index) const { return on_hand_[index]; }
+    // After the last write: every product's stock holds to the last day.
+    void finish();
+    int64_t on_hand_days(std::size_t index) const { return runs_[index].on_hand_days; }
+    int64_t stockout_days(std::size_t index) const { return runs_[index].stockout_days; }
 
   private:
-    std::vector<int64_t> on_hand_;
+    // The stock a product has held since the end of `from_day`.
+    struct Run {
+        int64_t from_day = 0;
+        int64_t on_hand = 0;
+        int64_t on_hand_days = 0;   // sum of end-of-day on_hand over counted days closed
+        int64_t stockout_days = 0;  // counted days closed with on_hand 0
+    };
+    // Books the run's days [from_day, until_day) that are counted.
+    void close(Run& run, int64_t until_day) const;
+
+    const int64_t warmup_days_;
+    const int64_t days_;
+    std::vector<Run> runs_;
     std::vector<int32_t> index_by_id_;  // product id -> index (-1: not simulated)
 };
 

@@ -1,4 +1,4 @@
-#include "main/lead_time.h"
+#include "main/lead_time_sampler.h"
 
 #include <gtest/gtest.h>
 
