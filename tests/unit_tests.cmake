@@ -51,6 +51,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/stock_engine_test.cpp
     ${RESTOCK_TESTS_DIR}/app/stock_engine_batch_test.cpp
     ${RESTOCK_TESTS_DIR}/app/stock_engine_faults_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/stepped_engine_test.cpp
     ${RESTOCK_TESTS_DIR}/app/authenticator_test.cpp
     ${RESTOCK_TESTS_DIR}/app/engine_loop_test.cpp
     ${RESTOCK_TESTS_DIR}/app/functions_test.cpp
