@@ -115,9 +115,7 @@ class StockEngine::Batch {
         return nullptr;
     }
 
-    // When its commands run: fixed for a batch of the engine thread; a stepped engine's batch
-    // follows the clock from one command to the next (StockEngine::start_stepped).
-    int64_t now_ms;
+    const int64_t now_ms;
     WriteBatch writes;
     bool index_whole_run = false;  // write a due run of the checkout index in this one batch
     UndoLog<std::string, RestockOrder> orders;

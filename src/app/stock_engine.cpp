@@ -341,15 +341,18 @@ void StockEngine::apply_now(Submission submission) {
         submission.done(unavailable("the stepped engine's store refused a batch; it stopped"));
         return;
     }
-    const int64_t now_ms = clock_.now_ms();
+    // A batch holds one instant, as the engine thread's do: when the clock has moved, what was
+    // applied is written first, and the next batch begins as every batch begins.
+    if (open_ && open_->now_ms != clock_.now_ms()) {
+        if (auto stepped = step(); !stepped) {
+            submission.done(unavailable("the stepped engine's store refused a batch: " +
+                                        stepped.error().message));
+            return;
+        }
+    }
     if (!open_) {
-        open_ = std::make_unique<Batch>(now_ms);
+        open_ = std::make_unique<Batch>(clock_.now_ms());
         begin(*open_);
-    } else if (open_->now_ms != now_ms) {
-        // The clock moved: the batch's next commands run at the new time, as the first
-        // commands of a new batch would (holds whose time has run out go back first).
-        open_->now_ms = now_ms;
-        expire_due(*open_);
     }
     Outcome outcome = execute(submission, *open_);
     {

@@ -63,11 +63,12 @@ class StockEngine final : public CommandSink {
     static Result<std::unique_ptr<StockEngine>> start(StockStore& store, const Clock& clock,
                                                       EngineOptions options = {});
     // Stepped use, for `restock simulate`: no engine thread. submit() applies the command at
-    // once on the calling thread, at the clock's time then, and answers it before returning;
-    // step() writes what was applied since the last step as one batch, which may so span
-    // several times of the clock. Answers come before the write, and nothing is synced: for a
-    // throwaway store only. A failed write is final: step() returns it and the engine refuses
-    // every command after.
+    // once on the calling thread and answers it before returning; step() writes what was
+    // applied since the last step as one batch. A batch holds one instant of the clock, as the
+    // engine thread's do: submit() steps first when the clock has moved since the batch began,
+    // so every batch begins and ends as a batch of the thread does. Answers come before the
+    // write, and nothing is synced: for a throwaway store only. A failed write is final: step()
+    // returns it and the engine refuses every command after.
     // REQUIRES: one thread submits and steps; store and clock outlive the engine.
     static Result<std::unique_ptr<StockEngine>> start_stepped(StockStore& store, const Clock& clock,
                                                               EngineOptions options = {});

@@ -5,6 +5,7 @@
 #include "main/simulate_cli.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -60,13 +61,23 @@ Result<std::string> read_file(const std::string& path) {
     return text.str();
 }
 
-// A directory of its own under $TMPDIR (or /tmp), removed with everything in it.
+// Where the throwaway store goes: $TMPDIR if set; else /dev/shm, memory, when it is there (the
+// store's writes then cost no file system work: measured ~25% of the CPU time of the 1M-row
+// run on ext4); else /tmp.
+std::string temp_base() {
+    const char* base = std::getenv("TMPDIR");
+    if (base != nullptr && *base != '\0') return base;
+    std::error_code ec;
+    if (std::filesystem::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0)
+        return "/dev/shm";
+    return "/tmp";
+}
+
+// A directory of its own under temp_base(), removed with everything in it.
 class TempDir {
   public:
     static Result<TempDir> make() {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern =
-            std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/restock-sim-XXXXXX";
+        std::string pattern = temp_base() + "/restock-sim-XXXXXX";
         if (::mkdtemp(pattern.data()) == nullptr) {
             return make_error(
                 ErrorCode::kUnavailable, "store-error",

@@ -10,11 +10,6 @@ namespace restock::sim {
 namespace {
 
 constexpr const char* kFactoryUrl = "http://factory.simulated";
-// Days the stepped engine applies before it writes them as one batch. A batch writes each page
-// it touched once (the products' rows above all), so longer batches write less; the answers do
-// not wait for it (StockEngine::start_stepped). Measured on the 1M-row trace (bench/simulate):
-// with a batch a day, SQLite's commits took ~40% of the time.
-constexpr int64_t kDaysPerBatch = 16;
 
 Error sim_error(const std::string& message) {
     return make_error(ErrorCode::kInternal, "simulation-failed", message);
@@ -92,9 +87,8 @@ class DayLoop {
                 if (auto it = index_.find(sku); it != index_.end())
                     ++report_.skus[it->second].orders;
             }
-            if ((day + 1) % kDaysPerBatch == 0) {
-                if (auto s = step(day); !s) return s.error();
-            }
+            // The day's commands are written as one batch when the next day's first one comes
+            // (a stepped engine's batch holds one instant of the clock), the last day's below.
         }
         if (auto s = step(settings_.days - 1); !s) return s.error();
         parts_.book.finish();

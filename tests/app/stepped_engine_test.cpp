@@ -50,7 +50,7 @@ TEST(SteppedEngine, AnswersAtOnceAndWritesOnStep) {
     EXPECT_EQ(engine->stats().checkouts_completed, 1u);
 }
 
-TEST(SteppedEngine, EachCommandRunsAtTheClocksTimeWithinOneBatch) {
+TEST(SteppedEngine, ABatchHoldsOneInstantOfTheClock) {
     FakeStockStore store;
     FakeClock clock;
     auto engine = stepped(store, clock);
@@ -58,14 +58,20 @@ TEST(SteppedEngine, EachCommandRunsAtTheClocksTimeWithinOneBatch) {
     expect_outcome<ProductOutcome>(apply_now(*engine, new_product("A", 5, 0)));
     const int64_t first = clock.now_ms();
     expect_outcome<CheckoutOutcome>(apply_now(*engine, checkout("o1", {{"A", 1}})));
+    const std::size_t commits = store.commits();
     clock.advance(kDayMs);
+    // The clock moved: what was applied at the first instant is written before this runs.
     expect_outcome<CheckoutOutcome>(apply_now(*engine, checkout("o2", {{"A", 1}})));
+    EXPECT_EQ(store.commits(), commits + 1);
+    EXPECT_EQ(store.product("A")->on_hand, 4);
     ASSERT_TRUE(engine->step());
+    EXPECT_EQ(store.commits(), commits + 2);
     std::vector<int64_t> times;
     for (const Movement& m : store.movements()) {
         if (m.kind == MovementKind::kCheckout) times.push_back(m.at_ms);
     }
     EXPECT_EQ(times, (std::vector<int64_t>{first, first + kDayMs}));
+    EXPECT_EQ(store.product("A")->on_hand, 3);
 }
 
 TEST(SteppedEngine, AFailedWriteIsFinal) {
