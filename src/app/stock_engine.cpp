@@ -403,6 +403,15 @@ Status StockEngine::write(Batch& batch) {
     for (auto& [id, hold] : batch.hold_writes) writes.reservations.push_back(hold);
     writes.queues = queues_.changes();
     writes.checkout_index = checkout_index_.next(batch.index_whole_run);
+    if (writes.learned.size() > 1) {
+        // One row per scope and key, the last state (a statement may not touch a row twice).
+        std::set<std::pair<std::string, std::string>> seen;
+        std::vector<LearnedRecord> last;
+        for (auto it = writes.learned.rbegin(); it != writes.learned.rend(); ++it) {
+            if (seen.emplace(it->scope, it->key).second) last.push_back(*it);
+        }
+        writes.learned.assign(last.rbegin(), last.rend());
+    }
     if (!writes.empty()) {
         if (auto written = store_.write(writes); !written) return written;
     }
