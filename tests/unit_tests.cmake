@@ -30,6 +30,9 @@ restock_add_gtest(restock_core_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/core/subscription_test.cpp
     ${RESTOCK_TESTS_DIR}/core/text_rules_regression_test.cpp
     ${RESTOCK_TESTS_DIR}/core/checkout_index_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/demand_forecast_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/lead_time_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/replenishment_policy_test.cpp
   LIBRARIES restock_core)
 
 restock_add_gtest(restock_json_tests LABEL unit
@@ -54,6 +57,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/stepped_engine_test.cpp
     ${RESTOCK_TESTS_DIR}/app/authenticator_test.cpp
     ${RESTOCK_TESTS_DIR}/app/engine_loop_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/replenishment_test.cpp
     ${RESTOCK_TESTS_DIR}/app/functions_test.cpp
     ${RESTOCK_TESTS_DIR}/app/signing_test.cpp
     ${RESTOCK_TESTS_DIR}/app/durable_acks_test.cpp

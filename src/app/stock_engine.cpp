@@ -1,6 +1,7 @@
 #include "app/stock_engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include "app/engine_batch.h"
@@ -136,6 +137,24 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
         held_.emplace(std::move(id), std::move(hold));
     }
     next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
+    learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
+    for (const LearnedRecord& record : snapshot.learned) {
+        if (record.scope == kLearnedFactory) {
+            if (auto stats = decode_lead_time_stats(record.state))
+                factory_lead_[record.key] = *stats;
+            continue;
+        }
+        if (record.scope != kLearnedProduct) continue;
+        int64_t id = 0;
+        const char* end = record.key.data() + record.key.size();
+        const bool numeric = std::from_chars(record.key.data(), end, id).ptr == end;
+        auto learning = decode_product_learning(record.state);
+        // A record that cannot be read is learned again, from the settings as they are.
+        if (!numeric || id <= 0 || id > last_product_id_ || !learning) continue;
+        LearningSlot& slot = learning_[static_cast<std::size_t>(id)];
+        slot.known = true;
+        slot.learning = *learning;
+    }
     queues_.load(std::move(snapshot.queue_policies), std::move(snapshot.queue_messages),
                  snapshot.last_message_id,
                  shared ? QueueBook::InFlight::kKeep : QueueBook::InFlight::kRedeliver);
@@ -332,6 +351,8 @@ void StockEngine::begin(Batch& batch) {
     batch.saved_event_seq = last_event_seq_;
     batch.saved_order_number = last_order_number_;
     batch.saved_subscription_number = last_subscription_number_;
+    // A new day of the Clock: learn the closed one first (once a day; engine_replenishment.cpp).
+    learn_if_new_day(batch);
     // Holds whose time has run out go back first: every command of the batch sees them gone.
     expire_due(batch);
 }
@@ -454,12 +475,22 @@ Status StockEngine::write(Batch& batch) {
     for (auto& [id, hold] : batch.hold_writes) writes.reservations.push_back(hold);
     writes.queues = queues_.changes();
     writes.checkout_index = checkout_index_.next(batch.index_whole_run);
+    if (writes.learned.size() > 1) {
+        // One row per scope and key, the last state (a statement may not touch a row twice).
+        std::set<std::pair<std::string, std::string>> seen;
+        std::vector<LearnedRecord> last;
+        for (auto it = writes.learned.rbegin(); it != writes.learned.rend(); ++it) {
+            if (seen.emplace(it->scope, it->key).second) last.push_back(*it);
+        }
+        writes.learned.assign(last.rbegin(), last.rend());
+    }
     if (!writes.empty()) {
         if (auto written = store_.write(writes); !written) return written;
     }
     queues_.settle();
     checkout_index_.written(writes.checkout_index);
     index_checkouts(writes.movements);
+    count_demand(writes.movements, batch);
     if (options_.signals != nullptr) {
         // A delayed message (a retry after its backoff) wakes idle workers too: they learn when
         // it is due (MessagesOutcome::next_visible_in_ms) and sleep until then.
@@ -503,6 +534,16 @@ void StockEngine::rollback(Batch& batch) {
         }
     }
     queues_.rollback();
+    // The commands' slot changes first, then the daily step's, which came before them.
+    for (const int64_t id : batch.slots.keys()) {
+        const auto index = static_cast<std::size_t>(id);
+        if (index < learning_.size()) learning_[index] = *batch.slots.before(id);
+    }
+    if (batch.day_undo) {
+        learning_day_ = batch.day_undo->learning_day;
+        learning_ = std::move(batch.day_undo->learning);
+    }
+    batch.factory_leads.restore(factory_lead_);
     last_product_id_ = batch.saved_product_id;
     last_movement_id_ = batch.saved_movement_id;
     last_event_seq_ = batch.saved_event_seq;

@@ -49,6 +49,10 @@ struct EngineOptions {
     std::size_t checkout_slice_entries = CheckoutIndex::kSliceEntries;
     // The lead time of a factory that sets none (core/restock_order.h).
     int64_t default_lead_time_days = kDefaultLeadTimeDays;
+    // Replenishment's daily step (engine_replenishment.cpp) writes what it learned to the store
+    // every this many days (of the Clock, UTC); 0 never does (a simulation that needs no
+    // restart). Changes of the settings given, and receipts, are written when they happen.
+    int64_t replenishment_persist_days = 1;
 };
 
 // The queues of the restock loop, created on first start.
@@ -193,6 +197,46 @@ class StockEngine final : public CommandSink {
     // and has no open order, stock.low again, or nothing would ever order more.
     void say_low_again_if_needed(const Product& product, std::string cause, Batch& batch);
 
+    // Replenishment (engine_replenishment.cpp): what is learned per product and per factory,
+    // and the effective settings of products in mode auto.
+    struct LearningSlot {
+        bool known = false;
+        ProductLearning learning;
+        int64_t sold_today = 0;  // demand since the last daily step: units taken by checkouts
+        int64_t lost_today = 0;  // ...and units of checkouts refused for lack of stock
+    };
+    using LearningSlots = std::vector<LearningSlot>;  // by product id
+    Outcome apply(const GetReplenishment& request, Batch& batch);
+    // At the start of every batch: once the Clock's day (UTC) has moved on, the closed day's
+    // demand is learned for every replenished product and products in mode auto get their
+    // learned settings. Once a day, so never on a checkout's path.
+    void learn_if_new_day(Batch& batch);
+    LearningSlot& slot_of(const Product& product);
+    // Keeps the slot's before-image in the batch (receipts and settings change it mid-day).
+    LearningSlot& touch_slot(const Product& product, Batch& batch);
+    LeadTimeStats& touch_factory_lead(const std::string& factory_id, Batch& batch);
+    // The settings given (what mode fixed would use) follow a create or a PATCH; in mode auto
+    // the product's reorder_point and reorder_qty become the learned ones once ready.
+    void settings_given(const Product& before, const ProductPatch* patch, ReorderSettings& settings,
+                        Batch& batch, LearningSlot& slot);
+    // Sets an auto product's effective settings from what is learned (if ready).
+    void follow_learning(Product& product, Batch& batch);
+    // A received order: one lead time for its product and its factory.
+    void observe_receipt(const RestockOrder& order, Batch& batch);
+    double prior_lead_days(const std::string& factory_id) const;
+    // The lead time of the factory and of the product, from receipts, the prior and (with
+    // `censored`) the open orders past their expected time.
+    LeadTimeEstimate factory_lead(const std::string& factory_id, bool censored,
+                                  int64_t now_ms) const;
+    LeadTimeEstimate product_lead(const Product& product, const std::string& factory_id,
+                                  bool censored, int64_t now_ms) const;
+    PolicyFigures policy_for(const Product& product, const ProductLearning& learning,
+                             double fill_rate, int64_t now_ms) const;
+    void persist(const Product& product, Batch& batch);
+    void persist_factory(const std::string& factory_id, Batch& batch);
+    // After a written batch: its checkouts and its refused demand join today's counts.
+    void count_demand(const std::vector<Movement>& movements, const Batch& batch);
+
     // Queues, topics, factories (engine_queues.cpp).
     Outcome apply(const QueueReceive& request, Batch& batch);
     Outcome apply(const QueueAck& request, Batch& batch);
@@ -254,6 +298,9 @@ class StockEngine final : public CommandSink {
     std::map<std::string, Reservation, std::less<>> held_;
     std::set<std::pair<int64_t, std::string>> expiries_;
     CheckoutIndex checkout_index_;
+    LearningSlots learning_;
+    std::map<std::string, LeadTimeStats> factory_lead_;
+    int64_t learning_day_ = -1;  // the Clock's day (UTC) being counted (-1: before the first batch)
     std::mt19937_64 random_{std::random_device{}()};
 
     mutable std::mutex mutex_;

@@ -151,7 +151,11 @@ int run_simulate_cli(const std::vector<std::string>& args) {
     if (!secret) return fail("cannot read the callback secret: " + secret.error().message);
 
     sim::SimClock clock;
-    auto started = StockEngine::start_stepped(store, clock);
+    EngineOptions engine_options;
+    // The store is thrown away at the end: what the auto policy learned is kept in memory only
+    // (the learning is the same; only its daily copy to the store, for a restart, is skipped).
+    engine_options.replenishment_persist_days = 0;
+    auto started = StockEngine::start_stepped(store, clock, engine_options);
     if (!started) return fail("cannot start the stock engine: " + started.error().message);
     std::shared_ptr<StockEngine> engine = std::move(started.value());
     SoleWriter writer(engine);

@@ -30,16 +30,9 @@ std::string error_text(const Outcome& outcome) {
     return "unexpected answer";
 }
 
-// The product's settings as the API would create them. The auto policy (issue 15, items 1-2)
-// is built on another branch: until it is merged, mode auto is refused here.
-Result<ReorderSettings> settings_of(const SimProduct& product, const std::string& factory_id,
-                                    const std::string& file) {
-    if (product.auto_mode) {
-        return make_error(ErrorCode::kInvalidArgument, "bad-file",
-                          file + ":" + std::to_string(product.line) +
-                              ": mode auto is not available in this build (the auto "
-                              "replenishment policy is not merged yet); use mode fixed");
-    }
+// The product's settings as the API would create them (POST /v1/products with its
+// "replenishment": {"mode": "fixed"} or {"mode": "auto", "fill_rate": F}).
+ReorderSettings settings_of(const SimProduct& product, const std::string& factory_id) {
     ReorderSettings settings;
     settings.reorder_point = product.reorder_point;
     settings.reorder_qty = product.reorder_qty;
@@ -47,7 +40,12 @@ Result<ReorderSettings> settings_of(const SimProduct& product, const std::string
     settings.min_order_qty = product.min_order_qty;
     settings.pack_size = product.pack_size;
     settings.factory_id = factory_id;
-    settings.replenishment = ReplenishmentMode::kFixed;
+    if (product.auto_mode) {
+        settings.replenishment = ReplenishmentMode::kAuto;
+        settings.fill_rate = product.fill_rate.value_or(0);
+    } else {
+        settings.replenishment = ReplenishmentMode::kFixed;
+    }
     return settings;
 }
 
@@ -130,9 +128,8 @@ class DayLoop {
         }
         for (std::size_t i = 0; i < input_.products.size(); ++i) {
             const SimProduct& product = input_.products[i];
-            auto settings = settings_of(product, parts_.factory_id, settings_.products_file);
-            if (!settings) return settings.error();
-            NewProduct request{product.sku, product.sku, product.initial_on_hand, *settings};
+            NewProduct request{product.sku, product.sku, product.initial_on_hand,
+                               settings_of(product, parts_.factory_id)};
             const std::string where =
                 settings_.products_file + ":" + std::to_string(product.line) + ": ";
             if (auto valid = validate(request); !valid) {

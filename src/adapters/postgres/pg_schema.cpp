@@ -231,8 +231,26 @@ ALTER TABLE api_keys DROP CONSTRAINT IF EXISTS api_keys_name_key;
 CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3,
-                                       kVersion4, kVersion5, kVersion6};
+// Reserved for the sessions and alarms being added on main (its version 7); a no-op here,
+// replaced by main's when the branches merge.
+constexpr const char* kVersion7 = R"sql(
+SELECT 1;
+)sql";
+
+// Replenishment mode auto: the product's fill_rate, and what has been learned.
+constexpr const char* kVersion8 = R"sql(
+ALTER TABLE products ADD COLUMN fill_rate_ppm bigint NOT NULL DEFAULT 0;
+CREATE TABLE replenishment_state (
+  scope text NOT NULL,
+  key text NOT NULL,
+  state text NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4,
+                                       kVersion5, kVersion6, kVersion7, kVersion8};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

@@ -191,6 +191,22 @@ DROP TABLE api_keys;
 ALTER TABLE api_keys_v7 RENAME TO api_keys;
 CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;
 )sql",
+    // Reserved for the sessions and alarms being added on main (its version 8); a no-op here,
+    // replaced by main's when the branches merge.
+    /* 8 */ R"sql(
+SELECT 1;
+)sql",
+    // Replenishment mode auto: the product's fill_rate, and what has been learned.
+    /* 9 */ R"sql(
+ALTER TABLE products ADD COLUMN fill_rate_ppm INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE replenishment_state (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

@@ -57,6 +57,7 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement upsert_subscription_;
     Statement upsert_reservation_;
     Statement delete_subscription_;
+    Statement upsert_learned_;
     Statement upsert_queue_;
     Statement upsert_message_;
     Statement delete_message_;
