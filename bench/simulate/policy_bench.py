@@ -26,12 +26,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_trace  # noqa: E402
 
 CURVE_TARGETS = [0.50, 0.60, 0.70, 0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99]
+CURVE_TARGETS_SMALL = [0.50, 0.70, 0.80, 0.90, 0.95, 0.98, 0.99]
 # Beyond the grid's reach (a trend, a shift, lumps): the settings tuned for 0.99, min and max
 # scaled up, so that the curve reaches the fill rates the other policies achieve.
 CURVE_SCALES = [1.25, 1.5, 2.0, 3.0]
 AUTO_TARGETS = [0.90, 0.95, 0.98]
 RP_FACTORS = [0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 5.0]  # x lead-time demand
 SPAN_DAYS = [3, 7, 14, 28, 56]  # max - min, in days of demand
+# --grid small: a third of the runs (a busy machine)
+RP_FACTORS_SMALL = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0]
+SPAN_DAYS_SMALL = [3, 14, 56]
 FIT_WARMUP = 30
 
 
@@ -85,8 +89,8 @@ def run_trace(a, pattern, work, auto_available):
     products = os.path.join(work, pattern + "_products.csv")
     # Grid search on the first half: every SKU at every grid point, one run per point.
     grid = []
-    for k in RP_FACTORS:
-        for span in SPAN_DAYS:
+    for k in a.rp_factors:
+        for span in a.span_days:
             settings = {}
             for n in names:
                 rp = int(round(k * mean[n] * a.lead_time_days))
@@ -100,7 +104,7 @@ def run_trace(a, pattern, work, auto_available):
     curve = []
     labels = []
     tuned_top = None
-    for target in CURVE_TARGETS:
+    for target in a.curve_targets:
         chosen = {}
         for n in names:
             ok = [(g[1][n]["avg_on_hand"], g[0][n]) for g in grid
@@ -209,7 +213,12 @@ def main():
     ap.add_argument("--lead-time-days", type=float, default=7)
     ap.add_argument("--lead-time-sd", type=float, default=2.5)
     ap.add_argument("--patterns", default=",".join(gen_trace.PATTERNS))
+    ap.add_argument("--grid", choices=["full", "small"], default="full")
     a = ap.parse_args()
+    small = a.grid == "small"
+    a.rp_factors = RP_FACTORS_SMALL if small else RP_FACTORS
+    a.span_days = SPAN_DAYS_SMALL if small else SPAN_DAYS
+    a.curve_targets = CURVE_TARGETS_SMALL if small else CURVE_TARGETS
     os.makedirs(a.out, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="restock-policy-bench-") as work:
@@ -218,8 +227,9 @@ def main():
             results.append(run_trace(a, pattern, work, auto))
             print("%s done" % pattern, file=sys.stderr)
     print("%d SKUs x %d days per trace; lead time %g d, sd %g d; fit on days %d-%d, judged on "
-          "days %d-%d" % (a.skus, a.days, a.lead_time_days, a.lead_time_sd, FIT_WARMUP,
-                          a.days // 2 - 1, a.days // 2, a.days - 1))
+          "days %d-%d; grid %s (%d x %d)" % (a.skus, a.days, a.lead_time_days, a.lead_time_sd,
+                                            FIT_WARMUP, a.days // 2 - 1, a.days // 2, a.days - 1,
+                                            a.grid, len(a.rp_factors), len(a.span_days)))
     print("%-13s %-16s %8s %9s %10s %14s" % ("trace", "policy", "target", "fill", "avg_stock",
                                               "vs min/max"))
     print("(min/max: tuned per SKU on the first half for the target; 0.99xK: those of 0.99 with"
