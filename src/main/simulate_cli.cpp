@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -106,6 +107,9 @@ int fail(const std::string& message) {
 }  // namespace
 
 int run_simulate_cli(const std::vector<std::string>& args) {
+    // A reader that went away (a closed pipe) must not end the process before the temporary
+    // store is removed: the write fails instead.
+    std::signal(SIGPIPE, SIG_IGN);
     if (asks_for_help(args, takes_value)) {
         std::cout << kSimulateUsage;
         return 0;
@@ -191,7 +195,7 @@ int run_simulate_cli(const std::vector<std::string>& args) {
     if (!report) return fail(report.error().message);
     std::cout << (options->json ? sim::report_json(*report) : sim::report_table(*report));
     std::cout.flush();
-    return 0;
+    return std::cout ? 0 : fail("cannot write the report");
 }
 
 }  // namespace restock
