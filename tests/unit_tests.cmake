@@ -31,6 +31,9 @@ restock_add_gtest(restock_core_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/core/subscription_test.cpp
     ${RESTOCK_TESTS_DIR}/core/text_rules_regression_test.cpp
     ${RESTOCK_TESTS_DIR}/core/checkout_index_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/demand_forecast_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/lead_time_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/replenishment_policy_test.cpp
   LIBRARIES restock_core)
 
 restock_add_gtest(restock_json_tests LABEL unit
@@ -52,8 +55,10 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/stock_engine_test.cpp
     ${RESTOCK_TESTS_DIR}/app/stock_engine_batch_test.cpp
     ${RESTOCK_TESTS_DIR}/app/stock_engine_faults_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/stepped_engine_test.cpp
     ${RESTOCK_TESTS_DIR}/app/authenticator_test.cpp
     ${RESTOCK_TESTS_DIR}/app/engine_loop_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/replenishment_test.cpp
     ${RESTOCK_TESTS_DIR}/app/functions_test.cpp
     ${RESTOCK_TESTS_DIR}/app/signing_test.cpp
     ${RESTOCK_TESTS_DIR}/app/durable_acks_test.cpp
@@ -89,8 +94,14 @@ restock_add_gtest(restock_main_tests LABEL unit
   SOURCES
     ${RESTOCK_TESTS_DIR}/main/cli_support_test.cpp
     ${RESTOCK_TESTS_DIR}/main/demo_status_test.cpp
+    ${RESTOCK_TESTS_DIR}/main/simulate_input_test.cpp
+    ${RESTOCK_TESTS_DIR}/main/lead_time_sampler_test.cpp
+    ${RESTOCK_TESTS_DIR}/main/sim_report_test.cpp
     ${PROJECT_SOURCE_DIR}/src/main/cli_support.cpp
     ${PROJECT_SOURCE_DIR}/src/main/demo_status.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/simulate_input.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/lead_time_sampler.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/sim_report.cpp
   LIBRARIES restock_json restock_support)
 
 # The HTTP server's event loop on real sockets and threads.

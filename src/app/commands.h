@@ -12,6 +12,7 @@
 #include "core/movement.h"
 #include "core/product.h"
 #include "core/queue_book.h"
+#include "core/replenishment_policy.h"
 #include "core/requests.h"
 #include "core/reservation.h"
 #include "core/restock_order.h"
@@ -167,6 +168,12 @@ struct GetRestockOrders {
     std::optional<bool> overdue;
 };
 
+// GET /v1/products/{sku}/replenishment: what replenishment has learned about the product, and
+// the settings it would give it now.
+struct GetReplenishment {
+    std::string sku;
+};
+
 using Command =
     std::variant<NewProduct, PatchProduct, CheckoutRequest, ReleaseRequest, ReceiptRequest,
                  AdjustmentRequest, NewReservation, ReleaseReservation, PlaceRestockOrder,
@@ -174,7 +181,7 @@ using Command =
                  QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueueDeleteMessage,
                  QueueRedriveMessage, QueuePolicyPatch, QueueList, QueuePeek, CreateSubscription,
                  DeleteSubscription, ListSubscriptions, PutFactory, GetFactories, GetRestockOrders,
-                 GetGauges, OpenSession, EndSession, GetAlarms>;
+                 GetGauges, OpenSession, EndSession, GetAlarms, GetReplenishment>;
 
 struct ProductOutcome {
     Product product;
@@ -297,6 +304,26 @@ struct AlarmsOutcome {
     std::vector<Alarm> alarms;  // open, oldest first
 };
 
+// What replenishment knows about one product, as the engine holds it now.
+struct ReplenishmentOutcome {
+    Product product;
+    ProductLearning learning;  // its demand model, its own receipts, the settings given
+    bool ready = false;        // enough is known for mode auto to follow the learned figures
+    bool follows = false;      // mode auto and ready: reorder_point and reorder_qty are learned
+    DemandEstimate demand;
+    LeadTimeEstimate factory_lead;  // the factory's: its prior, receipts, censored open orders
+    LeadTimeEstimate lead;          // the product's, with the factory's as its prior
+    double prior_lead_days = 0;     // the factory's lead_time_days (or the default)
+    // When an order of this product is due: the 95th percentile of the learned lead time from
+    // receipts (nullopt: no receipts yet, the prior's whole days are used).
+    std::optional<double> due_days;
+    double fill_rate = 0;  // the target the figures below are computed for
+    PolicyFigures policy;
+    int64_t sold_today = 0;  // since the last daily step
+    int64_t lost_today = 0;
+    int64_t open_order_age_ms = -1;  // the open order's age (-1: none)
+};
+
 // Done, nothing more to report (acks, settled messages, queued callbacks).
 struct Done {
     std::string note;
@@ -307,7 +334,7 @@ using Outcome =
     std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused, MovementOutcome,
                  StoredResponse, OrderOutcome, MessagesOutcome, QueuesOutcome, CountOutcome,
                  SubscriptionsOutcome, FactoriesOutcome, OrdersOutcome, Done, ReservationOutcome,
-                 ReleaseOutcome, GaugesOutcome, AlarmsOutcome>;
+                 ReleaseOutcome, GaugesOutcome, AlarmsOutcome, ReplenishmentOutcome>;
 
 struct IdempotencyTag {
     std::string principal;

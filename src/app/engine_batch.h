@@ -125,6 +125,17 @@ class StockEngine::Batch {
     UndoLog<std::string, Reservation> holds;         // of StockEngine::held_ (nullopt: not held)
     std::map<std::string, Reservation> hold_writes;  // final state of every hold touched
     std::optional<std::map<std::string, Alarm>> alarms_before;  // set: this batch checked them
+    // Replenishment: slots and factory lead times changed by a command (before-images), the
+    // whole of them before a daily step, and demand refused for lack of stock (product id,
+    // units), counted once the batch is written.
+    UndoLog<int64_t, LearningSlot> slots;
+    UndoLog<std::string, LeadTimeStats> factory_leads;
+    struct DayUndo {
+        int64_t learning_day = -1;
+        LearningSlots learning;
+    };
+    std::optional<DayUndo> day_undo;
+    std::vector<std::pair<int64_t, int64_t>> lost_demand;
 
     int64_t saved_product_id = 0;
     int64_t saved_movement_id = 0;

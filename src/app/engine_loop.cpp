@@ -216,6 +216,7 @@ Outcome StockEngine::apply(const ReceiveShipment& request, Batch& batch) {
                 std::max<int64_t>(0, product->on_order - std::min(request.qty, outstanding));
             if (order->received_qty >= order->qty) {
                 close_order(*order, OrderStatus::kReceived, batch);
+                observe_receipt(*order, batch);  // one lead time, order placed to received
             } else {
                 order->status = OrderStatus::kAcknowledged;
             }

@@ -265,14 +265,6 @@ Outcome StockEngine::apply(const GetFactories& request, Batch&) {
     return outcome;
 }
 
-int64_t StockEngine::order_due_ms(const RestockOrder& order) const {
-    auto factory = factories_.find(order.factory_id);
-    const int64_t days = factory != factories_.end() && factory->second.lead_time_days
-                             ? *factory->second.lead_time_days
-                             : options_.default_lead_time_days;
-    return due_at_ms(order, days);
-}
-
 void StockEngine::add_to(OrdersOutcome& outcome, const RestockOrder& order) const {
     outcome.orders.push_back(order);
     outcome.due_at_ms.push_back(order_due_ms(order));

@@ -125,6 +125,12 @@ Outcome StockEngine::apply(const NewProduct& request, Batch& batch) {
     Product& created = it->second;
     products_by_id_[created.id] = &created;
     batch.touch(created, Batch::Change::kCreated);
+    // The settings given are where mode auto starts (and what mode fixed would use).
+    LearningSlot& slot = touch_slot(created, batch);
+    slot = LearningSlot{};
+    slot.known = true;
+    settings_given(created, nullptr, created.settings, batch, slot);
+    persist(created, batch);
     if (request.on_hand > 0) {
         add_movement(created, MovementKind::kInitial, request.on_hand, "initial stock", batch);
     }
@@ -135,9 +141,17 @@ Outcome StockEngine::apply(const NewProduct& request, Batch& batch) {
 Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
     Product* product = find(request.sku);
     if (product == nullptr) return not_found(request.sku);
-    const ReorderSettings settings = restock::apply(request.patch, product->settings);
-    const Status valid = validate_settings(settings);
-    if (!valid) return valid.error();
+    ReorderSettings settings = restock::apply(request.patch, product->settings);
+    if (const Status valid = validate_settings(settings); !valid) return valid.error();
+    // Mode auto: reorder_point and reorder_qty sent are the settings given; the product keeps
+    // the learned ones once they are known (engine_replenishment.cpp).
+    LearningSlot before_slot = slot_of(*product);
+    LearningSlot slot = before_slot;
+    settings_given(*product, &request.patch, settings, batch, slot);
+    if (const Status valid = validate_settings(settings); !valid) {
+        return make_error(ErrorCode::kInvalidArgument, "invalid-request",
+                          valid.error().message + " (with the learned settings of mode auto)");
+    }
     if (request.patch.factory_id) {
         if (auto known = check_factory(*request.patch.factory_id); !known) return known.error();
     }
@@ -150,6 +164,15 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
         return ProductOutcome{*product, false};
     }
     const bool was_replenished = is_replenished(*product);
+    if (!(slot.learning == before_slot.learning)) {
+        touch_slot(*product, batch) = slot;
+        persist(*product, batch);
+    }
+    if (request.patch.factory_id && *request.patch.factory_id != product->settings.factory_id) {
+        // Another factory: the product's own lead times were that of the old one.
+        touch_slot(*product, batch).learning.lead = LeadTimeStats{};
+        persist(*product, batch);
+    }
     batch.touch(*product, Batch::Change::kSettings);
     product->settings = settings;
     if (request.patch.name) product->name = *request.patch.name;
@@ -214,6 +237,11 @@ Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
             batch.touch(*products[i],
                         Batch::Change::kFigures);  // the signal lives on the product row
             add_event_if(signal_refusal(*products[i]), *products[i], "refused-checkout", batch);
+        }
+        // The whole order was refused: every line's units were demand, lost (replenishment
+        // learns them as demand, so a stock-out does not teach "no demand").
+        for (std::size_t i = 0; i < request.lines.size(); ++i) {
+            batch.lost_demand.emplace_back(products[i]->id, request.lines[i].qty);
         }
         return CheckoutRefused{request.order_id, std::move(shortfalls)};
     }

@@ -1,6 +1,7 @@
 #include "app/stock_engine.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include "app/engine_batch.h"
@@ -40,6 +41,23 @@ QueuePolicy dead_letters(const char* name) {
 
 Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const Clock& clock,
                                                         EngineOptions options) {
+    auto engine = open(store, clock, std::move(options));
+    if (!engine) return engine;
+    engine.value()->thread_ =
+        start_named_thread("restock-engine", [raw = engine.value().get()] { raw->run(); });
+    return engine;
+}
+
+Result<std::unique_ptr<StockEngine>> StockEngine::start_stepped(StockStore& store,
+                                                                const Clock& clock,
+                                                                EngineOptions options) {
+    auto engine = open(store, clock, std::move(options));
+    if (engine) engine.value()->stepped_ = true;
+    return engine;
+}
+
+Result<std::unique_ptr<StockEngine>> StockEngine::open(StockStore& store, const Clock& clock,
+                                                       EngineOptions options) {
     auto snapshot = store.load();
     if (!snapshot) return snapshot.error();
     auto reader = store.open_reader();
@@ -68,7 +86,6 @@ Result<std::unique_ptr<StockEngine>> StockEngine::start(StockStore& store, const
         { std::lock_guard lock(raw->mutex_); }
         raw->wake_.notify_one();
     });
-    engine->thread_ = start_named_thread("restock-engine", [raw = engine.get()] { raw->run(); });
     return engine;
 }
 
@@ -121,6 +138,24 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
     }
     next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
     alarms_ = fold_alarms(snapshot.alarm_events);
+    learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
+    for (const LearnedRecord& record : snapshot.learned) {
+        if (record.scope == kLearnedFactory) {
+            if (auto stats = decode_lead_time_stats(record.state))
+                factory_lead_[record.key] = *stats;
+            continue;
+        }
+        if (record.scope != kLearnedProduct) continue;
+        int64_t id = 0;
+        const char* end = record.key.data() + record.key.size();
+        const bool numeric = std::from_chars(record.key.data(), end, id).ptr == end;
+        auto learning = decode_product_learning(record.state);
+        // A record that cannot be read is learned again, from the settings as they are.
+        if (!numeric || id <= 0 || id > last_product_id_ || !learning) continue;
+        LearningSlot& slot = learning_[static_cast<std::size_t>(id)];
+        slot.known = true;
+        slot.learning = *learning;
+    }
     queues_.load(std::move(snapshot.queue_policies), std::move(snapshot.queue_messages),
                  snapshot.last_message_id,
                  shared ? QueueBook::InFlight::kKeep : QueueBook::InFlight::kRedeliver);
@@ -185,10 +220,15 @@ StockEngine::~StockEngine() {
     }
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
+    if (stepped_) (void)step();
     acks_.reset();  // acknowledges what the loop handed over, after its sync
 }
 
 void StockEngine::submit(Submission submission) {
+    if (stepped_) {
+        apply_now(std::move(submission));
+        return;
+    }
     const char* refusal = nullptr;
     {
         std::lock_guard lock(mutex_);
@@ -219,20 +259,24 @@ StockEngine::Stats StockEngine::stats() const {
 void StockEngine::count_checkouts(const std::deque<Submission>& submissions,
                                   const std::vector<Outcome>& outcomes) {
     for (std::size_t i = 0; i < submissions.size(); ++i) {
-        if (!std::holds_alternative<CheckoutRequest>(submissions[i].command)) continue;
-        if (const auto* taken = std::get_if<CheckoutOutcome>(&outcomes[i])) {
-            ++stats_.checkouts_completed;
-            for (const auto& line : taken->lines) {
-                stats_.checkout_units += static_cast<uint64_t>(line.qty);
-            }
-        } else if (std::holds_alternative<CheckoutRefused>(outcomes[i])) {
-            ++stats_.checkouts_insufficient;
-        } else if (const auto* error = std::get_if<Error>(&outcomes[i])) {
-            // The engine's own trouble is no refusal of the checkout.
-            if (error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kStoreLost &&
-                error->code != ErrorCode::kInternal) {
-                ++stats_.checkouts_rejected;
-            }
+        count_checkout(submissions[i].command, outcomes[i]);
+    }
+}
+
+void StockEngine::count_checkout(const Command& command, const Outcome& outcome) {
+    if (!std::holds_alternative<CheckoutRequest>(command)) return;
+    if (const auto* taken = std::get_if<CheckoutOutcome>(&outcome)) {
+        ++stats_.checkouts_completed;
+        for (const auto& line : taken->lines) {
+            stats_.checkout_units += static_cast<uint64_t>(line.qty);
+        }
+    } else if (std::holds_alternative<CheckoutRefused>(outcome)) {
+        ++stats_.checkouts_insufficient;
+    } else if (const auto* error = std::get_if<Error>(&outcome)) {
+        // The engine's own trouble is no refusal of the checkout.
+        if (error->code != ErrorCode::kUnavailable && error->code != ErrorCode::kStoreLost &&
+            error->code != ErrorCode::kInternal) {
+            ++stats_.checkouts_rejected;
         }
     }
 }
@@ -313,16 +357,65 @@ void StockEngine::gather(std::unique_lock<std::mutex>& lock) {
     gathering_.waited(pending_.size() >= wanted);
 }
 
-void StockEngine::process(std::deque<Submission>& submissions) {
-    Batch batch(clock_.now_ms());
+void StockEngine::begin(Batch& batch) {
     batch.saved_product_id = last_product_id_;
     batch.saved_movement_id = last_movement_id_;
     batch.saved_event_seq = last_event_seq_;
     batch.saved_order_number = last_order_number_;
     batch.saved_subscription_number = last_subscription_number_;
-
+    // A new day of the Clock: learn the closed one first (once a day; engine_replenishment.cpp).
+    learn_if_new_day(batch);
     // Holds whose time has run out go back first: every command of the batch sees them gone.
     expire_due(batch);
+}
+
+void StockEngine::apply_now(Submission submission) {
+    if (store_lost_) {
+        submission.done(unavailable("the stepped engine's store refused a batch; it stopped"));
+        return;
+    }
+    // A batch holds one instant, as the engine thread's do: when the clock has moved, what was
+    // applied is written first, and the next batch begins as every batch begins.
+    if (open_ && open_->now_ms != clock_.now_ms()) {
+        if (auto stepped = step(); !stepped) {
+            submission.done(unavailable("the stepped engine's store refused a batch: " +
+                                        stepped.error().message));
+            return;
+        }
+    }
+    if (!open_) {
+        open_ = std::make_unique<Batch>(clock_.now_ms());
+        begin(*open_);
+    }
+    Outcome outcome = execute(submission, *open_);
+    {
+        std::lock_guard lock(mutex_);
+        stats_.commands += 1;
+        count_checkout(submission.command, outcome);
+    }
+    submission.done(std::move(outcome));
+}
+
+Status StockEngine::step() {
+    if (!stepped_ || !open_) return ok_status();
+    const std::unique_ptr<Batch> batch = std::move(open_);
+    const Status status = write(*batch);
+    std::lock_guard lock(mutex_);
+    stats_.batches += 1;
+    next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
+    if (!status) {
+        // Its commands were answered already: the engine's memory and the store now differ
+        // for good, so it takes nothing more.
+        stats_.failed_batches += 1;
+        store_lost_ = true;
+        return status;
+    }
+    return ok_status();
+}
+
+void StockEngine::process(std::deque<Submission>& submissions) {
+    Batch batch(clock_.now_ms());
+    begin(batch);
     std::vector<Outcome> outcomes;
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));
@@ -395,12 +488,22 @@ Status StockEngine::write(Batch& batch) {
     for (auto& [id, hold] : batch.hold_writes) writes.reservations.push_back(hold);
     writes.queues = queues_.changes();
     writes.checkout_index = checkout_index_.next(batch.index_whole_run);
+    if (writes.learned.size() > 1) {
+        // One row per scope and key, the last state (a statement may not touch a row twice).
+        std::set<std::pair<std::string, std::string>> seen;
+        std::vector<LearnedRecord> last;
+        for (auto it = writes.learned.rbegin(); it != writes.learned.rend(); ++it) {
+            if (seen.emplace(it->scope, it->key).second) last.push_back(*it);
+        }
+        writes.learned.assign(last.rbegin(), last.rend());
+    }
     if (!writes.empty()) {
         if (auto written = store_.write(writes); !written) return written;
     }
     queues_.settle();
     checkout_index_.written(writes.checkout_index);
     index_checkouts(writes.movements);
+    count_demand(writes.movements, batch);
     if (options_.signals != nullptr) {
         // A delayed message (a retry after its backoff) wakes idle workers too: they learn when
         // it is due (MessagesOutcome::next_visible_in_ms) and sleep until then.
@@ -445,6 +548,16 @@ void StockEngine::rollback(Batch& batch) {
     }
     queues_.rollback();
     if (batch.alarms_before) alarms_ = std::move(*batch.alarms_before);
+    // The commands' slot changes first, then the daily step's, which came before them.
+    for (const int64_t id : batch.slots.keys()) {
+        const auto index = static_cast<std::size_t>(id);
+        if (index < learning_.size()) learning_[index] = *batch.slots.before(id);
+    }
+    if (batch.day_undo) {
+        learning_day_ = batch.day_undo->learning_day;
+        learning_ = std::move(batch.day_undo->learning);
+    }
+    batch.factory_leads.restore(factory_lead_);
     last_product_id_ = batch.saved_product_id;
     last_movement_id_ = batch.saved_movement_id;
     last_event_seq_ = batch.saved_event_seq;

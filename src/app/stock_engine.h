@@ -54,6 +54,10 @@ struct EngineOptions {
     int64_t alarm_check_ms = 0;
     // A queue whose oldest waiting message is older than this raises queue_stale.
     int64_t alarm_queue_age_ms = 300'000;
+    // Replenishment's daily step (engine_replenishment.cpp) writes what it learned to the store
+    // every this many days (of the Clock, UTC); 0 never does (a simulation that needs no
+    // restart). Changes of the settings given, and receipts, are written when they happen.
+    int64_t replenishment_persist_days = 1;
 };
 
 // The queues of the restock loop, created on first start.
@@ -67,7 +71,20 @@ class StockEngine final : public CommandSink {
     // REQUIRES: store and clock outlive the engine.
     static Result<std::unique_ptr<StockEngine>> start(StockStore& store, const Clock& clock,
                                                       EngineOptions options = {});
-    ~StockEngine() override;  // drains what was submitted, then stops
+    // Stepped use, for `restock simulate`: no engine thread. submit() applies the command at
+    // once on the calling thread and answers it before returning; step() writes what was
+    // applied since the last step as one batch. A batch holds one instant of the clock, as the
+    // engine thread's do: submit() steps first when the clock has moved since the batch began,
+    // so every batch begins and ends as a batch of the thread does. Answers come before the
+    // write, and nothing is synced: for a throwaway store only. A failed write is final: step()
+    // returns it and the engine refuses every command after.
+    // REQUIRES: one thread submits and steps; store and clock outlive the engine.
+    static Result<std::unique_ptr<StockEngine>> start_stepped(StockStore& store, const Clock& clock,
+                                                              EngineOptions options = {});
+    // Stepped only (a no-op otherwise): writes the commands applied since the last step.
+    Status step();
+
+    ~StockEngine() override;  // drains what was submitted (writes a stepped engine's), then stops
     StockEngine(const StockEngine&) = delete;
     StockEngine& operator=(const StockEngine&) = delete;
 
@@ -98,7 +115,14 @@ class StockEngine final : public CommandSink {
     StockEngine(StockStore& store, const Clock& clock, EngineOptions options,
                 std::unique_ptr<StockReader> reader, EngineSnapshot snapshot);
 
+    // Loads the store and writes the loop's queues; start() then starts the engine thread.
+    static Result<std::unique_ptr<StockEngine>> open(StockStore& store, const Clock& clock,
+                                                     EngineOptions options);
     void run();
+    // Saves the counters a rollback restores and expires due holds: a batch's first step.
+    void begin(Batch& batch);
+    // Stepped: executes the submission in the open batch and answers it.
+    void apply_now(Submission submission);
     // REQUIRES: mutex_ held.
     bool ready_to_write() const;
     // A held reservation's time has run out. REQUIRES: mutex_ held.
@@ -182,6 +206,46 @@ class StockEngine final : public CommandSink {
     // and has no open order, stock.low again, or nothing would ever order more.
     void say_low_again_if_needed(const Product& product, std::string cause, Batch& batch);
 
+    // Replenishment (engine_replenishment.cpp): what is learned per product and per factory,
+    // and the effective settings of products in mode auto.
+    struct LearningSlot {
+        bool known = false;
+        ProductLearning learning;
+        int64_t sold_today = 0;  // demand since the last daily step: units taken by checkouts
+        int64_t lost_today = 0;  // ...and units of checkouts refused for lack of stock
+    };
+    using LearningSlots = std::vector<LearningSlot>;  // by product id
+    Outcome apply(const GetReplenishment& request, Batch& batch);
+    // At the start of every batch: once the Clock's day (UTC) has moved on, the closed day's
+    // demand is learned for every replenished product and products in mode auto get their
+    // learned settings. Once a day, so never on a checkout's path.
+    void learn_if_new_day(Batch& batch);
+    LearningSlot& slot_of(const Product& product);
+    // Keeps the slot's before-image in the batch (receipts and settings change it mid-day).
+    LearningSlot& touch_slot(const Product& product, Batch& batch);
+    LeadTimeStats& touch_factory_lead(const std::string& factory_id, Batch& batch);
+    // The settings given (what mode fixed would use) follow a create or a PATCH; in mode auto
+    // the product's reorder_point and reorder_qty become the learned ones once ready.
+    void settings_given(const Product& before, const ProductPatch* patch, ReorderSettings& settings,
+                        Batch& batch, LearningSlot& slot);
+    // Sets an auto product's effective settings from what is learned (if ready).
+    void follow_learning(Product& product, Batch& batch);
+    // A received order: one lead time for its product and its factory.
+    void observe_receipt(const RestockOrder& order, Batch& batch);
+    double prior_lead_days(const std::string& factory_id) const;
+    // The lead time of the factory and of the product, from receipts, the prior and (with
+    // `censored`) the open orders past their expected time.
+    LeadTimeEstimate factory_lead(const std::string& factory_id, bool censored,
+                                  int64_t now_ms) const;
+    LeadTimeEstimate product_lead(const Product& product, const std::string& factory_id,
+                                  bool censored, int64_t now_ms) const;
+    PolicyFigures policy_for(const Product& product, const ProductLearning& learning,
+                             double fill_rate, int64_t now_ms) const;
+    void persist(const Product& product, Batch& batch);
+    void persist_factory(const std::string& factory_id, Batch& batch);
+    // After a written batch: its checkouts and its refused demand join today's counts.
+    void count_demand(const std::vector<Movement>& movements, const Batch& batch);
+
     // Queues, topics, factories (engine_queues.cpp).
     Outcome apply(const QueueReceive& request, Batch& batch);
     Outcome apply(const QueueAck& request, Batch& batch);
@@ -208,6 +272,7 @@ class StockEngine final : public CommandSink {
     // Counts the checkouts of a written batch in stats_. REQUIRES: mutex_ held.
     void count_checkouts(const std::deque<Submission>& submissions,
                          const std::vector<Outcome>& outcomes);
+    void count_checkout(const Command& command, const Outcome& outcome);
     // Fails a delivered message; a dead-lettered restock-orders message fails its order:
     // `order_id` when the delivery named the order it was sending, else the product's open one.
     Result<FailOutcome> fail_message(int64_t id, int64_t receive_count, std::string error,
@@ -245,6 +310,9 @@ class StockEngine final : public CommandSink {
     std::map<std::string, Reservation, std::less<>> held_;
     std::set<std::pair<int64_t, std::string>> expiries_;
     CheckoutIndex checkout_index_;
+    LearningSlots learning_;
+    std::map<std::string, LeadTimeStats> factory_lead_;
+    int64_t learning_day_ = -1;  // the Clock's day (UTC) being counted (-1: before the first batch)
     std::mt19937_64 random_{std::random_device{}()};
 
     mutable std::mutex mutex_;
@@ -258,6 +326,8 @@ class StockEngine final : public CommandSink {
     std::map<std::string, Alarm> alarms_;  // open ones, by id
     int64_t next_alarm_check_ms_ = 0;
     Stats stats_;
+    bool stepped_ = false;
+    std::unique_ptr<Batch> open_;        // stepped: the batch being applied, not yet written
     std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop
     std::thread thread_;
 };

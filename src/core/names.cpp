@@ -30,11 +30,19 @@ std::optional<ProductStatus> parse_product_status(std::string_view text) {
 }
 
 std::string_view to_string(ReplenishmentMode mode) {
-    return mode == ReplenishmentMode::kNone ? "none" : "fixed";
+    switch (mode) {
+        case ReplenishmentMode::kNone:
+            return "none";
+        case ReplenishmentMode::kAuto:
+            return "auto";
+        case ReplenishmentMode::kFixed:
+            return "fixed";
+    }
+    return "fixed";
 }
 
 std::optional<ReplenishmentMode> parse_replenishment_mode(std::string_view text) {
-    for (auto m : {ReplenishmentMode::kFixed, ReplenishmentMode::kNone}) {
+    for (auto m : {ReplenishmentMode::kFixed, ReplenishmentMode::kNone, ReplenishmentMode::kAuto}) {
         if (to_string(m) == text) return m;
     }
     return std::nullopt;

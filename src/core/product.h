@@ -10,8 +10,11 @@ namespace restock {
 
 // How the product is replenished. fixed: a restock order at the reorder point, with the
 // settings below; none: never ordered (a product made to order, bought elsewhere, or running
-// out for good), its stock events still raised. (Stored as these numbers.)
-enum class ReplenishmentMode { kFixed = 0, kNone = 1 };
+// out for good), its stock events still raised; auto: as fixed, but the engine keeps
+// reorder_point and reorder_qty following the learned demand and lead time so that `fill_rate`
+// of the demanded units is served from stock (core/replenishment_policy.h). (Stored as these
+// numbers.)
+enum class ReplenishmentMode { kFixed = 0, kNone = 1, kAuto = 2 };
 
 struct ReorderSettings {
     int64_t reorder_point = 0;           // position at or below which the product is low
@@ -22,6 +25,9 @@ struct ReorderSettings {
     std::string factory_id;
     std::optional<std::string> ad_id;
     ReplenishmentMode replenishment = ReplenishmentMode::kFixed;
+    // Mode auto: the target share of demanded units served from stock, 0.5 to 0.999 (0 in the
+    // other modes).
+    double fill_rate = 0;
 
     bool operator==(const ReorderSettings&) const = default;
 };

@@ -1,6 +1,7 @@
 #include "core/requests.h"
 
 #include "core/limits.h"
+#include "core/replenishment_policy.h"
 #include "core/utf8.h"
 
 namespace restock {
@@ -53,6 +54,12 @@ Status validate_settings(const ReorderSettings& s) {
         if (*s.order_up_to <= s.reorder_point)
             return invalid_request("order_up_to must be greater than reorder_point");
     }
+    if (s.replenishment == ReplenishmentMode::kAuto &&
+        !(s.fill_rate >= kMinFillRate && s.fill_rate <= kMaxFillRate)) {
+        return invalid_request("replenishment.fill_rate must be between 0.5 and 0.999");
+    }
+    if (s.replenishment != ReplenishmentMode::kAuto && s.fill_rate != 0)
+        return invalid_request("replenishment.fill_rate is given only with mode auto");
     if (!is_valid_token(s.factory_id, limits::kMaxIdLength))
         return invalid_request("factory_id must be 1 to 64 printable ASCII characters");
     // The ad id becomes a path segment of the Ads API URL: keep it to URL-safe characters.
@@ -158,7 +165,10 @@ ReorderSettings apply(const ProductPatch& p, ReorderSettings s) {
     if (p.pack_size) s.pack_size = *p.pack_size;
     if (p.factory_id) s.factory_id = *p.factory_id;
     if (p.ad_id) s.ad_id = *p.ad_id;
-    if (p.replenishment) s.replenishment = *p.replenishment;
+    if (p.replenishment) {
+        s.replenishment = *p.replenishment;
+        s.fill_rate = *p.replenishment == ReplenishmentMode::kAuto ? p.fill_rate : 0;
+    }
     return s;
 }
 

@@ -30,7 +30,9 @@ struct ProductPatch {
     std::optional<int64_t> pack_size;
     std::optional<std::string> factory_id;
     std::optional<std::optional<std::string>> ad_id;
+    // Set together: the mode, and its fill_rate (mode auto; 0 otherwise).
     std::optional<ReplenishmentMode> replenishment;
+    double fill_rate = 0;
     // true archives the product (as DELETE does), false restores it.
     std::optional<bool> archived;
 

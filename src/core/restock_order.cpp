@@ -1,6 +1,7 @@
 #include "core/restock_order.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/limits.h"
 
@@ -44,6 +45,10 @@ int64_t restock_quantity(const Product& product) {
     const ReorderSettings& s = product.settings;
     int64_t qty = s.reorder_qty;
     if (s.order_up_to) qty = std::max<int64_t>(*s.order_up_to - product.position(), 1);
+    return round_order_qty(qty, s);
+}
+
+int64_t round_order_qty(int64_t qty, const ReorderSettings& s) {
     qty = std::max(qty, s.min_order_qty);
     const int64_t pack = std::max<int64_t>(s.pack_size, 1);
     qty = ((std::min(qty, limits::kMaxQuantity) + pack - 1) / pack) * pack;
@@ -54,6 +59,10 @@ int64_t restock_quantity(const Product& product) {
 
 int64_t due_at_ms(const RestockOrder& order, int64_t lead_time_days) {
     return order.created_at_ms + lead_time_days * 86'400'000;
+}
+
+int64_t due_at_ms(const RestockOrder& order, double lead_time_days) {
+    return order.created_at_ms + static_cast<int64_t>(std::ceil(lead_time_days * 86'400'000.0));
 }
 
 bool is_overdue(const RestockOrder& order, int64_t due_ms, int64_t now_ms) {

@@ -44,6 +44,8 @@ inline constexpr int64_t kDefaultLeadTimeDays = 14;
 
 // When an order should have arrived: its creation plus the factory's lead time.
 int64_t due_at_ms(const RestockOrder& order, int64_t lead_time_days);
+// The same, with a lead time in (fractional) days: the learned due time.
+int64_t due_at_ms(const RestockOrder& order, double lead_time_days);
 // Acknowledged by its factory and still not received at `now_ms`, past its due time. (An order
 // the factory has not accepted yet is late in another way: its dispatch retries, then fails.)
 bool is_overdue(const RestockOrder& order, int64_t due_ms, int64_t now_ms);
@@ -56,6 +58,9 @@ bool awaits_factory(OrderStatus status);
 // reorder_qty, or enough to bring the position up to order_up_to (if set), raised to
 // min_order_qty and rounded up to a whole number of packs. Always >= 1.
 int64_t restock_quantity(const Product& product);
+// The rounding every order quantity gets: raised to min_order_qty, rounded up to whole packs,
+// within the quantity limit. Always >= 1.
+int64_t round_order_qty(int64_t qty, const ReorderSettings& settings);
 
 // Whether restock orders are placed for the product at all: its mode is not none and it is not
 // archived.

@@ -11,6 +11,7 @@
 #include "main/keys_cli.h"
 #include "main/orders_cli.h"
 #include "main/queues_cli.h"
+#include "main/simulate_cli.h"
 #include "support/system_clock.h"
 
 namespace restock {
@@ -38,6 +39,9 @@ commands:
             (talks to the running server; RESTOCK_URL and RESTOCK_KEY work too)
   orders    list [--limit N] | show ID | cancel ID   [--url URL] [--key ADMIN_KEY]
             restock orders, the same way
+  simulate  --demand FILE --products FILE [--lead-time-days L] [--lead-time-sd S] [--days N]
+            [--warmup-days W] [--seed N] [--json]
+            replays a demand trace through the real engine with a simulated clock and factory
   factory-sim --listen HOST:PORT [--delay-ms N] [--fail-rate F] [--hang-rate F] [--hang-ms N]
             an imitation of the legacy factory API, for the demo and the tests
   version   print the version
@@ -143,6 +147,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (command == "queues") return run_queues_cli(rest);
     if (command == "orders") return run_orders_cli(rest);
     if (command == "factory-sim") return run_factory_sim(rest);
+    if (command == "simulate") return run_simulate_cli(rest);
     if (command == "serve" || command == "demo") return run_serve_or_demo(command, rest);
     return cli_usage_error("", "unknown command '" + command + "'");
 }

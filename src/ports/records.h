@@ -62,6 +62,17 @@ struct SessionEnd {
     int64_t at_ms = 0;
 };
 
+// What replenishment has learned (core/replenishment_policy.h) about a product (scope
+// "product", key its id) or a factory (scope "factory", key its id), as its stored text.
+struct LearnedRecord {
+    std::string scope;
+    std::string key;
+    std::string state;
+    int64_t updated_at_ms = 0;
+};
+inline constexpr const char* kLearnedProduct = "product";
+inline constexpr const char* kLearnedFactory = "factory";
+
 // The figures of a product that stock movements change; what most commits write per product.
 struct ProductFigures {
     int64_t id = 0;
@@ -102,14 +113,16 @@ struct WriteBatch {
     std::vector<SessionRecord> sessions;    // new logins
     std::vector<SessionEnd> ended_sessions;
     QueueChanges queues;
-    CheckoutIndexWrite checkout_index;  // slices of the run being written (core/checkout_index.h)
+    CheckoutIndexWrite checkout_index;   // slices of the run being written (core/checkout_index.h)
+    std::vector<LearnedRecord> learned;  // replaces the record of the same scope and key
 
     bool empty() const {
         return products.empty() && figures.empty() && movements.empty() && events.empty() &&
                idempotency.empty() && receipts.empty() && orders.empty() && factories.empty() &&
                subscriptions.empty() && deleted_subscriptions.empty() && reservations.empty() &&
                sessions.empty() && ended_sessions.empty() && queues.upserted.empty() &&
-               queues.deleted.empty() && queues.policies.empty() && checkout_index.empty();
+               queues.deleted.empty() && queues.policies.empty() && checkout_index.empty() &&
+               learned.empty();
     }
 };
 
@@ -131,6 +144,7 @@ struct EngineSnapshot {
     // (id order), which the engine keeps in memory until they make a run.
     CheckoutIndexMark checkout_index;
     std::vector<CheckoutEntry> checkout_tail;
+    std::vector<LearnedRecord> learned;  // what replenishment learned (core/replenishment_policy.h)
 };
 
 }  // namespace restock

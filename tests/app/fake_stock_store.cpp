@@ -175,6 +175,7 @@ Result<EngineSnapshot> FakeStockStore::load() {
     snapshot.database_id = database_id_;
     for (const auto& [id, order] : state_.orders) snapshot.orders.push_back(order);
     for (const auto& [id, factory] : state_.factories) snapshot.factories.push_back(factory);
+    for (const auto& [key, record] : state_.learned) snapshot.learned.push_back(record);
     for (const auto& [id, sub] : state_.subscriptions) snapshot.subscriptions.push_back(sub);
     for (const auto& [name, policy] : state_.queues) snapshot.queue_policies.push_back(policy);
     for (const auto& [id, message] : state_.messages) snapshot.queue_messages.push_back(message);
@@ -284,6 +285,7 @@ Status FakeStockStore::write(const WriteBatch& batch) {
     }
     for (const RestockOrder& o : batch.orders) state_.orders[o.id] = o;
     for (const Factory& f : batch.factories) state_.factories[f.id] = f;
+    for (const LearnedRecord& l : batch.learned) state_.learned[{l.scope, l.key}] = l;
     for (const Subscription& sub : batch.subscriptions) state_.subscriptions[sub.id] = sub;
     for (const std::string& id : batch.deleted_subscriptions) state_.subscriptions.erase(id);
     for (const Reservation& h : batch.reservations) state_.reservations[h.id] = h;

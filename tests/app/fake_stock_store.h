@@ -63,6 +63,7 @@ class FakeStockStore final : public StockStore, public KeyStore {
         // The restock loop's state, kept so that a restarted engine finds it again.
         std::map<std::string, RestockOrder> orders;
         std::map<std::string, Factory> factories;
+        std::map<std::pair<std::string, std::string>, LearnedRecord> learned;  // by scope, key
         std::map<std::string, Subscription> subscriptions;
         std::map<std::string, QueuePolicy> queues;
         std::map<int64_t, QueueMessage> messages;

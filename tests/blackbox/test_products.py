@@ -259,6 +259,83 @@ class ProductTests(ServerTestCase):
                     break
             self.assertEqual(seen, full, limit)
 
+    def test_replenishment_auto_mode_and_its_explanation(self):
+        self.ensure_factory("fac-r")
+        body = {"sku": "AUTO-1", "name": "Learned", "on_hand": 50, "reorder_point": 4,
+                "reorder_qty": 12, "factory_id": "fac-r",
+                "replenishment": {"mode": "auto", "fill_rate": 0.97}}
+        r = self.request("POST", "/v1/products", body)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["replenishment"], {"mode": "auto", "fill_rate": 0.97})
+        # Not learned yet: the settings given are the effective ones.
+        self.assertEqual((r.json["reorder_point"], r.json["reorder_qty"]), (4, 12))
+        self.assertEqual(self.get_product("AUTO-1")["replenishment"],
+                         {"mode": "auto", "fill_rate": 0.97})
+        for bad, field in (({"mode": "auto"}, "replenishment.fill_rate"),
+                           ({"mode": "auto", "fill_rate": 1}, "replenishment.fill_rate"),
+                           ({"mode": "auto", "fill_rate": 0.2}, "replenishment.fill_rate"),
+                           ({"mode": "auto", "fill_rate": "x"}, "replenishment.fill_rate"),
+                           ({"mode": "fixed", "fill_rate": 0.9}, "replenishment.fill_rate"),
+                           ({"mode": "smart"}, "replenishment.mode")):
+            r = self.request("PATCH", "/v1/products/AUTO-1", {"replenishment": bad})
+            self.assertProblem(r, 400, "invalid-request")
+            self.assertIn(field, r.json["detail"], bad)
+            r = self.request("POST", "/v1/products", dict(body, sku="AUTO-2", replenishment=bad))
+            self.assertProblem(r, 400, "invalid-request")
+        self.assertEqual(self.request("GET", "/v1/products/AUTO-2").status, 404)
+
+        r = self.checkout("c-1", [("AUTO-1", 3)])
+        self.assertEqual(r.status, 200, r)
+        r = self.checkout("c-2", [("AUTO-1", 60)])
+        self.assertEqual(r.status, 409, r)
+        r = self.request("GET", "/v1/products/AUTO-1/replenishment")
+        self.assertEqual(r.status, 200, r)
+        e = r.json
+        self.assertEqual((e["sku"], e["mode"], e["fill_rate"]), ("AUTO-1", "auto", 0.97))
+        self.assertFalse(e["follows_learning"])
+        self.assertEqual(e["effective"], {"reorder_point": 4, "reorder_qty": 12})
+        self.assertEqual(e["fixed"], {"reorder_point": 4, "reorder_qty": 12})
+        self.assertEqual(e["demand"]["today"], {"sold": 3, "lost": 60})
+        self.assertEqual(e["demand"]["days"], 0)
+        self.assertEqual(e["lead_time"]["source"], "prior")
+        self.assertEqual(e["lead_time"]["prior_days"], 14)  # default_lead_time_days
+        self.assertIsNone(e["lead_time"]["due_days"])
+        self.assertEqual(e["lead_time"]["factory"]["id"], "fac-r")
+        self.assertIn("still learning", e["why"])
+
+        # Back to fixed: the settings given; then the explanation says so.
+        r = self.request("PATCH", "/v1/products/AUTO-1", {"replenishment": {"mode": "fixed"}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["replenishment"], {"mode": "fixed"})
+        e = self.request("GET", "/v1/products/AUTO-1/replenishment").json
+        self.assertEqual(e["mode"], "fixed")
+        self.assertIn("mode fixed", e["why"])
+
+        # Admin only; unknown products and bad SKUs are problems.
+        r = self.request("GET", "/v1/products/AUTO-1/replenishment", key="storefront")
+        self.assertProblem(r, 403)
+        r = self.request("GET", "/v1/products/NOPE/replenishment")
+        self.assertProblem(r, 404, "product-not-found")
+        r = self.request("GET", "/v1/products/%2E%2E/replenishment")
+        self.assertProblem(r, 400)
+
+    def test_replenishment_settings_survive_a_restart(self):
+        self.ensure_factory("fac-r")
+        r = self.request("POST", "/v1/products", {
+            "sku": "AUTO-R", "name": "Kept", "on_hand": 9, "reorder_point": 2,
+            "reorder_qty": 5, "factory_id": "fac-r",
+            "replenishment": {"mode": "auto", "fill_rate": 0.9}})
+        self.assertEqual(r.status, 201, r)
+        r = self.request("PATCH", "/v1/products/AUTO-R", {"reorder_qty": 8})
+        self.assertEqual(r.status, 200, r)
+        self.server.kill()
+        self.start_server()
+        self.assertEqual(self.get_product("AUTO-R")["replenishment"],
+                         {"mode": "auto", "fill_rate": 0.9})
+        e = self.request("GET", "/v1/products/AUTO-R/replenishment").json
+        self.assertEqual(e["fixed"], {"reorder_point": 2, "reorder_qty": 8})
+        self.assertEqual(e["effective"], {"reorder_point": 2, "reorder_qty": 8})
+
     def test_healthz_without_key(self):
         r = self.request("GET", "/healthz", key=None)
         self.assertEqual(r.status, 200, r)

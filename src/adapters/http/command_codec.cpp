@@ -1,5 +1,6 @@
 #include "adapters/http/command_codec.h"
 
+#include <cmath>
 #include <optional>
 
 #include "json/json.h"
@@ -101,6 +102,8 @@ void write_settings(Writer& w, const ReorderSettings& s) {
     w.key("factory_id").value(s.factory_id).key("ad_id");
     s.ad_id ? w.value(*s.ad_id) : w.null();
     w.key("replenishment").value(to_string(s.replenishment));
+    // In parts per million, as stored: the writer has integers only.
+    w.key("fill_rate_ppm").value(static_cast<int64_t>(std::llround(s.fill_rate * 1e6)));
 }
 
 ReorderSettings read_settings(Fields& f) {
@@ -118,6 +121,7 @@ ReorderSettings read_settings(Fields& f) {
     } else {
         f.fail("'replenishment' is not a mode: '" + mode + "'");
     }
+    s.fill_rate = static_cast<double>(f.integer("fill_rate_ppm")) / 1e6;
     return s;
 }
 

@@ -51,6 +51,7 @@ bool takes_sku(RouteId id) {
         case RouteId::kGetProduct:
         case RouteId::kPatchProduct:
         case RouteId::kArchiveProduct:
+        case RouteId::kGetReplenishment:
         case RouteId::kReceipt:
         case RouteId::kAdjustment:
         case RouteId::kMovements:
@@ -363,6 +364,8 @@ void Api::dispatch(Context& context, Respond respond) {
             if (!factory) return then_submit(Result<PutFactory>(factory.error()));
             return submit_now(PutFactory{std::move(factory.value())});
         }
+        case RouteId::kGetReplenishment:
+            return submit_now(GetReplenishment{param});
         case RouteId::kListFactories:
             return submit_now(GetFactories{});
         case RouteId::kGetFactory:

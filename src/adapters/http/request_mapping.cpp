@@ -1,8 +1,10 @@
 #include "adapters/http/request_mapping.h"
 
+#include <cmath>
 #include <initializer_list>
 
 #include "core/limits.h"
+#include "core/replenishment_policy.h"
 #include "json/json.h"
 
 namespace restock::http {
@@ -122,17 +124,45 @@ Result<T> validated(T request) {
     return request;
 }
 
-// "replenishment": {"mode": "fixed" | "none"}.
-Result<ReplenishmentMode> parse_replenishment(const ObjectReader& in) {
+struct Replenishment {
+    ReplenishmentMode mode = ReplenishmentMode::kFixed;
+    double fill_rate = 0;
+};
+
+// "replenishment": {"mode": "fixed" | "none"} or {"mode": "auto", "fill_rate": 0.5 to 0.999}.
+// The fill rate is kept to six decimals (as it is stored).
+Result<Replenishment> parse_replenishment(const ObjectReader& in) {
     const Value* object = nullptr;
     RESTOCK_ASSIGN(object, in.object("replenishment"));
     ObjectReader policy(*object, "replenishment");
-    if (auto s = policy.only({"mode"}); !s) return s.error();
+    if (auto s = policy.only({"mode", "fill_rate"}); !s) return s.error();
     std::string name;
     RESTOCK_ASSIGN(name, policy.string("mode"));
     auto mode = parse_replenishment_mode(name);
-    if (!mode) return invalid_request("'replenishment.mode' must be fixed or none");
-    return *mode;
+    if (!mode) return invalid_request("'replenishment.mode' must be fixed, auto or none");
+    Replenishment r{*mode, 0};
+    const Value* rate = object->find("fill_rate");
+    if (*mode != ReplenishmentMode::kAuto) {
+        if (rate != nullptr) {
+            return invalid_request("'replenishment.fill_rate' is given only with mode auto");
+        }
+        return r;
+    }
+    if (rate == nullptr) {
+        return invalid_request("missing field 'replenishment.fill_rate' (mode auto needs it)");
+    }
+    if (rate->kind() != Value::Kind::kNumber && rate->kind() != Value::Kind::kInteger) {
+        return invalid_request("'replenishment.fill_rate' must be a number, not " +
+                               std::string(json::kind_name(rate->kind())));
+    }
+    const double value = rate->kind() == Value::Kind::kInteger
+                             ? static_cast<double>(rate->as_integer())
+                             : rate->as_number();
+    if (!(value >= kMinFillRate && value <= kMaxFillRate)) {
+        return invalid_request("'replenishment.fill_rate' must be between 0.5 and 0.999");
+    }
+    r.fill_rate = std::round(value * 1e6) / 1e6;
+    return r;
 }
 
 }  // namespace
@@ -147,7 +177,12 @@ Result<NewProduct> parse_new_product(std::string_view body) {
         return s.error();
     }
     NewProduct r;
-    if (in.has("replenishment")) RESTOCK_ASSIGN(r.settings.replenishment, parse_replenishment(in));
+    if (in.has("replenishment")) {
+        Replenishment policy;
+        RESTOCK_ASSIGN(policy, parse_replenishment(in));
+        r.settings.replenishment = policy.mode;
+        r.settings.fill_rate = policy.fill_rate;
+    }
     RESTOCK_ASSIGN(r.sku, in.string("sku"));
     RESTOCK_ASSIGN(r.name, in.string("name"));
     RESTOCK_ASSIGN(r.on_hand, in.integer("on_hand"));
@@ -179,7 +214,12 @@ Result<ProductPatch> parse_product_patch(std::string_view body) {
         return s.error();
     }
     ProductPatch p;
-    if (in.has("replenishment")) RESTOCK_ASSIGN(p.replenishment, parse_replenishment(in));
+    if (in.has("replenishment")) {
+        Replenishment policy;
+        RESTOCK_ASSIGN(policy, parse_replenishment(in));
+        p.replenishment = policy.mode;
+        p.fill_rate = policy.fill_rate;
+    }
     if (in.has("archived")) RESTOCK_ASSIGN(p.archived, in.boolean("archived"));
     if (in.has("name")) RESTOCK_ASSIGN(p.name, in.string("name"));
     if (in.has("reorder_point")) RESTOCK_ASSIGN(p.reorder_point, in.integer("reorder_point"));

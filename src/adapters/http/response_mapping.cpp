@@ -2,6 +2,7 @@
 
 #include "adapters/http/metrics_text.h"
 #include "adapters/http/problem.h"
+#include "adapters/http/replenishment_json.h"
 #include "support/time_format.h"
 
 namespace restock::http {
@@ -42,11 +43,11 @@ void write_product(json::Writer& w, const Product& p) {
     } else {
         w.null();
     }
-    w.key("replenishment")
-        .begin_object()
-        .key("mode")
-        .value(to_string(p.settings.replenishment))
-        .end_object();
+    w.key("replenishment").begin_object().key("mode").value(to_string(p.settings.replenishment));
+    if (p.settings.replenishment == ReplenishmentMode::kAuto) {
+        w.key("fill_rate").raw(json_number(p.settings.fill_rate));
+    }
+    w.end_object();
     w.key("archived").value(p.archived()).key("archived_at");
     if (p.archived_at_ms) {
         w.value(format_rfc3339(*p.archived_at_ms));
@@ -449,6 +450,13 @@ struct OutcomeReplier {
             w.value(o.next_cursor);
         }
         w.end_object();
+        return json_reply(200, std::move(body));
+    }
+
+    Reply operator()(const ReplenishmentOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        write_replenishment(w, o);
         return json_reply(200, std::move(body));
     }
 

@@ -16,6 +16,7 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/products/{sku}", RouteId::kGetProduct},
     {"PATCH", "/v1/products/{sku}", RouteId::kPatchProduct},
     {"DELETE", "/v1/products/{sku}", RouteId::kArchiveProduct},
+    {"GET", "/v1/products/{sku}/replenishment", RouteId::kGetReplenishment},
     {"POST", "/v1/checkout", RouteId::kCheckout},
     {"POST", "/v1/orders/{order_id}/release", RouteId::kReleaseOrder},
     {"POST", "/v1/reservations", RouteId::kCreateReservation},

@@ -18,6 +18,7 @@ enum class RouteId {
     kGetProduct,
     kPatchProduct,
     kArchiveProduct,
+    kGetReplenishment,  // what replenishment learned about a product
     kCheckout,
     kReleaseOrder,
     kCreateReservation,

@@ -243,8 +243,20 @@ CREATE TABLE sessions (
 CREATE INDEX events_alarms ON events(seq) WHERE type IN ('alarm.raised', 'alarm.cleared');
 )sql";
 
+// Replenishment mode auto: the product's fill_rate, and what has been learned.
+constexpr const char* kVersion8 = R"sql(
+ALTER TABLE products ADD COLUMN fill_rate_ppm bigint NOT NULL DEFAULT 0;
+CREATE TABLE replenishment_state (
+  scope text NOT NULL,
+  key text NOT NULL,
+  state text NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+)sql";
+
 constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4,
-                                       kVersion5, kVersion6, kVersion7};
+                                       kVersion5, kVersion6, kVersion7, kVersion8};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 Result<int> current_version(Connection& db) {

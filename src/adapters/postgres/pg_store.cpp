@@ -36,9 +36,9 @@ std::vector<Statement> writer_statements() {
         {"fence", "SELECT restock_fence($1::bigint)"},
         {"products_upsert",
          "INSERT INTO products(" + products + ") SELECT * FROM " +
-             unnest({"bigint", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint",
-                     "bigint", "bigint", "bigint", "text", "text", "smallint", "bigint", "bigint",
-                     "bigint", "smallint", "bigint"}) +
+             unnest({"bigint", "text",   "text",   "bigint",   "bigint", "bigint", "bigint",
+                     "bigint", "bigint", "bigint", "bigint",   "text",   "text",   "smallint",
+                     "bigint", "bigint", "bigint", "smallint", "bigint", "bigint"}) +
              " ON CONFLICT (id) DO UPDATE SET name = excluded.name, on_hand = excluded.on_hand, "
              "reserved = excluded.reserved, on_order = excluded.on_order, "
              "reorder_point = excluded.reorder_point, reorder_qty = excluded.reorder_qty, "
@@ -46,7 +46,12 @@ std::vector<Statement> writer_statements() {
              "pack_size = excluded.pack_size, factory_id = excluded.factory_id, "
              "ad_id = excluded.ad_id, signal = excluded.signal, "
              "last_movement_id = excluded.last_movement_id, updated_at = excluded.updated_at, "
-             "replenishment = excluded.replenishment, archived_at = excluded.archived_at"},
+             "replenishment = excluded.replenishment, archived_at = excluded.archived_at, "
+             "fill_rate_ppm = excluded.fill_rate_ppm"},
+        {"learned_upsert", "INSERT INTO replenishment_state(" + std::string(kLearnedColumns) +
+                               ") SELECT * FROM " + unnest({"text", "text", "text", "bigint"}) +
+                               " ON CONFLICT (scope, key) DO UPDATE SET state = excluded.state, "
+                               "updated_at = excluded.updated_at"},
         {"figures_update",
          "UPDATE products AS p SET on_hand = u.on_hand, reserved = u.reserved, "
          "on_order = u.on_order, signal = u.signal, last_movement_id = u.last_movement_id, "
@@ -213,6 +218,11 @@ Result<EngineSnapshot> PgStore::load() {
         !s) {
         return fail(s.error());
     }
+    if (auto s = read_all(db, select(kLearnedColumns, "replenishment_state", "scope, key"),
+                          read_learned<RowAt>, snapshot.learned);
+        !s) {
+        return fail(s.error());
+    }
     if (auto s = read_all(db, select(kSubscriptionColumns, "subscriptions", "created_at, id"),
                           read_subscription<RowAt>, snapshot.subscriptions);
         !s) {
@@ -285,7 +295,7 @@ Status PgStore::write(const WriteBatch& batch) {
     if (!batch.products.empty()) {
         ArrayText id, sku, name, on_hand, reserved, on_order, reorder_point, reorder_qty,
             order_up_to, min_order_qty, pack_size, factory_id, ad_id, signal, last_movement_id,
-            created_at, updated_at, replenishment, archived_at;
+            created_at, updated_at, replenishment, archived_at, fill_rate;
         for (const Product& p : batch.products) {
             id.add(p.id);
             sku.add(p.sku);
@@ -306,6 +316,7 @@ Status PgStore::write(const WriteBatch& batch) {
             updated_at.add(p.updated_at_ms);
             replenishment.add(static_cast<int64_t>(p.settings.replenishment));
             archived_at.add(p.archived_at_ms);
+            fill_rate.add(fill_rate_ppm(p.settings));
         }
         pipeline.add("products_upsert", Params()
                                             .add(id.take())
@@ -326,7 +337,8 @@ Status PgStore::write(const WriteBatch& batch) {
                                             .add(created_at.take())
                                             .add(updated_at.take())
                                             .add(replenishment.take())
-                                            .add(archived_at.take()));
+                                            .add(archived_at.take())
+                                            .add(fill_rate.take()));
     }
     if (!batch.figures.empty()) {
         ArrayText id, on_hand, reserved, on_order, signal, last_movement_id, updated_at;
@@ -470,6 +482,18 @@ Status PgStore::write(const WriteBatch& batch) {
                                            .add(f.timeout_ms)
                                            .add(f.created_at_ms)
                                            .add(f.lead_time_days));
+    }
+    if (!batch.learned.empty()) {
+        ArrayText scope, key, state, updated_at;
+        for (const LearnedRecord& l : batch.learned) {
+            scope.add(l.scope);
+            key.add(l.key);
+            state.add(l.state);
+            updated_at.add(l.updated_at_ms);
+        }
+        pipeline.add(
+            "learned_upsert",
+            Params().add(scope.take()).add(key.take()).add(state.take()).add(updated_at.take()));
     }
     for (const Subscription& sub : batch.subscriptions) {
         const std::string types = join_event_types(sub.event_types);

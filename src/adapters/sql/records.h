@@ -17,10 +17,16 @@
 
 namespace restock::sql {
 
+// A product's fill_rate is stored in parts per million (the API keeps six decimals).
+inline constexpr double kFillRatePpm = 1e6;
+inline int64_t fill_rate_ppm(const ReorderSettings& s) {
+    return static_cast<int64_t>(s.fill_rate * kFillRatePpm + 0.5);
+}
+
 inline constexpr const char* kProductColumns =
     "id, sku, name, on_hand, reserved, on_order, reorder_point, reorder_qty, order_up_to, "
     "min_order_qty, pack_size, factory_id, ad_id, signal, last_movement_id, created_at, "
-    "updated_at, replenishment, archived_at";
+    "updated_at, replenishment, archived_at, fill_rate_ppm";
 inline constexpr const char* kMovementColumns =
     "id, product_id, prev_id, kind, delta, on_hand_after, reference, at";
 inline constexpr const char* kEventColumns =
@@ -42,6 +48,7 @@ inline constexpr const char* kSessionColumns = "hash, key_hash, created_at, expi
 inline constexpr const char* kIdempotencyColumns =
     "principal, key, fingerprint, status, body, location, at, request_id";
 inline constexpr const char* kReceiptColumns = "product_id, reference, qty, movement_id";
+inline constexpr const char* kLearnedColumns = "scope, key, state, updated_at";
 inline constexpr const char* kReservationColumns =
     "id, status, lines, expires_at, created_at, updated_at, order_id";
 // The movements the checkout index covers (checkouts and releases), as read back into its tail.
@@ -70,7 +77,13 @@ Product read_product(const Row& r) {
     p.updated_at_ms = r.integer(16);
     p.settings.replenishment = static_cast<ReplenishmentMode>(r.integer(17));
     p.archived_at_ms = r.optional_integer(18);
+    p.settings.fill_rate = static_cast<double>(r.integer(19)) / kFillRatePpm;
     return p;
+}
+
+template <typename Row>
+LearnedRecord read_learned(const Row& r) {
+    return LearnedRecord{r.text(0), r.text(1), r.text(2), r.integer(3)};
 }
 
 template <typename Row>

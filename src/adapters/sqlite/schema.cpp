@@ -202,6 +202,17 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX events_alarms ON events(seq) WHERE type IN ('alarm.raised', 'alarm.cleared');
 )sql",
+    // Replenishment mode auto: the product's fill_rate, and what has been learned.
+    /* 9 */ R"sql(
+ALTER TABLE products ADD COLUMN fill_rate_ppm INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE replenishment_state (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 

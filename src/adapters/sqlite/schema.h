@@ -12,8 +12,9 @@ namespace restock::sqlite {
 // per product is a constraint of the table. 3: idempotency records keep the first request's id.
 // 4: reservations (cart holds). 5: the checkout index (core/checkout_index.h). 6: replenishment
 // modes and archived products, factories' lead times. 7: an API key's name is unique among live
-// keys only, so a revoked key's name may be given to a new key.
-inline constexpr int kSchemaVersion = 8;
+// keys only, so a revoked key's name may be given to a new key. 8: dashboard sessions, and an
+// index of the alarm events. 9: replenishment mode auto: products' fill_rate_ppm, table replenishment_state.
+inline constexpr int kSchemaVersion = 9;
 
 // Creates the tables if missing and records the schema version. Fails on a newer schema.
 Status migrate(Connection& db);

@@ -51,14 +51,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
     };
     const std::string product_upsert =
         "INSERT INTO products(" + std::string(kProductColumns) +
-        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
         "name=excluded.name, on_hand=excluded.on_hand, reserved=excluded.reserved, "
         "on_order=excluded.on_order, reorder_point=excluded.reorder_point, "
         "reorder_qty=excluded.reorder_qty, order_up_to=excluded.order_up_to, "
         "min_order_qty=excluded.min_order_qty, pack_size=excluded.pack_size, "
         "factory_id=excluded.factory_id, ad_id=excluded.ad_id, signal=excluded.signal, "
         "last_movement_id=excluded.last_movement_id, updated_at=excluded.updated_at, "
-        "replenishment=excluded.replenishment, archived_at=excluded.archived_at";
+        "replenishment=excluded.replenishment, archived_at=excluded.archived_at, "
+        "fill_rate_ppm=excluded.fill_rate_ppm";
     for (auto [target, sql] : std::initializer_list<std::pair<Statement*, std::string>>{
              {&store->upsert_product_, product_upsert},
              {&store->begin_, "BEGIN IMMEDIATE"},
@@ -90,6 +91,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
               "INSERT INTO sessions(" + std::string(kSessionColumns) + ") VALUES (?,?,?,?,NULL)"},
              {&store->end_session_,
               "UPDATE sessions SET ended_at = ? WHERE hash = ? AND ended_at IS NULL"},
+             {&store->upsert_learned_, "INSERT OR REPLACE INTO replenishment_state(" +
+                                           std::string(kLearnedColumns) + ") VALUES (?,?,?,?)"},
              {&store->upsert_reservation_, "INSERT OR REPLACE INTO reservations(" +
                                                std::string(kReservationColumns) +
                                                ") VALUES (?,?,?,?,?,?,?)"},
@@ -241,6 +244,11 @@ Status SqliteStore::load_loop_state(EngineSnapshot& snapshot) {
         !s) {
         return s;
     }
+    if (auto s = read_all(*writer_, table(kLearnedColumns, "replenishment_state", "scope, key"),
+                          read_learned<Statement>, snapshot.learned);
+        !s) {
+        return s;
+    }
     return read_all(*writer_, table(kMessageColumns, "queue_messages", "id"),
                     read_message<Statement>, snapshot.queue_messages);
 }
@@ -326,7 +334,8 @@ Status SqliteStore::write_rows(const WriteBatch& batch) {
             .bind(16, p.created_at_ms)
             .bind(17, p.updated_at_ms)
             .bind(18, static_cast<int64_t>(p.settings.replenishment))
-            .bind(19, p.archived_at_ms);
+            .bind(19, p.archived_at_ms)
+            .bind(20, fill_rate_ppm(p.settings));
         if (auto s = upsert_product_.run(); !s) return s;
     }
     for (const ProductFigures& f : batch.figures) {
@@ -406,6 +415,13 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
             .bind(5, f.created_at_ms)
             .bind(6, f.lead_time_days);
         if (auto s = upsert_factory_.run(); !s) return s;
+    }
+    for (const LearnedRecord& l : batch.learned) {
+        upsert_learned_.bind(1, std::string_view(l.scope))
+            .bind(2, std::string_view(l.key))
+            .bind(3, std::string_view(l.state))
+            .bind(4, l.updated_at_ms);
+        if (auto s = upsert_learned_.run(); !s) return s;
     }
     for (const Subscription& sub : batch.subscriptions) {
         const std::string types = join_event_types(sub.event_types);

@@ -59,6 +59,7 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement delete_subscription_;
     Statement insert_session_;
     Statement end_session_;
+    Statement upsert_learned_;
     Statement upsert_queue_;
     Statement upsert_message_;
     Statement delete_message_;

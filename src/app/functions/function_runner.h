@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,19 @@ struct HandlerResult {
 
 using Handler = std::function<HandlerResult(const QueueMessage& message)>;
 
+// What one invocation did.
+struct Invocation {
+    bool handled = false;  // a message was received, handled and settled
+    // Nothing was deliverable: how long until the queue's next message may be.
+    std::optional<int64_t> next_visible_in_ms;
+};
+
+// One invocation of a function: receives one message of its queue, calls the handler and
+// acknowledges or fails the message as it says. FunctionRunner's workers call this in a loop;
+// `restock simulate` calls it on its own thread until every queue is empty.
+Invocation invoke_once(CommandSink& engine, const FunctionSpec& spec, const Handler& handler,
+                       const LogSink& log);
+
 class FunctionRunner {
   public:
     // REQUIRES: engine and signals outlive the runner.
@@ -48,7 +62,6 @@ class FunctionRunner {
 
   private:
     void work();
-    void settle(const QueueMessage& message, const HandlerResult& result);
 
     CommandSink& engine_;
     QueueSignals& signals_;

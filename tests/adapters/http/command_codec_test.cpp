@@ -39,6 +39,8 @@ Product full_product() {
     p.reserved = 2;
     p.on_order = 50;
     p.settings = ReorderSettings{10, 50, 80, 5, 6, "factory-1", std::string("ad-1")};
+    p.settings.replenishment = ReplenishmentMode::kAuto;
+    p.settings.fill_rate = 0.975;
     p.signal = StockSignal::kLowShort;
     p.last_movement_id = 99;
     p.created_at_ms = 1;

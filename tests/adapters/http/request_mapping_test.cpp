@@ -205,8 +205,8 @@ TEST(ParseNewProductTest, ReplenishmentMode) {
     auto none = parse_new_product(product_with(R"("replenishment":{"mode":"none"})"));
     ASSERT_TRUE(none.ok()) << none.error().message;
     EXPECT_EQ(none->settings.replenishment, ReplenishmentMode::kNone);
-    expect_invalid(parse_new_product(product_with(R"("replenishment":{"mode":"auto"})")),
-                   "'replenishment.mode' must be fixed or none");
+    expect_invalid(parse_new_product(product_with(R"("replenishment":{"mode":"lucky"})")),
+                   "'replenishment.mode' must be fixed, auto or none");
     expect_invalid(parse_new_product(product_with(R"("replenishment":"none")")),
                    "'replenishment' must be an object");
     expect_invalid(parse_new_product(product_with(R"("replenishment":{"mode":"none","x":1})")),
@@ -214,6 +214,46 @@ TEST(ParseNewProductTest, ReplenishmentMode) {
     expect_invalid(parse_new_product(product_with(R"("replenishment":{})")),
                    "missing field 'replenishment.mode'");
     expect_invalid(parse_new_product(product_with(R"("archived":true)")), "unknown field");
+}
+
+TEST(ParseNewProductTest, ReplenishmentAutoWithFillRate) {
+    auto automatic =
+        parse_new_product(product_with(R"("replenishment":{"mode":"auto","fill_rate":0.98})"));
+    ASSERT_TRUE(automatic.ok()) << automatic.error().message;
+    EXPECT_EQ(automatic->settings.replenishment, ReplenishmentMode::kAuto);
+    EXPECT_DOUBLE_EQ(automatic->settings.fill_rate, 0.98);
+    // Kept to six decimals, as stored.
+    EXPECT_DOUBLE_EQ(
+        parse_new_product(product_with(R"("replenishment":{"mode":"auto","fill_rate":0.9123456})"))
+            ->settings.fill_rate,
+        0.912346);
+    for (const char* bounds : {"0.5", "0.999"}) {
+        EXPECT_TRUE(parse_new_product(
+                        product_with(std::string(R"("replenishment":{"mode":"auto","fill_rate":)") +
+                                     bounds + "}"))
+                        .ok())
+            << bounds;
+    }
+    for (const char* outside : {"0.4999", "1", "0.9991", "-1", "2"}) {
+        expect_invalid(
+            parse_new_product(product_with(
+                std::string(R"("replenishment":{"mode":"auto","fill_rate":)") + outside + "}")),
+            "'replenishment.fill_rate' must be between 0.5 and 0.999");
+    }
+    expect_invalid(parse_new_product(product_with(R"("replenishment":{"mode":"auto"})")),
+                   "missing field 'replenishment.fill_rate'");
+    expect_invalid(
+        parse_new_product(product_with(R"("replenishment":{"mode":"auto","fill_rate":"high"})")),
+        "'replenishment.fill_rate' must be a number, not a string");
+    expect_invalid(
+        parse_new_product(product_with(R"("replenishment":{"mode":"fixed","fill_rate":0.9})")),
+        "'replenishment.fill_rate' is given only with mode auto");
+    auto patch = parse_product_patch(R"({"replenishment":{"mode":"auto","fill_rate":0.95}})");
+    ASSERT_TRUE(patch.ok()) << patch.error().message;
+    EXPECT_EQ(patch->replenishment, ReplenishmentMode::kAuto);
+    EXPECT_DOUBLE_EQ(patch->fill_rate, 0.95);
+    expect_invalid(parse_product_patch(R"({"replenishment":{"mode":"auto","fill_rate":0.3}})"),
+                   "'replenishment.fill_rate' must be between 0.5 and 0.999");
 }
 
 TEST(ParseProductPatchTest, ArchiveAndMode) {

@@ -63,6 +63,11 @@ ApiKeyRecord key_record(std::string name, std::string role, std::string hash) {
     return r;
 }
 
+// What schema 9 added: products' fill rate and the learned replenishment state.
+constexpr const char* kBeforeVersion9 =
+    "ALTER TABLE products DROP COLUMN fill_rate_ppm;"
+    "DROP TABLE replenishment_state;";
+
 // The api_keys table as schema 6 and before made it: every name unique, revoked or not.
 constexpr const char* kApiKeysBeforeVersion7 =
     "DROP INDEX api_keys_live_name;"
@@ -150,6 +155,7 @@ TEST_F(SqliteStoreTest, MigratesASchemaOneFile) {
                                "ALTER TABLE factories DROP COLUMN lead_time_days;"
                                "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
                         .ok());
+        ASSERT_TRUE(db.value()->exec(kBeforeVersion9).ok());
         ASSERT_TRUE(db.value()->exec(kApiKeysBeforeVersion7).ok());
         ASSERT_TRUE(db.value()
                         ->exec("INSERT INTO api_keys(hash, name, role, created_at, revoked_at) "
@@ -217,6 +223,37 @@ TEST_F(SqliteStoreTest, OneOpenRestockOrderPerProductAndDispatchHoldsKept) {
     EXPECT_EQ(ro_1->status, OrderStatus::kCancelled);
     EXPECT_EQ(ro_1->dispatch_message_id, 7);
     EXPECT_EQ(ro_1->dispatch_until_ms, 12345);
+}
+
+// Mode auto's fill rate and what replenishment learned come back at the next start; a learned
+// record is replaced by the next of the same scope and key.
+TEST_F(SqliteStoreTest, KeepsFillRatesAndLearnedState) {
+    WriteBatch batch = sample_batch();
+    batch.products[0].settings.replenishment = ReplenishmentMode::kAuto;
+    batch.products[0].settings.fill_rate = 0.975;
+    batch.learned = {LearnedRecord{kLearnedProduct, "1", "v1 first", 5},
+                     LearnedRecord{kLearnedFactory, "f1", "v1 factory", 6}};
+    ASSERT_TRUE(store_->commit(batch).ok());
+    WriteBatch next;
+    next.learned = {LearnedRecord{kLearnedProduct, "1", "v1 second", 7}};
+    ASSERT_TRUE(store_->commit(next).ok());
+    reopen();
+    auto snapshot = store_->load();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+    EXPECT_EQ(snapshot->products[0].settings.replenishment, ReplenishmentMode::kAuto);
+    EXPECT_DOUBLE_EQ(snapshot->products[0].settings.fill_rate, 0.975);
+    EXPECT_EQ(snapshot->products[1].settings.fill_rate, 0);
+    ASSERT_EQ(snapshot->learned.size(), 2u);
+    EXPECT_EQ(snapshot->learned[0].scope, "factory");
+    EXPECT_EQ(snapshot->learned[0].state, "v1 factory");
+    EXPECT_EQ(snapshot->learned[1].key, "1");
+    EXPECT_EQ(snapshot->learned[1].state, "v1 second");
+    EXPECT_EQ(snapshot->learned[1].updated_at_ms, 7);
+    auto reader = store_->open_reader();
+    ASSERT_TRUE(reader.ok());
+    auto read = reader.value()->product("A");
+    ASSERT_TRUE(read.ok() && read.value());
+    EXPECT_DOUBLE_EQ(read.value()->settings.fill_rate, 0.975);
 }
 
 TEST_F(SqliteStoreTest, EmptyStoreLoadsNothing) {
@@ -399,6 +436,7 @@ TEST_F(SqliteStoreTest, MigratesSchemaSixKeysToNamesUniqueAmongLiveKeys) {
     {
         auto db = sqlite::Connection::open(path_, false);
         ASSERT_TRUE(db.ok());
+        ASSERT_TRUE(db.value()->exec(kBeforeVersion9).ok());
         ASSERT_TRUE(db.value()->exec(kApiKeysBeforeVersion7).ok());
         ASSERT_TRUE(
             db.value()->exec("UPDATE meta SET value = '6' WHERE key = 'schema_version'").ok());
@@ -409,7 +447,8 @@ TEST_F(SqliteStoreTest, MigratesSchemaSixKeysToNamesUniqueAmongLiveKeys) {
                          .ok());
     }
     reopen();
-    EXPECT_EQ(query_integer(path_, "SELECT value FROM meta WHERE key = 'schema_version'"), 7);
+    EXPECT_EQ(query_integer(path_, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              sqlite::kSchemaVersion);
     auto listed = store_->list_keys();
     ASSERT_TRUE(listed.ok());
     ASSERT_EQ(listed->size(), 2u);

@@ -1,0 +1,318 @@
+// Replenishment inside the engine: today's demand counters (touched after a batch is written,
+// never while a checkout is applied), the daily learning step, lead times from receipts, and
+// the effective settings of products in mode auto. The figures themselves are pure core code
+// (core/demand_forecast.h, core/lead_time.h, core/replenishment_policy.h).
+//
+// For a simulator: everything here reads time from the batch, i.e. from the engine's Clock.
+// Day d of the Clock is [d, d + 1) × 86,400,000 ms since the epoch (UTC); the first command
+// of a new day runs the step for the day(s) closed before it. The demand of a day is what
+// checkouts took plus what checkouts refused for lack of stock asked for.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "app/engine_batch.h"
+#include "app/stock_engine.h"
+
+namespace restock {
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+// A gap longer than this between two batches learns only this many empty days.
+constexpr int64_t kMaxCatchUpDays = 366;
+// The target the figures of a product not in mode auto are explained with.
+constexpr double kExplainFillRate = 0.95;
+
+int64_t day_of(int64_t ms) { return ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs); }
+
+LeadTimePrior prior_of(double days) {
+    const double sd = kLeadTimePriorCv * days;
+    return LeadTimePrior{days, sd * sd};
+}
+
+}  // namespace
+
+StockEngine::LearningSlot& StockEngine::slot_of(const Product& product) {
+    const auto id = static_cast<std::size_t>(product.id);
+    if (id >= learning_.size())
+        learning_.resize(std::max<std::size_t>(id + 1, learning_.size() * 2));
+    LearningSlot& slot = learning_[id];
+    if (!slot.known) {
+        slot.known = true;
+        slot.learning.fixed_reorder_point = product.settings.reorder_point;
+        slot.learning.fixed_reorder_qty = product.settings.reorder_qty;
+    }
+    return slot;
+}
+
+StockEngine::LearningSlot& StockEngine::touch_slot(const Product& product, Batch& batch) {
+    const auto id = static_cast<std::size_t>(product.id);
+    const bool existed = id < learning_.size();
+    batch.slots.record(product.id, existed ? std::optional<LearningSlot>(learning_[id])
+                                           : std::optional<LearningSlot>(LearningSlot{}));
+    return slot_of(product);
+}
+
+LeadTimeStats& StockEngine::touch_factory_lead(const std::string& factory_id, Batch& batch) {
+    auto it = factory_lead_.find(factory_id);
+    batch.factory_leads.record(factory_id, it == factory_lead_.end()
+                                               ? std::nullopt
+                                               : std::optional<LeadTimeStats>(it->second));
+    return factory_lead_[factory_id];
+}
+
+double StockEngine::prior_lead_days(const std::string& factory_id) const {
+    auto factory = factories_.find(factory_id);
+    return static_cast<double>(factory != factories_.end() && factory->second.lead_time_days
+                                   ? *factory->second.lead_time_days
+                                   : options_.default_lead_time_days);
+}
+
+LeadTimeEstimate StockEngine::factory_lead(const std::string& factory_id, bool censored,
+                                           int64_t now_ms) const {
+    std::vector<double> ages;
+    if (censored) {
+        for (const auto& [product_id, order_id] : open_order_by_product_) {
+            const RestockOrder& order = orders_.at(order_id);
+            if (order.factory_id != factory_id) continue;
+            ages.push_back(static_cast<double>(now_ms - order.created_at_ms) / kDayMs);
+        }
+    }
+    auto stats = factory_lead_.find(factory_id);
+    return estimate_lead_time(stats == factory_lead_.end() ? LeadTimeStats{} : stats->second,
+                              prior_of(prior_lead_days(factory_id)), ages,
+                              LeadTimeSource::kFactory);
+}
+
+LeadTimeEstimate StockEngine::product_lead(const Product& product, const std::string& factory_id,
+                                           bool censored, int64_t now_ms) const {
+    const LeadTimeEstimate factory = factory_lead(factory_id, censored, now_ms);
+    const auto id = static_cast<std::size_t>(product.id);
+    const LeadTimeStats own = id < learning_.size() && learning_[id].known
+                                  ? learning_[id].learning.lead
+                                  : LeadTimeStats{};
+    std::vector<double> ages;
+    if (censored) {
+        if (auto open = open_order_by_product_.find(product.id);
+            open != open_order_by_product_.end()) {
+            ages.push_back(static_cast<double>(now_ms - orders_.at(open->second).created_at_ms) /
+                           kDayMs);
+        }
+    }
+    LeadTimeEstimate estimate = estimate_lead_time(
+        own, LeadTimePrior{factory.mean, factory.sd * factory.sd}, ages, LeadTimeSource::kProduct);
+    if (own.receipts == 0) {
+        // Nothing of its own yet: the factory's, as the factory knows it.
+        estimate.source = factory.source;
+        estimate.receipts = factory.receipts;
+        estimate.censored += factory.censored;
+    }
+    return estimate;
+}
+
+PolicyFigures StockEngine::policy_for(const Product& product, const ProductLearning& learning,
+                                      double fill_rate, int64_t now_ms) const {
+    PolicyInput in;
+    in.demand = estimate_demand(learning.demand);
+    in.lead = product_lead(product, product.settings.factory_id, /*censored=*/true, now_ms);
+    in.fill_rate = fill_rate;
+    in.fixed_reorder_qty = learning.fixed_reorder_qty;
+    in.anchor_demand = learning.anchor_demand;
+    in.settings = product.settings;
+    return compute_policy(in);
+}
+
+void StockEngine::persist(const Product& product, Batch& batch) {
+    const LearningSlot& slot = learning_.at(static_cast<std::size_t>(product.id));
+    batch.writes.learned.push_back(LearnedRecord{kLearnedProduct, std::to_string(product.id),
+                                                 encode(slot.learning), batch.now_ms});
+}
+
+void StockEngine::persist_factory(const std::string& factory_id, Batch& batch) {
+    auto it = factory_lead_.find(factory_id);
+    if (it == factory_lead_.end()) return;
+    batch.writes.learned.push_back(
+        LearnedRecord{kLearnedFactory, factory_id, encode(it->second), batch.now_ms});
+}
+
+void StockEngine::settings_given(const Product& before, const ProductPatch* patch,
+                                 ReorderSettings& settings, Batch& batch, LearningSlot& slot) {
+    ProductLearning& l = slot.learning;
+    const bool was_auto =
+        patch != nullptr && before.settings.replenishment == ReplenishmentMode::kAuto;
+    const bool is_auto = settings.replenishment == ReplenishmentMode::kAuto;
+    const bool ready = learning_ready(l.demand);
+    const double level = ready ? estimate_demand(l.demand).mean : 0;
+    if (patch == nullptr || !was_auto) {
+        // Created, or entering mode auto (or staying out of it): the settings given are these.
+        l.fixed_reorder_point = settings.reorder_point;
+        l.fixed_reorder_qty = settings.reorder_qty;
+        if (is_auto) l.anchor_demand = level;
+    } else {
+        if (patch->reorder_point) l.fixed_reorder_point = *patch->reorder_point;
+        if (patch->reorder_qty) {
+            l.fixed_reorder_qty = *patch->reorder_qty;
+            l.anchor_demand = level;
+        }
+        if (!is_auto) {
+            // Leaving mode auto: back to the settings given (or those sent now).
+            settings.reorder_point = l.fixed_reorder_point;
+            settings.reorder_qty = l.fixed_reorder_qty;
+        }
+    }
+    if (is_auto) {
+        settings.reorder_point = l.fixed_reorder_point;
+        settings.reorder_qty = l.fixed_reorder_qty;
+        if (ready) {
+            Product probe = before;
+            probe.settings = settings;
+            const PolicyFigures f = policy_for(probe, l, settings.fill_rate, batch.now_ms);
+            settings.reorder_point = f.reorder_point;
+            settings.reorder_qty = f.reorder_qty;
+        }
+    }
+}
+
+void StockEngine::follow_learning(Product& product, Batch& batch) {
+    LearningSlot& slot = slot_of(product);
+    if (!learning_ready(slot.learning.demand)) return;
+    if (slot.learning.anchor_demand == 0) {
+        slot.learning.anchor_demand = estimate_demand(slot.learning.demand).mean;
+    }
+    const PolicyFigures f =
+        policy_for(product, slot.learning, product.settings.fill_rate, batch.now_ms);
+    if (f.reorder_point == product.settings.reorder_point &&
+        f.reorder_qty == product.settings.reorder_qty) {
+        return;
+    }
+    batch.touch(product, Batch::Change::kSettings);
+    product.settings.reorder_point = f.reorder_point;
+    product.settings.reorder_qty = f.reorder_qty;
+    product.updated_at_ms = batch.now_ms;
+    add_event_if(evaluate_signal(product), product, "replenishment-learned", batch);
+}
+
+void StockEngine::learn_if_new_day(Batch& batch) {
+    const int64_t today = day_of(batch.now_ms);
+    if (learning_day_ < 0) {
+        learning_day_ = today;  // counting starts with this process
+        return;
+    }
+    if (today <= learning_day_) return;
+    const int64_t closed = std::min(today - learning_day_, kMaxCatchUpDays);
+    batch.day_undo = Batch::DayUndo{learning_day_, learning_};
+    const bool write_all =
+        options_.replenishment_persist_days > 0 && today % options_.replenishment_persist_days == 0;
+    for (auto& [sku, product] : products_) {
+        if (!is_replenished(product)) continue;
+        LearningSlot& slot = slot_of(product);
+        const bool stocked_out = product.available() <= 0;
+        observe_day(slot.learning.demand, slot.sold_today, slot.lost_today, stocked_out);
+        for (int64_t day = 1; day < closed; ++day) {
+            observe_day(slot.learning.demand, 0, 0, stocked_out);
+        }
+        if (product.settings.replenishment == ReplenishmentMode::kAuto) {
+            follow_learning(product, batch);
+        }
+        if (write_all) persist(product, batch);
+    }
+    for (auto& slot : learning_) {
+        slot.sold_today = 0;
+        slot.lost_today = 0;
+    }
+    if (write_all) {
+        for (const auto& [id, stats] : factory_lead_) persist_factory(id, batch);
+    }
+    learning_day_ = today;
+}
+
+void StockEngine::observe_receipt(const RestockOrder& order, Batch& batch) {
+    const double days = static_cast<double>(batch.now_ms - order.created_at_ms) / kDayMs;
+    observe_lead_time(touch_factory_lead(order.factory_id, batch), days);
+    persist_factory(order.factory_id, batch);
+    if (const Product* product = find_by_id(order.product_id)) {
+        observe_lead_time(touch_slot(*product, batch).learning.lead, days);
+        persist(*product, batch);
+    }
+}
+
+void StockEngine::count_demand(const std::vector<Movement>& movements, const Batch& batch) {
+    for (const Movement& m : movements) {
+        if (m.kind != MovementKind::kCheckout) continue;
+        const auto id = static_cast<std::size_t>(m.product_id);
+        if (id >= learning_.size())
+            learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
+        learning_[id].sold_today -= m.delta;
+    }
+    for (const auto& [product_id, units] : batch.lost_demand) {
+        const auto id = static_cast<std::size_t>(product_id);
+        if (id >= learning_.size())
+            learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
+        learning_[id].lost_today += units;
+    }
+}
+
+int64_t StockEngine::order_due_ms(const RestockOrder& order) const {
+    // Learned from receipts only: an order's own lateness must not postpone its own due time.
+    const auto factory_stats = factory_lead_.find(order.factory_id);
+    const auto id = static_cast<std::size_t>(order.product_id);
+    const bool own =
+        id < learning_.size() && learning_[id].known && learning_[id].learning.lead.receipts > 0;
+    const bool factory = factory_stats != factory_lead_.end() && factory_stats->second.receipts > 0;
+    if (!own && !factory) {
+        auto it = factories_.find(order.factory_id);
+        const int64_t days = it != factories_.end() && it->second.lead_time_days
+                                 ? *it->second.lead_time_days
+                                 : options_.default_lead_time_days;
+        return due_at_ms(order, days);
+    }
+    LeadTimeEstimate lead = estimate_lead_time(factory ? factory_stats->second : LeadTimeStats{},
+                                               prior_of(prior_lead_days(order.factory_id)), {},
+                                               LeadTimeSource::kFactory);
+    if (own) {
+        lead = estimate_lead_time(learning_[id].learning.lead,
+                                  LeadTimePrior{lead.mean, lead.sd * lead.sd}, {},
+                                  LeadTimeSource::kProduct);
+    }
+    return due_at_ms(order, lognormal_quantile(lead.mean, lead.sd, kDueQuantile));
+}
+
+Outcome StockEngine::apply(const GetReplenishment& request, Batch& batch) {
+    Product* product = find(request.sku);
+    if (product == nullptr) {
+        return make_error(ErrorCode::kNotFound, "product-not-found",
+                          "no product with sku '" + request.sku + "'");
+    }
+    const LearningSlot& slot = slot_of(*product);
+    ReplenishmentOutcome out;
+    out.product = *product;
+    out.learning = slot.learning;
+    out.ready = learning_ready(slot.learning.demand);
+    const bool is_auto = product->settings.replenishment == ReplenishmentMode::kAuto;
+    out.follows = is_auto && out.ready;
+    out.demand = estimate_demand(slot.learning.demand);
+    const std::string& factory_id = product->settings.factory_id;
+    out.factory_lead = factory_lead(factory_id, true, batch.now_ms);
+    out.lead = product_lead(*product, factory_id, true, batch.now_ms);
+    out.prior_lead_days = prior_lead_days(factory_id);
+    const bool receipts =
+        slot.learning.lead.receipts > 0 ||
+        (factory_lead_.count(factory_id) != 0 && factory_lead_.at(factory_id).receipts > 0);
+    if (receipts) {
+        RestockOrder probe;
+        probe.product_id = product->id;
+        probe.factory_id = factory_id;
+        out.due_days = static_cast<double>(order_due_ms(probe)) / kDayMs;
+    }
+    out.fill_rate = is_auto ? product->settings.fill_rate : kExplainFillRate;
+    out.policy = policy_for(*product, slot.learning, out.fill_rate, batch.now_ms);
+    out.sold_today = slot.sold_today;
+    out.lost_today = slot.lost_today;
+    if (auto open = open_order_by_product_.find(product->id);
+        open != open_order_by_product_.end()) {
+        out.open_order_age_ms = batch.now_ms - orders_.at(open->second).created_at_ms;
+    }
+    return out;
+}
+
+}  // namespace restock

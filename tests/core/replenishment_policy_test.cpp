@@ -1,0 +1,202 @@
+#include "core/replenishment_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace restock {
+namespace {
+
+// E[(X − s)+] by summing the pmf directly (lgamma), independent of the recursion under test.
+double brute_loss(double mean, double variance, int64_t s) {
+    double total = 0;
+    for (int64_t x = s + 1; x < 2000; ++x) {
+        double log_p = 0;
+        if (variance <= mean) {
+            log_p = -mean + x * std::log(mean) - std::lgamma(x + 1.0);
+        } else {
+            const double p = mean / variance;
+            const double r = mean * mean / (variance - mean);
+            log_p = std::lgamma(x + r) - std::lgamma(r) - std::lgamma(x + 1.0) + r * std::log(p) +
+                    x * std::log(1 - p);
+        }
+        total += static_cast<double>(x - s) * std::exp(log_p);
+    }
+    return total;
+}
+
+PolicyInput input(double mean, double variance, ForecastMethod method, double lead, double lead_sd,
+                  double fill_rate) {
+    PolicyInput in;
+    in.demand.mean = mean;
+    in.demand.variance = variance;
+    in.demand.method = method;
+    in.lead.mean = lead;
+    in.lead.sd = lead_sd;
+    in.fill_rate = fill_rate;
+    in.fixed_reorder_qty = 1;
+    return in;
+}
+
+TEST(ReplenishmentPolicy, NormalLoss) {
+    EXPECT_NEAR(normal_loss(0), 0.3989422804014327, 1e-12);
+    EXPECT_NEAR(normal_loss(1), 0.24197072451914337 - 0.15865525393145707, 1e-12);
+    EXPECT_NEAR(normal_loss(-1), 0.24197072451914337 + 1 - 0.15865525393145707, 1e-12);
+}
+
+TEST(ReplenishmentPolicy, CountLossMatchesThePmf) {
+    for (int64_t s : {0, 1, 3, 8}) {
+        EXPECT_NEAR(count_loss(2, 2, s), brute_loss(2, 2, s), 1e-9) << s;
+        EXPECT_NEAR(count_loss(3, 12, s), brute_loss(3, 12, s), 1e-9) << s;
+    }
+    EXPECT_NEAR(count_loss(2, 2, 1), 1 + std::exp(-2), 1e-12);
+}
+
+TEST(ReplenishmentPolicy, FastMoverNormalReorderPointIsTheLeastThatReachesTheTarget) {
+    const PolicyInput in = input(50, 100, ForecastMethod::kSes, 10, 0, 0.98);
+    const PolicyFigures f = compute_policy(in);
+    EXPECT_EQ(f.distribution, LeadDemandDistribution::kNormal);
+    EXPECT_NEAR(f.lead_demand_mean, 500, 1e-9);
+    // L σ_d² + L² α/(2 − α) σ_d² (no lead-time variance).
+    EXPECT_NEAR(f.lead_demand_sd, std::sqrt(10 * 100 + 100 * 0.1 / 1.9 * 100), 1e-9);
+    // At least one lead time's demand, and above the reorder point: a single open order must
+    // lift the stock above it.
+    EXPECT_GE(f.reorder_qty, 500);
+    EXPECT_GT(f.reorder_qty, f.reorder_point);
+    EXPECT_EQ(f.order_qty, f.reorder_qty);
+    const double target = f.order_qty * 0.02 / 0.98;
+    const auto loss = [&](int64_t s) {
+        return f.lead_demand_sd * normal_loss((s - 500.0) / f.lead_demand_sd);
+    };
+    EXPECT_LE(loss(f.reorder_point), target);
+    EXPECT_GT(loss(f.reorder_point - 1), target);
+    EXPECT_GE(f.expected_fill_rate, 0.98);
+    EXPECT_NEAR(f.safety_stock, f.reorder_point - 500.0, 1e-9);
+}
+
+TEST(ReplenishmentPolicy, LeadTimeVariabilityRaisesTheReorderPoint) {
+    const PolicyFigures steady = compute_policy(input(50, 100, ForecastMethod::kSes, 10, 0, 0.95));
+    const PolicyFigures late = compute_policy(input(50, 100, ForecastMethod::kSes, 10, 3, 0.95));
+    EXPECT_NEAR(late.lead_demand_sd * late.lead_demand_sd,
+                steady.lead_demand_sd * steady.lead_demand_sd + 2500 * 9, 1e-6);
+    EXPECT_GT(late.reorder_point, steady.reorder_point);
+}
+
+TEST(ReplenishmentPolicy, SlowMoverUsesACountDistribution) {
+    PolicyInput in = input(0.3, 0.9, ForecastMethod::kSba, 7, 1, 0.95);
+    in.fixed_reorder_qty = 4;
+    const PolicyFigures f = compute_policy(in);
+    EXPECT_EQ(f.distribution, LeadDemandDistribution::kNegativeBinomial);
+    const double var = f.lead_demand_sd * f.lead_demand_sd;
+    const double target = f.order_qty * 0.05 / 0.95;
+    EXPECT_LE(brute_loss(f.lead_demand_mean, var, f.reorder_point), target + 1e-9);
+    if (f.reorder_point > 0) {
+        EXPECT_GT(brute_loss(f.lead_demand_mean, var, f.reorder_point - 1), target);
+    }
+    EXPECT_NEAR(f.expected_shortage, brute_loss(f.lead_demand_mean, var, f.reorder_point), 1e-9);
+}
+
+TEST(ReplenishmentPolicy, PoissonWhenNotOverDispersed) {
+    const PolicyFigures f = compute_policy(input(1, 0.5, ForecastMethod::kSes, 2, 0, 0.9));
+    // L σ² + L² α/(2 − α) σ² = 1 + 0.105 < mean 2.
+    EXPECT_EQ(f.distribution, LeadDemandDistribution::kPoisson);
+}
+
+TEST(ReplenishmentPolicy, HigherTargetsNeverLowerTheReorderPoint) {
+    int64_t previous = -1;
+    for (double target : {0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999}) {
+        const PolicyFigures f = compute_policy(input(20, 60, ForecastMethod::kSes, 5, 1, target));
+        EXPECT_GE(f.reorder_point, previous) << target;
+        EXPECT_GE(f.expected_fill_rate, target) << target;
+        previous = f.reorder_point;
+    }
+}
+
+TEST(ReplenishmentPolicy, OrderQuantityScalesWithTheSquareRootOfDemand) {
+    PolicyInput in = input(40, 40, ForecastMethod::kSes, 1, 0, 0.95);
+    in.fixed_reorder_qty = 100;
+    in.anchor_demand = 10;  // demand has quadrupled since reorder_qty was given
+    EXPECT_EQ(compute_policy(in).reorder_qty, 200);
+    in.settings.min_order_qty = 250;
+    EXPECT_EQ(compute_policy(in).reorder_qty, 250);
+    in.settings.pack_size = 12;
+    EXPECT_EQ(compute_policy(in).reorder_qty, 252);
+}
+
+TEST(ReplenishmentPolicy, OrderUpToBinds) {
+    PolicyInput in = input(50, 100, ForecastMethod::kSes, 10, 2, 0.99);
+    in.settings.order_up_to = 600;
+    const PolicyFigures f = compute_policy(in);
+    EXPECT_LT(f.reorder_point, 600);
+    EXPECT_EQ(f.order_qty, 600 - f.reorder_point);
+}
+
+// A lost-sales (s, Q) system with one open order at a time, as the engine runs it, in
+// continuous time: unit demands arrive as a Poisson process, an order placed at t arrives at
+// t + lead. The achieved fill rate lands near the target.
+double simulate_fill_rate(const PolicyFigures& f, double mean, double lead, int64_t units) {
+    std::mt19937_64 random(3);
+    std::exponential_distribution<double> gap(mean);
+    int64_t on_hand = f.reorder_point + f.order_qty;
+    double arrival = -1;
+    double now = 0;
+    int64_t served = 0;
+    for (int64_t unit = 0; unit < units; ++unit) {
+        now += gap(random);
+        if (arrival >= 0 && arrival <= now) {
+            on_hand += f.order_qty;
+            arrival = -1;
+            if (on_hand <= f.reorder_point) arrival = now + lead;  // still low: order again
+        }
+        if (on_hand > 0) {
+            --on_hand;
+            ++served;
+        }
+        if (arrival < 0 && on_hand <= f.reorder_point) arrival = now + lead;
+    }
+    return static_cast<double>(served) / static_cast<double>(units);
+}
+
+TEST(ReplenishmentPolicy, ReachesTheTargetInASimulation) {
+    for (double target : {0.9, 0.95, 0.98}) {
+        // The policy's lead-time demand includes the forecast-error term; here the demand is
+        // known (alpha 0), so the simulation checks the fill-rate model alone.
+        PolicyInput in = input(8, 8, ForecastMethod::kSes, 5, 0, target);
+        in.demand.alpha = 0;
+        in.fixed_reorder_qty = 30;
+        const PolicyFigures f = compute_policy(in);
+        const double achieved = simulate_fill_rate(f, 8, 5, 1'000'000);
+        EXPECT_NEAR(achieved, target, 0.02) << target;
+    }
+}
+
+TEST(ReplenishmentPolicy, LearningNeedsDaysAndDemands) {
+    DemandModel m;
+    m.days = kMinLearningDays;
+    m.demand_days = kMinDemandDays;
+    EXPECT_TRUE(learning_ready(m));
+    m.demand_days = 1;
+    EXPECT_FALSE(learning_ready(m));
+}
+
+TEST(ReplenishmentPolicy, StoredTextRoundTrips) {
+    ProductLearning l;
+    for (int64_t x : {3, 0, 5, 0, 0, 9}) observe_day(l.demand, x, 1, false);
+    observe_lead_time(l.lead, 6.25);
+    l.fixed_reorder_point = 12;
+    l.fixed_reorder_qty = 40;
+    l.anchor_demand = 1.0 / 3;
+    const auto back = decode_product_learning(encode(l));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, l);
+    LeadTimeStats s;
+    observe_lead_time(s, 0.1);
+    EXPECT_EQ(decode_lead_time_stats(encode(s)), s);
+    EXPECT_FALSE(decode_product_learning("v1 1 2").has_value());
+    EXPECT_FALSE(decode_lead_time_stats("v2 1 1 1 1").has_value());
+    EXPECT_FALSE(decode_lead_time_stats(encode(s) + " 7").has_value());
+}
+
+}  // namespace
+}  // namespace restock
