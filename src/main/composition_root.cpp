@@ -14,6 +14,7 @@
 #include "adapters/curl/curl_http_client.h"
 #include "adapters/curl/curl_mailer.h"
 #include "adapters/http/access_log.h"
+#include "adapters/http/event_streams.h"
 #include "adapters/http/handlers.h"
 #include "adapters/http/server.h"
 #include "adapters/postgres/pg_listener.h"
@@ -296,6 +297,8 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     api_options.forwarder = writer->forwarder();
     api_options.readiness = readiness(store, *writer);
     api_options.extra_metrics = cluster_metrics(*writer);
+    http::EventStreams streams(readers, writer->path());
+    api_options.streams = &streams;
     http::Api api(writer->path(), readers, authenticator, std::move(api_options));
 
     IdempotencyExpiry expiry(store.store(), clock,
@@ -400,6 +403,7 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     // invocations, then drain the engine (every accepted command commits and is answered) and
     // hand the writer lease over, then tear down the server's remaining sockets.
     server.value()->join();
+    streams.stop();  // no stream writes to a connection from here
     queue_signals.close();
     writer->stop_waiting();
     functions.clear();

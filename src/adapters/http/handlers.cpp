@@ -5,6 +5,7 @@
 
 #include "adapters/http/api_context.h"
 #include "adapters/http/command_codec.h"
+#include "adapters/http/event_streams.h"
 #include "adapters/http/metrics_text.h"
 #include "adapters/http/openapi_document.h"
 #include "adapters/http/problem.h"
@@ -139,6 +140,8 @@ std::vector<std::string_view> route_query_names(RouteId id) {
             return {"status", "sku", "created_before", "overdue", "limit", "cursor"};
         case RouteId::kEvents:
             return {"after", "type", "sku", "limit"};
+        case RouteId::kEventStream:
+            return {"after", "type", "sku"};
         case RouteId::kPeekQueue:
             return {"limit"};
         case RouteId::kFactoryCallback:
@@ -299,6 +302,8 @@ void Api::dispatch(Context& context, Respond respond) {
             return reply_now(list_movements(context));
         case RouteId::kEvents:
             return reply_now(list_events(context));
+        case RouteId::kEventStream:
+            return reply_now(event_stream(context));
         case RouteId::kCreateProduct:
             return then_submit(parse_new_product(body));
         case RouteId::kPatchProduct: {
@@ -665,6 +670,57 @@ Reply Api::list_events(Context& context) {
     w.end_array().key("next_after").value(next_after);
     w.end_object();
     return json_reply(200, std::move(body));
+}
+
+Reply Api::event_stream(Context& context) {
+    if (options_.streams == nullptr) {
+        return context.problem(503, "unavailable", "this server does not stream events");
+    }
+    auto request = parse_events_query(context.params, false);
+    if (!request) return context.problem(request.error());
+    EventQuery& query = request->query;
+    // Where to resume: the browser's Last-Event-ID (the last id: it saw) wins over ?after=,
+    // which a first connection may give; with neither the stream starts at the log's end.
+    const std::string& last_id = context.request.last_event_id;
+    std::optional<int64_t> after;
+    if (!last_id.empty()) {
+        int64_t seq = 0;
+        auto [end, ec] = std::from_chars(last_id.data(), last_id.data() + last_id.size(), seq);
+        if (ec != std::errc() || end != last_id.data() + last_id.size() || seq < 0) {
+            return context.problem(ErrorCode::kInvalidArgument, "invalid-request",
+                                   "Last-Event-ID must be an event seq (an integer >= 0)");
+        }
+        after = seq;
+    } else if (context.params.count("after") != 0) {
+        after = query.after_seq;
+    }
+    auto reader = readers_.acquire();
+    if (!reader) return context.problem(reader.error());
+    auto last = reader.value()->last_event_seq(writer_.durable_marks().event_seq);
+    if (!last) return context.problem(last.error());
+    if (after && *after > last.value()) {
+        return context.problem(ErrorCode::kConflict, "cursor-ahead",
+                               "after=" + std::to_string(*after) +
+                                   " is ahead of the event log, whose last event is seq " +
+                                   std::to_string(last.value()) +
+                                   ": the cursor is not from this store; start again from "
+                                   "after=0");
+    }
+    query.after_seq = after.value_or(last.value());
+    auto stream = options_.streams->open(context.principal.name, std::move(query));
+    if (!stream) {
+        if (stream.error().slug == "too-many-streams") {
+            return context.problem(429, "too-many-streams", stream.error().message);
+        }
+        return context.problem(stream.error());
+    }
+    Reply reply;
+    reply.content_type = "text/event-stream";
+    // A reconnecting EventSource waits this long (ms); the comment shows the stream is up.
+    reply.body = "retry: 2000\n: stream of events after seq " +
+                 std::to_string(after.value_or(last.value())) + "\n\n";
+    reply.stream = std::move(stream.value());
+    return reply;
 }
 
 }  // namespace restock::http

@@ -16,6 +16,8 @@
 
 namespace restock::http {
 
+class EventStreams;  // event_streams.h
+
 // Who may call a route: anyone (`public_route`: no key, or a token of its own), else a key of
 // `role` (or admin's, which may call everything).
 struct RouteAccess {
@@ -85,6 +87,8 @@ struct ApiOptions {
     // Dashboard sessions: how long a login lasts, and whether its cookie is marked Secure
     // (the public URL is https: a proxy in front terminates TLS).
     int64_t session_ttl_ms = 12 * 3600 * 1000;
+    // GET /v1/events/stream follows the log through these (null: the route answers 503).
+    EventStreams* streams = nullptr;
     bool secure_cookies = false;
 };
 
@@ -129,6 +133,7 @@ class Api {
     Reply list_products(Context& context);
     Reply list_movements(Context& context);
     Reply list_events(Context& context);
+    Reply event_stream(Context& context);
 
     WritePath& writer_;
     ReaderPool& readers_;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/stream_port.h"
 #include "app/commands.h"
 #include "app/event_json.h"
 #include "core/event.h"
@@ -29,6 +30,9 @@ struct Reply {
     std::string cache_control = "no-store";
     // Further headers, written as given (Set-Cookie, ETag, Content-Security-Policy, ...).
     std::vector<std::pair<std::string, std::string>> headers;
+    // Set: an event stream (text/event-stream) whose body the source writes until the
+    // connection ends; `body` is sent first.
+    std::shared_ptr<StreamSource> stream;
 };
 
 // The media type of the Prometheus text exposition.

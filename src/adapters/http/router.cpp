@@ -25,6 +25,7 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/stock/{sku}/adjustments", RouteId::kAdjustment},
     {"GET", "/v1/stock/{sku}/movements", RouteId::kMovements},
     {"GET", "/v1/events", RouteId::kEvents},
+    {"GET", "/v1/events/stream", RouteId::kEventStream},
     {"POST", "/v1/factories", RouteId::kCreateFactory},
     {"GET", "/v1/factories", RouteId::kListFactories},
     {"GET", "/v1/factories/{id}", RouteId::kGetFactory},

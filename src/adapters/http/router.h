@@ -27,6 +27,7 @@ enum class RouteId {
     kAdjustment,
     kMovements,
     kEvents,
+    kEventStream,  // the event log as Server-Sent Events (an extension of the design's API)
     kCreateFactory,
     kListFactories,
     kGetFactory,

@@ -200,6 +200,29 @@ class HttpServer::Impl {
 
 namespace {
 
+// What an event stream's source writes to: the session, through its I/O thread. A client that
+// takes nothing while more than kMaxBacklog bytes wait is closed: a stream never buffers
+// without bound for a reader that has gone away without closing.
+class SessionSink final : public StreamSink {
+  public:
+    static constexpr std::size_t kMaxBacklog = 1024 * 1024;
+
+    SessionSink(std::weak_ptr<Session> session, EventLoop& loop)
+        : session_(std::move(session)), loop_(loop) {}
+
+    bool push(std::string bytes) override;
+    bool open() const override { return open_.load(std::memory_order_acquire); }
+
+    void end() { open_.store(false, std::memory_order_release); }
+    void written(std::size_t bytes) { backlog_.fetch_sub(bytes); }
+
+  private:
+    const std::weak_ptr<Session> session_;
+    EventLoop& loop_;
+    std::atomic<bool> open_{true};
+    std::atomic<std::size_t> backlog_{0};
+};
+
 // One connection.
 //
 // Reading: the socket is edge-triggered, so `readable_` says whether it may hold bytes: set by
@@ -235,6 +258,13 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         if (lingering_) return discard();
         if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_done_ = true;
         if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable_ = true;
+        if (sink_) {
+            // An event stream: the client only listens. What it sends is dropped; its end of
+            // the connection ends the stream.
+            if (readable_) drain_stream_input();
+            if (!closed_ && (events & EPOLLOUT)) flush_stream();
+            return;
+        }
         if (writing_) {
             // Whoever started the write tried at once; an event that can take bytes goes on.
             if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) write_more();
@@ -518,6 +548,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     void compose(Exchange exchange) {
         const Reply& reply = exchange.reply;
         out_.clear();
+        if (reply.stream && !head_) return compose_stream(std::move(exchange));
         out_ += "HTTP/1.1 ";
         out_ += std::to_string(reply.status);
         out_ += ' ';
@@ -554,6 +585,35 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
         server_.api().count(status_);
     }
 
+    // The header of an event stream, and its first bytes. The body has no length: it runs until
+    // the connection closes.
+    void compose_stream(Exchange exchange) {
+        const Reply& reply = exchange.reply;
+        out_ +=
+            "HTTP/1.1 200 OK\r\nServer: restock\r\nX-Content-Type-Options: nosniff\r\n"
+            "Content-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+            "X-Accel-Buffering: no\r\nConnection: close\r\nX-Request-Id: ";
+        out_ += reply.request_id.empty() ? request_id_ : reply.request_id;
+        out_ += "\r\n\r\n";
+        out_ += reply.body;
+        keep_alive_ = false;
+        stream_ = reply.stream;
+        bytes_out_ = reply.body.size();
+        status_ = 200;
+        principal_ = std::move(exchange.principal);
+        server_.api().count(status_);
+    }
+
+    // The stream's header is out: from here its source pushes the body (StreamSink below).
+    void begin_stream();
+    void flush_stream();
+    void drain_stream_input();
+
+  public:
+    // From the stream's sink, on this session's I/O thread.
+    void stream_write(const std::string& bytes);
+
+  private:
     void log_exchange() {
         const double ms =
             std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
@@ -565,6 +625,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     // On the I/O thread, once its own write of a response is complete.
     void on_written() {
         log_exchange();
+        if (stream_) return begin_stream();
         if (!keep_alive_) return linger();
         phase_.store(kReading, std::memory_order_release);
         next_request();
@@ -603,6 +664,7 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     void close() {
         if (closed_) return;
         closed_ = true;
+        if (sink_) sink_->end();
         no_deadline();
         ::shutdown(fd_, SHUT_WR);
         lane_.loop->remove(fd_);
@@ -637,7 +699,81 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     bool head_ = false;  // the request is a HEAD: its answer has no body
     std::size_t bytes_in_ = 0, bytes_out_ = 0;
     int status_ = 0;
+    std::shared_ptr<StreamSource> stream_;  // the response is an event stream
+    std::shared_ptr<SessionSink> sink_;     // ... and its body is being pushed
 };
+
+bool SessionSink::push(std::string bytes) {
+    if (!open_.load(std::memory_order_acquire)) return false;
+    if (backlog_.fetch_add(bytes.size()) + bytes.size() > kMaxBacklog) {
+        end();
+        loop_.post([session = session_] {
+            if (auto self = session.lock()) self->stream_write({});  // sees the end, closes
+        });
+        return false;
+    }
+    loop_.post([session = session_, bytes = std::move(bytes)] {
+        if (auto self = session.lock()) self->stream_write(bytes);
+    });
+    return true;
+}
+
+void Session::begin_stream() {
+    no_deadline();
+    writing_ = false;
+    sink_ = std::make_shared<SessionSink>(weak_from_this(), *lane_.loop);
+    out_.clear();
+    sent_ = 0;
+    auto stream = std::move(stream_);
+    stream->attach(sink_);
+    if (readable_) drain_stream_input();
+}
+
+void Session::stream_write(const std::string& bytes) {
+    if (closed_) return;
+    if (!sink_->open()) return close();
+    sink_->written(bytes.size());
+    out_.erase(0, sent_);
+    sent_ = 0;
+    out_ += bytes;
+    bytes_out_ += bytes.size();
+    flush_stream();
+}
+
+void Session::flush_stream() {
+    while (sent_ < out_.size()) {
+        const ssize_t n =
+            ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+            sent_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            // The client must take it within the write timeout, as any response.
+            expire_after(server_.options().body_timeout_ms);
+            return;  // EPOLLOUT goes on
+        }
+        return close();
+    }
+    out_.clear();
+    sent_ = 0;
+    no_deadline();
+}
+
+void Session::drain_stream_input() {
+    char scratch[4096];
+    while (!closed_) {
+        const ssize_t n = ::recv(fd_, scratch, sizeof scratch, 0);
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            readable_ = false;
+            return;
+        }
+        return close();  // the end of the stream, or an error
+    }
+}
 
 void Lane::forget(Session* session) {
     auto it = sessions.find(session);
