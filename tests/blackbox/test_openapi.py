@@ -15,6 +15,8 @@
   of the factory's CallbackUrl, an ``api_key`` of ``<ROLE key>`` the test's key of that role, and
   a cookie of ``<…>`` the cookie a login with the admin key sets (``POST /v1/session``). A declared
   ``Set-Cookie`` header must match its schema's pattern.
+- An event stream's answer (``text/event-stream``, which does not end) is read until its first
+  event, then closed.
 
 Features that are being added in parallel (issue 16) are marked ``x-restock-landing: FEATURE``
 in the document. Which of them this server has is probed once (``FEATURE_PROBES``); an example
@@ -37,6 +39,7 @@ import warnings
 import jsonschema
 
 import harness
+import sse
 from harness import PROBLEM_CONTENT_TYPE, ServerTestCase, wait_until
 
 DOC_PATH = os.path.normpath(os.path.join(harness.HERE, "..", "..", "docs", "openapi.json"))
@@ -450,8 +453,11 @@ class ReplayTests(harness.LoopTestCase):
                                   f"lacks: setup {method} {path} answered {r.status}")
                 self.fail(f"setup {method} {path}: {r!r}")
         path, headers, body, media = case.build(self.callback_token, self.keys, self.login)
-        r = self.client.request(case.method, path, body=body, key=case.key(), headers=headers,
-                                content_type=media)
+        if case.media == "text/event-stream":
+            r = self.stream_answer(path, headers, case.key())
+        else:
+            r = self.client.request(case.method, path, body=body, key=case.key(),
+                                    headers=headers, content_type=media)
         try:
             self.check_answer(case, r, doc)
         except AssertionError as failure:
@@ -469,6 +475,17 @@ class ReplayTests(harness.LoopTestCase):
                 first["replayed"] = True
             self.assertEqual(again.json, first)
             self.assertEqual(again.headers.get("X-Request-Id"), r.headers.get("X-Request-Id"))
+
+    def stream_answer(self, path, headers, key):
+        """An event stream's answer: its head, and what arrives until its first event (5 s at
+        most); then the stream is closed."""
+        headers = dict(headers)
+        if key is not None:
+            headers["Authorization"] = "Bearer " + self.keys[key]
+        with sse.SseStream(self.port, path, headers) as stream:
+            if stream.status == 200:
+                self.assertEqual(len(stream.events(1, timeout=5)), 1, stream.raw)
+            return harness.Response(stream.status, stream.headers, stream.raw)
 
     def check_answer(self, case, r, doc):
         self.assertEqual(r.status, case.status, r)
