@@ -8,17 +8,19 @@ build_packages=(cmake ninja-build g++ pkg-config libboost1.81-dev libsqlite3-dev
   libgoogle-perftools-dev libpq-dev)
 # postgresql-15: the tests start throwaway clusters of their own (tests/blackbox/pg_cluster.py).
 # python3-jsonschema: test_openapi checks answers against docs/openapi.json (draft 2020-12).
+# chromium: the browser tests (tests/browser) drive Debian's Chromium with npm's playwright-core.
 test_packages=(libgtest-dev python3 python3-aiosmtpd python3-jsonschema clang libclang-rt-14-dev wrk
-  nginx-light curl postgresql-15 postgresql-client-15 procps util-linux)
+  nginx-light curl postgresql-15 postgresql-client-15 procps util-linux chromium)
 
 wanted=("${build_packages[@]}")
+# Node.js and npm build the dashboard (web/, embedded in the binary) and run the OpenAPI validator
+# (tests/openapi) and the browser tests (tests/browser). A machine that has both already (another
+# distribution of Node.js) keeps them: Debian's npm would conflict with it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  wanted+=(nodejs npm)
+fi
 if [[ "${1:-build}" == "test" ]]; then
   wanted+=("${test_packages[@]}")
-  # Node.js and npm run the OpenAPI validator (tests/openapi). A machine that has both already
-  # (another distribution of Node.js) keeps them: Debian's npm would conflict with it.
-  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    wanted+=(nodejs npm)
-  fi
 fi
 
 missing=()

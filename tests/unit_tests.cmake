@@ -23,6 +23,7 @@ restock_add_gtest(restock_core_tests LABEL unit
   SOURCES
     ${RESTOCK_TESTS_DIR}/core/ascii_test.cpp
     ${RESTOCK_TESTS_DIR}/core/names_test.cpp
+    ${RESTOCK_TESTS_DIR}/core/alarm_test.cpp
     ${RESTOCK_TESTS_DIR}/core/requests_test.cpp
     ${RESTOCK_TESTS_DIR}/core/stock_rules_test.cpp
     ${RESTOCK_TESTS_DIR}/core/queue_book_test.cpp
@@ -76,6 +77,7 @@ restock_add_gtest(restock_http_mapping_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/adapters/http/loop_mapping_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/command_codec_test.cpp
     ${RESTOCK_TESTS_DIR}/adapters/http/openapi_router_test.cpp
+    ${RESTOCK_TESTS_DIR}/adapters/http/static_assets_test.cpp
   LIBRARIES restock_http_mapping restock_http)
 # openapi_router_test reads the document from the source tree, as it is committed.
 target_compile_definitions(restock_http_mapping_tests PRIVATE

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/alarm.h"
 #include "core/movement.h"
 #include "core/product.h"
 #include "core/queue_book.h"
@@ -148,6 +149,9 @@ struct EndSession {
     std::string hash;
 };
 
+// GET /v1/alarms: the open ones.
+struct GetAlarms {};
+
 // /metrics: the figures an operator alarms on, as the engine holds them now.
 struct GetGauges {};
 
@@ -170,7 +174,7 @@ using Command =
                  QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueueDeleteMessage,
                  QueueRedriveMessage, QueuePolicyPatch, QueueList, QueuePeek, CreateSubscription,
                  DeleteSubscription, ListSubscriptions, PutFactory, GetFactories, GetRestockOrders,
-                 GetGauges, OpenSession, EndSession>;
+                 GetGauges, OpenSession, EndSession, GetAlarms>;
 
 struct ProductOutcome {
     Product product;
@@ -289,6 +293,10 @@ struct GaugesOutcome {
     int64_t now_ms = 0;
 };
 
+struct AlarmsOutcome {
+    std::vector<Alarm> alarms;  // open, oldest first
+};
+
 // Done, nothing more to report (acks, settled messages, queued callbacks).
 struct Done {
     std::string note;
@@ -299,7 +307,7 @@ using Outcome =
     std::variant<Error, ProductOutcome, CheckoutOutcome, CheckoutRefused, MovementOutcome,
                  StoredResponse, OrderOutcome, MessagesOutcome, QueuesOutcome, CountOutcome,
                  SubscriptionsOutcome, FactoriesOutcome, OrdersOutcome, Done, ReservationOutcome,
-                 ReleaseOutcome, GaugesOutcome>;
+                 ReleaseOutcome, GaugesOutcome, AlarmsOutcome>;
 
 struct IdempotencyTag {
     std::string principal;

@@ -124,6 +124,7 @@ class StockEngine::Batch {
     UndoLog<std::string, Subscription> subscriptions;
     UndoLog<std::string, Reservation> holds;         // of StockEngine::held_ (nullopt: not held)
     std::map<std::string, Reservation> hold_writes;  // final state of every hold touched
+    std::optional<std::map<std::string, Alarm>> alarms_before;  // set: this batch checked them
 
     int64_t saved_product_id = 0;
     int64_t saved_movement_id = 0;

@@ -4,6 +4,25 @@
 
 namespace restock {
 
+void write_alarm(json::Writer& w, const Alarm& alarm) {
+    w.begin_object()
+        .key("id")
+        .value(alarm.id())
+        .key("kind")
+        .value(to_string(alarm.kind))
+        .key("subject")
+        .value(alarm.subject)
+        .key("sku")
+        .value(alarm.sku)
+        .key("value")
+        .value(alarm.value)
+        .key("detail")
+        .value(alarm_detail(alarm))
+        .key("raised_at")
+        .value(format_rfc3339(alarm.raised_at_ms))
+        .end_object();
+}
+
 void write_event(json::Writer& w, const Event& e) {
     w.begin_object()
         .key("seq")
@@ -30,11 +49,12 @@ void write_event(json::Writer& w, const Event& e) {
         .key("position")
         .value(e.figures.position)
         .key("reorder_point")
-        .value(e.figures.reorder_point)
-        .end_object()
-        .key("at")
-        .value(format_rfc3339(e.at_ms))
-        .end_object();
+        .value(e.figures.reorder_point);
+    if (auto alarm = alarm_of(e)) {
+        w.key("alarm");
+        write_alarm(w, *alarm);
+    }
+    w.end_object().key("at").value(format_rfc3339(e.at_ms)).end_object();
 }
 
 std::string event_json(const Event& event) {

@@ -5,12 +5,16 @@
 #include <string>
 #include <string_view>
 
+#include "core/alarm.h"
 #include "core/event.h"
 #include "json/json.h"
 
 namespace restock {
 
 void write_event(json::Writer& w, const Event& event);
+// {"id","kind","subject","sku","value","detail","raised_at"}: GET /v1/alarms' items, and
+// the `alarm` of an alarm event's data.
+void write_alarm(json::Writer& w, const Alarm& alarm);
 std::string event_json(const Event& event);
 
 // The fields a consumer needs back from a queued event. kInvalidArgument if malformed.

@@ -120,6 +120,7 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
         held_.emplace(std::move(id), std::move(hold));
     }
     next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
+    alarms_ = fold_alarms(snapshot.alarm_events);
     queues_.load(std::move(snapshot.queue_policies), std::move(snapshot.queue_messages),
                  snapshot.last_message_id,
                  shared ? QueueBook::InFlight::kKeep : QueueBook::InFlight::kRedeliver);
@@ -245,6 +246,10 @@ bool StockEngine::expiry_due() const {
     return next_expiry_ms_ != 0 && clock_.now_ms() >= next_expiry_ms_;
 }
 
+bool StockEngine::alarm_check_due() const {
+    return options_.alarm_check_ms > 0 && clock_.now_ms() >= next_alarm_check_ms_;
+}
+
 bool StockEngine::ready_to_write() const {
     // While a sync runs, a batch written now would only wait for the next one: let submissions
     // queue up (to a full batch) and write them together when it ends. Every page a batch
@@ -261,16 +266,23 @@ void StockEngine::run() {
             std::unique_lock lock(mutex_);
             // Woken by work, or when the earliest reservation expires: an empty batch then
             // gives its stock back on time, traffic or not.
-            const auto woken = [this] { return stopping_ || ready_to_write() || expiry_due(); };
-            if (next_expiry_ms_ == 0) {
+            // Alarms are checked on time in the same way.
+            const auto woken = [this] {
+                return stopping_ || ready_to_write() || expiry_due() || alarm_check_due();
+            };
+            int64_t wake_ms = next_expiry_ms_;
+            if (options_.alarm_check_ms > 0 && (wake_ms == 0 || next_alarm_check_ms_ < wake_ms)) {
+                wake_ms = next_alarm_check_ms_;
+            }
+            if (wake_ms == 0) {
                 wake_.wait(lock, woken);
             } else {
-                const int64_t in_ms = std::max<int64_t>(0, next_expiry_ms_ - clock_.now_ms());
+                const int64_t in_ms = std::max<int64_t>(0, wake_ms - clock_.now_ms());
                 wake_.wait_for(lock, std::chrono::milliseconds(in_ms + 1), woken);
             }
             if (pending_.empty()) {
                 if (stopping_) return;  // stopping and drained
-                if (!expiry_due()) continue;
+                if (!expiry_due() && !alarm_check_due()) continue;
             }
             gather(lock);
             const std::size_t take = std::min(pending_.size(), options_.max_batch);
@@ -314,6 +326,7 @@ void StockEngine::process(std::deque<Submission>& submissions) {
     std::vector<Outcome> outcomes;
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));
+    if (alarm_check_due()) check_alarms(batch);
 
     const auto write_started = std::chrono::steady_clock::now();
     const Status status = write(batch);
@@ -431,6 +444,7 @@ void StockEngine::rollback(Batch& batch) {
         }
     }
     queues_.rollback();
+    if (batch.alarms_before) alarms_ = std::move(*batch.alarms_before);
     last_product_id_ = batch.saved_product_id;
     last_movement_id_ = batch.saved_movement_id;
     last_event_seq_ = batch.saved_event_seq;

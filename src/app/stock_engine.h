@@ -27,6 +27,7 @@
 #include "app/commit_gathering.h"
 #include "app/durable_acks.h"
 #include "app/queue_signals.h"
+#include "core/alarm.h"
 #include "ports/clock.h"
 #include "ports/stock_store.h"
 
@@ -49,6 +50,10 @@ struct EngineOptions {
     std::size_t checkout_slice_entries = CheckoutIndex::kSliceEntries;
     // The lead time of a factory that sets none (core/restock_order.h).
     int64_t default_lead_time_days = kDefaultLeadTimeDays;
+    // Alarms (core/alarm.h), checked at most this often; 0: none (tests that count events).
+    int64_t alarm_check_ms = 0;
+    // A queue whose oldest waiting message is older than this raises queue_stale.
+    int64_t alarm_queue_age_ms = 300'000;
 };
 
 // The queues of the restock loop, created on first start.
@@ -98,6 +103,10 @@ class StockEngine final : public CommandSink {
     bool ready_to_write() const;
     // A held reservation's time has run out. REQUIRES: mutex_ held.
     bool expiry_due() const;
+    bool alarm_check_due() const;
+    // Raises and clears alarms for what holds now (engine_alarms.cpp).
+    void check_alarms(Batch& batch);
+    std::vector<Alarm> current_alarms(int64_t now_ms) const;
     // Waits, as gathering_ says, for more submissions to join a ready batch. Holds `lock`.
     void gather(std::unique_lock<std::mutex>& lock);
     void process(std::deque<Submission>& submissions);
@@ -192,6 +201,7 @@ class StockEngine final : public CommandSink {
     Outcome apply(const GetRestockOrders& request, Batch& batch);
     Outcome apply(const GetGauges& request, Batch& batch);
     Outcome apply(const OpenSession& request, Batch& batch);
+    Outcome apply(const GetAlarms& request, Batch& batch);
     Outcome apply(const EndSession& request, Batch& batch);
     // Every queue's policy and counts (QueueList, GetGauges).
     std::vector<QueueInfo> queue_infos(int64_t now_ms) const;
@@ -244,7 +254,9 @@ class StockEngine final : public CommandSink {
     CommitGathering gathering_;
     bool stopping_ = false;
     bool store_lost_ = false;
-    int64_t next_expiry_ms_ = 0;  // the earliest held reservation's expiry (0: none)
+    int64_t next_expiry_ms_ = 0;           // the earliest held reservation's expiry (0: none)
+    std::map<std::string, Alarm> alarms_;  // open ones, by id
+    int64_t next_alarm_check_ms_ = 0;
     Stats stats_;
     std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop
     std::thread thread_;

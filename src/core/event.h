@@ -18,6 +18,9 @@ enum class EventType {
     kRestockFailed = 7,     // delivery to the factory gave up (dead-lettered)
     kRestockCancelled = 8,  // an admin cancelled the open order
     kStockShort = 9,        // a checkout was refused for lack of stock while some was left
+    kRestockOverdue = 10,   // an acknowledged order is past its due time (once per order)
+    kAlarmRaised = 11,      // core/alarm.h: a condition an operator must act on began
+    kAlarmCleared = 12,     // ... and ended
 };
 
 // The figures of the product at the moment the event was raised.

@@ -84,6 +84,12 @@ std::string_view to_string(EventType type) {
             return "restock.failed";
         case EventType::kRestockCancelled:
             return "restock.cancelled";
+        case EventType::kRestockOverdue:
+            return "restock.overdue";
+        case EventType::kAlarmRaised:
+            return "alarm.raised";
+        case EventType::kAlarmCleared:
+            return "alarm.cleared";
     }
     return "stock.low";
 }
@@ -92,7 +98,8 @@ std::optional<EventType> parse_event_type(std::string_view text) {
     for (auto t :
          {EventType::kStockLow, EventType::kStockEmpty, EventType::kStockRestored,
           EventType::kStockShort, EventType::kRestockOrdered, EventType::kRestockAccepted,
-          EventType::kRestockReceived, EventType::kRestockFailed, EventType::kRestockCancelled}) {
+          EventType::kRestockReceived, EventType::kRestockFailed, EventType::kRestockCancelled,
+          EventType::kRestockOverdue, EventType::kAlarmRaised, EventType::kAlarmCleared}) {
         if (to_string(t) == text) return t;
     }
     return std::nullopt;

@@ -270,6 +270,8 @@ int run_server(const Config& config, const ServerHooks& hooks) {
     engine_options.gather.window = std::chrono::microseconds(config.group_commit_wait_us);
     engine_options.signals = &queue_signals;
     engine_options.default_lead_time_days = config.default_lead_time_days;
+    engine_options.alarm_check_ms = 1000;
+    engine_options.alarm_queue_age_ms = config.alarm_queue_age_s * 1000;
     std::unique_ptr<Writer> writer;
     std::string cluster_token;
     if (pg::PgStore* pg = store.postgres()) {

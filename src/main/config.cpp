@@ -128,6 +128,7 @@ const std::vector<Setting>& settings() {
         integer("idempotency_retention_hours", &Config::idempotency_retention_hours, 1, 24 * 365),
         integer("default_lead_time_days", &Config::default_lead_time_days, 1, 365),
         integer("session_ttl_minutes", &Config::session_ttl_minutes, 5, 30 * 24 * 60),
+        integer("alarm_queue_age_s", &Config::alarm_queue_age_s, 10, 7 * 24 * 3600),
     };
     return all;
 }

@@ -51,6 +51,8 @@ struct Config {
     int64_t default_lead_time_days = 14;
     // How long a dashboard login lasts (absolute, from the login; logout ends it sooner).
     int64_t session_ttl_minutes = 12 * 60;
+    // A queue whose oldest waiting message is older than this raises a queue_stale alarm.
+    int64_t alarm_queue_age_s = 300;
 
     std::string host() const;
     uint16_t port() const;

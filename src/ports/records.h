@@ -126,6 +126,7 @@ struct EngineSnapshot {
     std::vector<QueueMessage> queue_messages;
     int64_t last_message_id = 0;
     std::vector<Reservation> reservations;  // those still held
+    std::vector<Event> alarm_events;        // alarm.raised / alarm.cleared, in seq order
     // The checkout index: its complete runs, and the checkout and release movements after them
     // (id order), which the engine keeps in memory until they make a run.
     CheckoutIndexMark checkout_index;

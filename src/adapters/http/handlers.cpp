@@ -12,6 +12,7 @@
 #include "adapters/http/query_mapping.h"
 #include "adapters/http/request_mapping.h"
 #include "adapters/http/router.h"
+#include "adapters/http/static_assets.h"
 #include "app/callback_token.h"
 #include "core/ascii.h"
 #include "core/limits.h"
@@ -151,6 +152,32 @@ std::vector<std::string_view> route_query_names(RouteId id) {
     }
 }
 
+// The dashboard's page and assets (static_assets.h): no key, nothing read from disk.
+bool Api::serve_dashboard(Context& context, const Respond& respond) {
+    const HttpRequest& r = context.request;
+    StaticAnswer answer =
+        serve_static({r.method, r.path, r.if_none_match, r.accept_encoding}, web_assets());
+    switch (answer.kind) {
+        case StaticKind::kNotStatic:
+            return false;
+        case StaticKind::kServed:
+            respond(Exchange{std::move(answer.reply), "", ""});
+            return true;
+        case StaticKind::kMissing:
+            respond(Exchange{
+                context.problem(ErrorCode::kNotFound, "not-found", "no such asset: " + r.path), "",
+                ""});
+            return true;
+        case StaticKind::kWrongMethod:
+            respond(Exchange{
+                context.problem(405, "method-not-allowed",
+                                r.method + " is not allowed on " + r.path + "; allowed: GET, HEAD"),
+                "", "GET, HEAD"});
+            return true;
+    }
+    return false;
+}
+
 void Api::count(int status) {
     const int cls = status / 100;
     if (cls >= 1 && cls <= 5) responses_[cls].fetch_add(1, std::memory_order_relaxed);
@@ -159,6 +186,7 @@ void Api::count(int status) {
 void Api::handle(HttpRequest request, Respond respond) {
     Context context{std::move(request), RouteMatch{RouteId::kHealth, "", ""}, Principal{}, {}};
     const std::string& path = context.request.path;
+    if (serve_dashboard(context, respond)) return;
     Routing routing = route(context.request.method, path);
     // Between the nodes of one database only: with an embedded store there is no such route.
     if (options_.cluster_token.empty()) {
@@ -369,6 +397,8 @@ void Api::dispatch(Context& context, Respond respond) {
             }
             return submit_now(QueueRedriveMessage{param, *message});
         }
+        case RouteId::kListAlarms:
+            return submit_now(GetAlarms{});
         case RouteId::kListTopics:
             return reply_now(json_reply(200, "{\"items\":[{\"name\":\"stock-events\"}]}"));
         case RouteId::kListSubscriptions:

@@ -111,6 +111,8 @@ class Api {
   private:
     struct Context;
     void dispatch(Context& context, Respond respond);
+    // The dashboard's page and assets: answered (and true) when the path is one of theirs.
+    bool serve_dashboard(Context& context, const Respond& respond);
     // `finish` may touch the reply of a command executed here (a cookie to set, say); a
     // forwarded request comes back as the writer node finished it.
     using Finish = std::function<void(const Outcome&, Reply&)>;

@@ -458,6 +458,15 @@ struct OutcomeReplier {
         return Reply{200, kMetricsType, std::move(text), "", false};
     }
 
+    Reply operator()(const AlarmsOutcome& o) const {
+        std::string body;
+        json::Writer w(body);
+        w.begin_object().key("items").begin_array();
+        for (const Alarm& alarm : o.alarms) write_alarm(w, alarm);
+        w.end_array().end_object();
+        return json_reply(200, std::move(body));
+    }
+
     Reply operator()(const Done& o) const {
         std::string body;
         json::Writer w(body);

@@ -40,6 +40,7 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/queues/{name}/redrive", RouteId::kRedriveQueue},
     {"DELETE", "/v1/queues/{name}/messages/{id}", RouteId::kDeleteMessage},
     {"POST", "/v1/queues/{name}/messages/{id}/redrive", RouteId::kRedriveMessage},
+    {"GET", "/v1/alarms", RouteId::kListAlarms},
     {"GET", "/v1/topics", RouteId::kListTopics},
     {"GET", "/v1/topics/{topic}/subscriptions", RouteId::kListSubscriptions},
     {"POST", "/v1/topics/{topic}/subscriptions", RouteId::kCreateSubscription},

@@ -42,6 +42,7 @@ enum class RouteId {
     kPurgeQueue,
     kDeleteMessage,   // one message, by id (an extension of the design's API)
     kRedriveMessage,  // one DLQ message back to its source queue (likewise)
+    kListAlarms,      // the open alarms (an extension of the design's API)
     kListTopics,
     kListSubscriptions,
     kCreateSubscription,

@@ -240,6 +240,7 @@ CREATE TABLE sessions (
   expires_at bigint NOT NULL,
   ended_at bigint
 );
+CREATE INDEX events_alarms ON events(seq) WHERE type IN ('alarm.raised', 'alarm.cleared');
 )sql";
 
 constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4,

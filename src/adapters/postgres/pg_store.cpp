@@ -230,6 +230,14 @@ Result<EngineSnapshot> PgStore::load() {
         !s) {
         return fail(s.error());
     }
+    if (auto s = read_all(db,
+                          "SELECT " + std::string(kEventColumns) +
+                              " FROM events WHERE type IN ('alarm.raised', 'alarm.cleared') "
+                              "ORDER BY seq",
+                          read_event<RowAt>, snapshot.alarm_events);
+        !s) {
+        return fail(s.error());
+    }
     if (auto s = read_all(db, select(kMessageColumns, "queue_messages", "id"), read_message<RowAt>,
                           snapshot.queue_messages);
         !s) {

@@ -200,6 +200,7 @@ CREATE TABLE sessions (
   expires_at INTEGER NOT NULL,
   ended_at INTEGER
 ) WITHOUT ROWID;
+CREATE INDEX events_alarms ON events(seq) WHERE type IN ('alarm.raised', 'alarm.cleared');
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);

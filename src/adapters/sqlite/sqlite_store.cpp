@@ -233,6 +233,14 @@ Status SqliteStore::load_loop_state(EngineSnapshot& snapshot) {
         !s) {
         return s;
     }
+    if (auto s = read_all(*writer_,
+                          "SELECT " + std::string(kEventColumns) +
+                              " FROM events WHERE type IN ('alarm.raised', 'alarm.cleared') "
+                              "ORDER BY seq",
+                          read_event<Statement>, snapshot.alarm_events);
+        !s) {
+        return s;
+    }
     return read_all(*writer_, table(kMessageColumns, "queue_messages", "id"),
                     read_message<Statement>, snapshot.queue_messages);
 }
