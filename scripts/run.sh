@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh build
-scripts/build.sh
+# Only the binary (with its embedded dashboard): the tests are built by scripts/test.sh.
+BUILD_TARGET=restock scripts/build.sh
 # The access log is off so the demo's status lines and the loop's own log lines stay readable;
 # pass --access-log true to see every request.
 exec build/restock demo --data-dir ./data --listen 127.0.0.1:8080 --no-access-log "$@"

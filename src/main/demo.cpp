@@ -88,6 +88,7 @@ void Demo::print_banner(uint16_t port) const {
         "\nRestock demo: data in %s, serving %s, factory simulator at %s\n"
         "  admin key:      %s\n"
         "  storefront key: %s\n\n"
+        "Dashboard: open %s/ and log in with the admin key above.\n\n"
         "Try:\n"
         "  curl -s -H 'Authorization: Bearer %s' %s/v1/products\n"
         "  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
@@ -95,8 +96,8 @@ void Demo::print_banner(uint16_t port) const {
         "%s/v1/checkout\n"
         "  curl -s -H 'Authorization: Bearer %s' %s/v1/restock-orders\n"
         "  curl -s -H 'Authorization: Bearer %s' '%s/v1/events?after=0'\n\n",
-        data.c_str(), url.c_str(), factory_url_.c_str(), admin, storefront, storefront, url.c_str(),
-        storefront, url.c_str(), admin, url.c_str(), admin, url.c_str());
+        data.c_str(), url.c_str(), factory_url_.c_str(), admin, storefront, url.c_str(), storefront,
+        url.c_str(), storefront, url.c_str(), admin, url.c_str(), admin, url.c_str());
     std::fflush(stdout);
 }
 

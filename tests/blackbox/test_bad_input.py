@@ -258,7 +258,7 @@ class BadInputTests(ServerTestCase):
 
     def test_unknown_route_is_404(self):
         for method, path in [("GET", "/v1/nope"), ("POST", "/v1/checkouts"),
-                             ("GET", "/v1/products/BAD-1/extra"), ("GET", "/"),
+                             ("GET", "/v1/products/BAD-1/extra"), ("GET", "/v1"),
                              ("POST", "/v2/checkout"), ("GET", "/v1/stock/BAD-1")]:
             r = self.request(method, path, VALID_CHECKOUT if method == "POST" else None,
                              key="admin")
