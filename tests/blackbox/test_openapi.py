@@ -11,6 +11,12 @@
   the documented status, media type and schema (a problem also the example's ``type``). A
   request sent with an ``Idempotency-Key`` is sent twice: the second answer must be the first
   again, with ``Idempotent-Replayed: true``.
+- Placeholders stand for what only the test knows: a query ``token`` of ``<…>`` is the real token
+  of the factory's CallbackUrl, an ``api_key`` of ``<ROLE key>`` the test's key of that role, and
+  a cookie of ``<…>`` the cookie a login with the admin key sets (``POST /v1/session``). A declared
+  ``Set-Cookie`` header must match its schema's pattern.
+- An event stream's answer (``text/event-stream``, which does not end) is read until its first
+  event, then closed.
 
 Features that are being added in parallel (issue 16) are marked ``x-restock-landing: FEATURE``
 in the document. Which of them this server has is probed once (``FEATURE_PROBES``); an example
@@ -33,6 +39,7 @@ import warnings
 import jsonschema
 
 import harness
+import sse
 from harness import PROBLEM_CONTENT_TYPE, ServerTestCase, wait_until
 
 DOC_PATH = os.path.normpath(os.path.join(harness.HERE, "..", "..", "docs", "openapi.json"))
@@ -52,6 +59,8 @@ def _is_rfc3339(value):
 
 # Example names that choose the key: none at all, or a storefront key where admin is needed.
 KEY_BY_EXAMPLE = {"no-key": None, "storefront-key": "storefront"}
+# A request body's ``api_key`` that names the test's key of a role (POST /v1/session).
+KEY_PLACEHOLDER = re.compile(r"^<(admin|storefront|factory) key>$")
 
 
 def resolve(node, doc=DOC):
@@ -172,8 +181,10 @@ class Case:
         roles = self.operation["x-restock-roles"]
         return roles[0] if roles else None
 
-    def build(self, token=None):
-        """(path with query, headers, body) of the example request."""
+    def build(self, token=None, keys=None, login=None):
+        """(path with query, headers, body, media) of the example request. ``keys`` are the
+        test's keys by role (for an ``api_key`` placeholder), ``login()`` the value of a fresh
+        session cookie (for a cookie placeholder)."""
         path = self.path
         for parameter in self.parameters("path"):
             examples = parameter["examples"]
@@ -202,8 +213,23 @@ class Case:
             value = parameter.get("examples", {}).get(self.name)
             if value is not None:
                 headers[parameter["name"]] = str(value["value"])
+        cookies = []
+        for parameter in self.parameters("cookie"):
+            value = parameter.get("examples", {}).get(self.name)
+            if value is None:
+                continue
+            text = str(value["value"])
+            if text.startswith("<"):
+                text = login()  # a real session: the example's own cannot be known
+            cookies.append(f"{parameter['name']}={text}")
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
         media, request = self.request_example()
         body = None if request is None else request["value"]
+        if isinstance(body, dict) and isinstance(body.get("api_key"), str):
+            placeholder = KEY_PLACEHOLDER.match(body["api_key"])
+            if placeholder:
+                body = dict(body, api_key=keys[placeholder.group(1)])
         return path, headers, body, media
 
 
@@ -405,6 +431,15 @@ class ReplayTests(harness.LoopTestCase):
     def assertCreated(self, response):
         self.assertIn(response.status, (200, 201), response)
 
+    def login(self):
+        """The value of the session cookie a login with the admin key sets."""
+        r = self.request("POST", "/v1/session", {"api_key": self.keys["admin"]}, key=None)
+        self.assertEqual(r.status, 201, r)
+        cookie = r.headers.get("Set-Cookie", "")
+        match = re.match(r"^restock_session=([^;]+);", cookie)
+        self.assertIsNotNone(match, f"no session cookie in {cookie!r}")
+        return match.group(1)
+
     def replay(self, case):
         have = features()
         missing = {f for f in case.features() if not have.get(f, False)}
@@ -417,9 +452,12 @@ class ReplayTests(harness.LoopTestCase):
                     self.skipTest(f"needs {', '.join(sorted(missing))}, which this server "
                                   f"lacks: setup {method} {path} answered {r.status}")
                 self.fail(f"setup {method} {path}: {r!r}")
-        path, headers, body, media = case.build(self.callback_token)
-        r = self.client.request(case.method, path, body=body, key=case.key(), headers=headers,
-                                content_type=media)
+        path, headers, body, media = case.build(self.callback_token, self.keys, self.login)
+        if case.media == "text/event-stream":
+            r = self.stream_answer(path, headers, case.key())
+        else:
+            r = self.client.request(case.method, path, body=body, key=case.key(),
+                                    headers=headers, content_type=media)
         try:
             self.check_answer(case, r, doc)
         except AssertionError as failure:
@@ -438,6 +476,17 @@ class ReplayTests(harness.LoopTestCase):
             self.assertEqual(again.json, first)
             self.assertEqual(again.headers.get("X-Request-Id"), r.headers.get("X-Request-Id"))
 
+    def stream_answer(self, path, headers, key):
+        """An event stream's answer: its head, and what arrives until its first event (5 s at
+        most); then the stream is closed."""
+        headers = dict(headers)
+        if key is not None:
+            headers["Authorization"] = "Bearer " + self.keys[key]
+        with sse.SseStream(self.port, path, headers) as stream:
+            if stream.status == 200:
+                self.assertEqual(len(stream.events(1, timeout=5)), 1, stream.raw)
+            return harness.Response(stream.status, stream.headers, stream.raw)
+
     def check_answer(self, case, r, doc):
         self.assertEqual(r.status, case.status, r)
         self.assertTrue(r.content_type.startswith(case.media.split(";")[0]), r)
@@ -445,6 +494,11 @@ class ReplayTests(harness.LoopTestCase):
         self.assertIsNone(r.headers.get("Idempotent-Replayed"), r)
         if "Location" in case.response.get("headers", {}):
             self.assertTrue(r.headers.get("Location", "").startswith("/v1/"), r)
+        if "Set-Cookie" in case.response.get("headers", {}):
+            pattern = resolve(case.response["headers"]["Set-Cookie"])["schema"]["pattern"]
+            cookies = r.headers.get_all("Set-Cookie") or []
+            self.assertEqual(len(cookies), 1, r)
+            self.assertRegex(cookies[0], pattern)
         schema = copy.deepcopy(case.response["content"][case.media]["schema"])
         answer = r.raw.decode("utf-8") if case.media.startswith("text/") else r.json
         errors = errors_of(schema, answer, doc)
