@@ -39,6 +39,7 @@ class EventStreams::Stream final : public StreamSource {
     void attach(std::shared_ptr<StreamSink> attached) override {
         {
             std::lock_guard lock(hub_.mutex_);
+            abandoned = attached == nullptr;
             sink = std::move(attached);
         }
         hub_.wake_.notify_one();  // the first events go out at once, not at the next poll
@@ -50,7 +51,10 @@ class EventStreams::Stream final : public StreamSource {
     // Set by attach (under the hub's mutex); then the hub's thread only.
     std::shared_ptr<StreamSink> sink;
     bool attached_seen = false;
+    bool abandoned = false;  // attached with no sink: ends at the next poll, counts for nothing
     int64_t opened_ms = 0;
+    StreamCredential still_allowed;
+    int64_t checked_ms = 0;
     int64_t last_write_ms = 0;
 };
 
@@ -78,14 +82,15 @@ std::size_t EventStreams::open_streams() const {
 }
 
 Result<std::shared_ptr<StreamSource>> EventStreams::open(const std::string& principal,
-                                                         EventQuery query) {
+                                                         EventQuery query,
+                                                         StreamCredential still_allowed) {
     std::lock_guard lock(mutex_);
     if (stopping_) {
         return make_error(ErrorCode::kUnavailable, "unavailable", "the server is stopping");
     }
     // A stream whose connection has gone no longer counts, even before the thread drops it.
     const auto held = std::count_if(streams_.begin(), streams_.end(), [&](const auto& s) {
-        return s->principal == principal && (!s->sink || s->sink->open());
+        return s->principal == principal && !s->abandoned && (!s->sink || s->sink->open());
     });
     if (static_cast<std::size_t>(held) >= options_.max_per_principal) {
         return make_error(ErrorCode::kConflict, "too-many-streams",
@@ -95,6 +100,8 @@ Result<std::shared_ptr<StreamSource>> EventStreams::open(const std::string& prin
     query.limit = options_.batch;
     auto stream = std::make_shared<Stream>(*this, principal, std::move(query));
     stream->opened_ms = steady_ms();
+    stream->checked_ms = stream->opened_ms;
+    stream->still_allowed = std::move(still_allowed);
     streams_.push_back(stream);
     return std::shared_ptr<StreamSource>(stream);
 }
@@ -107,6 +114,7 @@ void EventStreams::run() {
         // Streams whose connection closed go; the rest are followed outside the lock.
         const int64_t now = steady_ms();
         std::erase_if(streams_, [now](const auto& s) {
+            if (s->abandoned) return true;
             return s->sink ? !s->sink->open() : now - s->opened_ms > kAttachMs;
         });
         std::vector<std::shared_ptr<Stream>> attached;
@@ -134,6 +142,14 @@ void EventStreams::follow(Stream& stream, StockReader& reader, int64_t last_seq,
     if (!stream.attached_seen) {
         stream.attached_seen = true;
         stream.last_write_ms = now_ms;
+    }
+    // A stream lasts as long as what opened it: a revoked key, an ended session end it too.
+    if (stream.still_allowed && now_ms - stream.checked_ms >= kRecheckMs) {
+        stream.checked_ms = now_ms;
+        if (!stream.still_allowed()) {
+            stream.sink->close();
+            return;
+        }
     }
     std::string out;
     // Read on while the stream is behind: a burst is sent in pages of `batch` events.

@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,9 @@
 #include "app/write_path.h"
 
 namespace restock::http {
+
+// Whether what opened a stream (a key, a session) still may read it; checked every kRecheckMs.
+using StreamCredential = std::function<bool()>;
 
 struct EventStreamOptions {
     int poll_ms = 200;          // how soon a durable event reaches the streams
@@ -36,7 +40,8 @@ class EventStreams {
     // A stream for `principal` from after `query.after_seq`, filtered as `query` says; the
     // error is too-many-streams (a 429) when the principal already has the maximum open. A
     // stream not attached within kAttachMs (its response never went out) is dropped.
-    Result<std::shared_ptr<StreamSource>> open(const std::string& principal, EventQuery query);
+    Result<std::shared_ptr<StreamSource>> open(const std::string& principal, EventQuery query,
+                                               StreamCredential still_allowed = {});
 
     // Ends every stream's following; no sink is touched after it returns. Idempotent.
     void stop();
@@ -44,6 +49,7 @@ class EventStreams {
     std::size_t open_streams() const;
 
     static constexpr int64_t kAttachMs = 10'000;
+    static constexpr int64_t kRecheckMs = 2'000;
 
   private:
     class Stream;

@@ -740,7 +740,24 @@ Reply Api::event_stream(Context& context) {
                                    "after=0");
     }
     query.after_seq = after.value_or(last.value());
-    auto stream = options_.streams->open(context.principal.name, std::move(query));
+    // The stream ends when its key is revoked or its session ends (a store that cannot be read
+    // ends nothing: the next check decides).
+    const std::string bearer = context.request.authorization;
+    const std::string token = bearer.empty() ? session_token(context.request) : std::string();
+    auto still_allowed = [&auth = authenticator_, bearer, token] {
+        if (!token.empty()) {
+            auto session = auth.authenticate_session(token);
+            if (session) return session.value().principal.role == Role::kAdmin;
+            return session.error().code == ErrorCode::kUnavailable;
+        }
+        constexpr std::size_t kScheme = 7;  // "Bearer "
+        if (bearer.size() <= kScheme) return false;
+        auto principal = auth.authenticate(std::string_view(bearer).substr(kScheme));
+        if (principal) return principal.value().role == Role::kAdmin;
+        return principal.error().code == ErrorCode::kUnavailable;
+    };
+    auto stream =
+        options_.streams->open(context.principal.name, std::move(query), std::move(still_allowed));
     if (!stream) {
         if (stream.error().slug == "too-many-streams") {
             return context.problem(429, "too-many-streams", stream.error().message);

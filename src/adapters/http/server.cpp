@@ -214,6 +214,7 @@ class SessionSink final : public StreamSink {
     bool open() const override { return open_.load(std::memory_order_acquire); }
 
     void end() { open_.store(false, std::memory_order_release); }
+    void close() override;
     void written(std::size_t bytes) { backlog_.fetch_sub(bytes); }
 
   private:
@@ -548,7 +549,10 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     void compose(Exchange exchange) {
         const Reply& reply = exchange.reply;
         out_.clear();
-        if (reply.stream && !head_) return compose_stream(std::move(exchange));
+        if (reply.stream) {
+            if (!head_) return compose_stream(std::move(exchange));
+            reply.stream->attach(nullptr);  // a HEAD gets the header only: no stream follows
+        }
         out_ += "HTTP/1.1 ";
         out_ += std::to_string(reply.status);
         out_ += ' ';
@@ -701,15 +705,21 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
     int status_ = 0;
     std::shared_ptr<StreamSource> stream_;  // the response is an event stream
     std::shared_ptr<SessionSink> sink_;     // ... and its body is being pushed
+    bool stream_blocked_ = false;           // ... and the socket takes no more for now
 };
+
+void SessionSink::close() {
+    end();
+    loop_.post([session = session_] {
+        if (auto self = session.lock()) self->stream_write({});  // sees the end, closes
+    });
+}
 
 bool SessionSink::push(std::string bytes) {
     if (!open_.load(std::memory_order_acquire)) return false;
+    // The backlog counts what is posted and what the socket has not taken yet.
     if (backlog_.fetch_add(bytes.size()) + bytes.size() > kMaxBacklog) {
-        end();
-        loop_.post([session = session_] {
-            if (auto self = session.lock()) self->stream_write({});  // sees the end, closes
-        });
+        close();
         return false;
     }
     loop_.post([session = session_, bytes = std::move(bytes)] {
@@ -732,7 +742,6 @@ void Session::begin_stream() {
 void Session::stream_write(const std::string& bytes) {
     if (closed_) return;
     if (!sink_->open()) return close();
-    sink_->written(bytes.size());
     out_.erase(0, sent_);
     sent_ = 0;
     out_ += bytes;
@@ -746,18 +755,22 @@ void Session::flush_stream() {
             ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n >= 0) {
             sent_ += static_cast<std::size_t>(n);
+            sink_->written(static_cast<std::size_t>(n));
             continue;
         }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            // The client must take it within the write timeout, as any response.
-            expire_after(server_.options().body_timeout_ms);
+            // The client must take it within the write timeout, as any response: counted from
+            // when it stopped taking bytes, not from the latest event queued behind them.
+            if (!stream_blocked_) expire_after(server_.options().body_timeout_ms);
+            stream_blocked_ = true;
             return;  // EPOLLOUT goes on
         }
         return close();
     }
     out_.clear();
     sent_ = 0;
+    stream_blocked_ = false;
     no_deadline();
 }
 

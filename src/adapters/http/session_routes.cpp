@@ -165,9 +165,14 @@ void Api::end_session(Context& context, Respond respond) {
         respond(Exchange{std::move(reply), "", ""});
         return;
     }
-    authenticator_.forget_session(token);
     context.request.idempotency_key.reset();
-    submit(context, EndSession{sha256_hex(token)}, std::move(respond),
+    // Forgotten once the logout is committed (here or on the writer node): a request that read
+    // the session before could cache it again meanwhile.
+    Respond forget_then_respond = [this, token, respond = std::move(respond)](Exchange exchange) {
+        if (exchange.reply.status == 204) authenticator_.forget_session(token);
+        respond(std::move(exchange));
+    };
+    submit(context, EndSession{sha256_hex(token)}, std::move(forget_then_respond),
            [secure](const Outcome& outcome, Reply& reply) {
                if (!std::holds_alternative<Done>(outcome)) return;
                reply.status = 204;

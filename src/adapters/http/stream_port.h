@@ -16,12 +16,15 @@ class StreamSink {
     // has fallen too far behind (the connection is then closed): the stream ends.
     virtual bool push(std::string bytes) = 0;
     virtual bool open() const = 0;
+    // Ends the stream: the connection closes once what is queued is out.
+    virtual void close() = 0;
 };
 
 class StreamSource {
   public:
     virtual ~StreamSource() = default;
-    // Called once, on the connection's I/O thread, after the response header is written.
+    // Called once, on the connection's I/O thread, after the response header is written; with
+    // null when no stream follows after all (a HEAD): the source lets go of it.
     virtual void attach(std::shared_ptr<StreamSink> sink) = 0;
 };
 
