@@ -88,12 +88,17 @@ TEST_F(PgStoreTest, MigratesSchemaFiveKeysToNamesUniqueAmongLiveKeys) {
     // Back to schema 5's table: every name unique, revoked or not.
     sql("DROP INDEX api_keys_live_name");
     sql("ALTER TABLE api_keys ADD CONSTRAINT api_keys_name_key UNIQUE (name)");
-    sql("DELETE FROM restock_schema WHERE version = 6");
+    // ... and without what later versions added, so every migration from 6 on runs again.
+    sql("DROP TABLE sessions");
+    sql("DROP INDEX events_alarms");
+    sql("DROP TABLE replenishment_state");
+    sql("ALTER TABLE products DROP COLUMN fill_rate_ppm");
+    sql("DELETE FROM restock_schema WHERE version >= 6");
     EXPECT_EQ(sql("SELECT count(*) FROM pg_constraint WHERE conname = 'api_keys_name_key'"), "1");
 
     auto store = open_store(url_);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(sql("SELECT max(version) FROM restock_schema"), "6");
+    EXPECT_EQ(sql("SELECT max(version) FROM restock_schema"), std::to_string(pg::kSchemaVersion));
     EXPECT_EQ(sql("SELECT count(*) FROM pg_constraint WHERE conname = 'api_keys_name_key'"), "0");
     const auto listed = store->list_keys().value();
     ASSERT_EQ(listed.size(), 2u);

@@ -63,8 +63,11 @@ ApiKeyRecord key_record(std::string name, std::string role, std::string hash) {
     return r;
 }
 
-// What schema 9 added: products' fill rate and the learned replenishment state.
+// What schemas 8 and 9 added: dashboard sessions and the alarm events' index; products' fill
+// rate and the learned replenishment state.
 constexpr const char* kBeforeVersion9 =
+    "DROP TABLE sessions;"
+    "DROP INDEX events_alarms;"
     "ALTER TABLE products DROP COLUMN fill_rate_ppm;"
     "DROP TABLE replenishment_state;";
 
