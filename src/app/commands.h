@@ -138,6 +138,10 @@ struct ListSubscriptions {
 struct PutFactory {
     Factory factory;
 };
+// DELETE /v1/factories/{id}: refused while a product names it or an order to it is open.
+struct DeleteFactory {
+    std::string id;
+};
 struct GetFactories {
     std::string id;  // empty: all
 };
@@ -181,7 +185,7 @@ using Command =
                  QueueReceive, QueueAck, QueueFail, QueueRedrive, QueuePurge, QueueDeleteMessage,
                  QueueRedriveMessage, QueuePolicyPatch, QueueList, QueuePeek, CreateSubscription,
                  DeleteSubscription, ListSubscriptions, PutFactory, GetFactories, GetRestockOrders,
-                 GetGauges, OpenSession, EndSession, GetAlarms, GetReplenishment>;
+                 GetGauges, OpenSession, EndSession, GetAlarms, GetReplenishment, DeleteFactory>;
 
 struct ProductOutcome {
     Product product;

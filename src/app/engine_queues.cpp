@@ -249,6 +249,32 @@ Outcome StockEngine::apply(const PutFactory& request, Batch& batch) {
     return FactoriesOutcome{{factory}, created, true};
 }
 
+Outcome StockEngine::apply(const DeleteFactory& request, Batch& batch) {
+    auto it = factories_.find(request.id);
+    if (it == factories_.end()) {
+        return make_error(ErrorCode::kNotFound, "factory-not-found",
+                          "no factory '" + request.id + "'");
+    }
+    // A product that names it (archived ones too: they may come back) would order from nowhere.
+    for (const auto& [sku, product] : products_) {
+        if (product.settings.factory_id == request.id) {
+            return make_error(ErrorCode::kConflict, "factory-in-use",
+                              "product '" + sku + "' orders from factory '" + request.id +
+                                  "'; give it another factory_id first");
+        }
+    }
+    for (const auto& [id, order] : orders_) {
+        if (order.factory_id == request.id && is_open(order.status)) {
+            return make_error(ErrorCode::kConflict, "factory-in-use",
+                              "restock order '" + id + "' to factory '" + request.id +
+                                  "' is still open; wait for it or cancel it first");
+        }
+    }
+    batch.factories.record(request.id, it->second);
+    factories_.erase(it);
+    return Done{"deleted"};
+}
+
 Outcome StockEngine::apply(const GetFactories& request, Batch&) {
     FactoriesOutcome outcome;
     if (!request.id.empty()) {

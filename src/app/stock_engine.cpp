@@ -476,7 +476,14 @@ Status StockEngine::write(Batch& batch) {
     WriteBatch& writes = batch.writes;
     batch.collect_products();
     for (const auto& id : batch.orders.keys()) writes.orders.push_back(orders_.at(id));
-    for (const auto& id : batch.factories.keys()) writes.factories.push_back(factories_.at(id));
+    for (const auto& id : batch.factories.keys()) {
+        auto it = factories_.find(id);
+        if (it != factories_.end()) {
+            writes.factories.push_back(it->second);
+        } else if (batch.factories.before(id)) {
+            writes.deleted_factories.push_back(id);
+        }
+    }
     for (const auto& id : batch.subscriptions.keys()) {
         auto it = subscriptions_.find(id);
         if (it == subscriptions_.end()) {

@@ -265,6 +265,7 @@ class StockEngine final : public CommandSink {
     Outcome apply(const GetRestockOrders& request, Batch& batch);
     Outcome apply(const GetGauges& request, Batch& batch);
     Outcome apply(const OpenSession& request, Batch& batch);
+    Outcome apply(const DeleteFactory& request, Batch& batch);
     Outcome apply(const GetAlarms& request, Batch& batch);
     Outcome apply(const EndSession& request, Batch& batch);
     // Every queue's policy and counts (QueueList, GetGauges).

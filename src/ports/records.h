@@ -107,6 +107,7 @@ struct WriteBatch {
     std::vector<ReceiptRecord> receipts;
     std::vector<RestockOrder> orders;  // full state of every order created or changed
     std::vector<Factory> factories;
+    std::vector<std::string> deleted_factories;
     std::vector<Subscription> subscriptions;
     std::vector<std::string> deleted_subscriptions;
     std::vector<Reservation> reservations;  // every hold created or changed
@@ -119,10 +120,10 @@ struct WriteBatch {
     bool empty() const {
         return products.empty() && figures.empty() && movements.empty() && events.empty() &&
                idempotency.empty() && receipts.empty() && orders.empty() && factories.empty() &&
-               subscriptions.empty() && deleted_subscriptions.empty() && reservations.empty() &&
-               sessions.empty() && ended_sessions.empty() && queues.upserted.empty() &&
-               queues.deleted.empty() && queues.policies.empty() && checkout_index.empty() &&
-               learned.empty();
+               deleted_factories.empty() && subscriptions.empty() &&
+               deleted_subscriptions.empty() && reservations.empty() && sessions.empty() &&
+               ended_sessions.empty() && queues.upserted.empty() && queues.deleted.empty() &&
+               queues.policies.empty() && checkout_index.empty() && learned.empty();
     }
 };
 

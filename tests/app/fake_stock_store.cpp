@@ -289,6 +289,7 @@ Status FakeStockStore::write(const WriteBatch& batch) {
     for (const Subscription& sub : batch.subscriptions) state_.subscriptions[sub.id] = sub;
     for (const std::string& id : batch.deleted_subscriptions) state_.subscriptions.erase(id);
     for (const Reservation& h : batch.reservations) state_.reservations[h.id] = h;
+    for (const std::string& id : batch.deleted_factories) state_.factories.erase(id);
     for (const SessionRecord& s : batch.sessions) state_.sessions[s.hash] = s;
     for (const SessionEnd& end : batch.ended_sessions) {
         auto it = state_.sessions.find(end.hash);

@@ -85,6 +85,35 @@ class CatalogTests(LoopTestCase):
         r = self.request("PATCH", "/v1/products/NONE-1", {"replenishment": {"mode": "auto"}})
         self.assertProblem(r, 400, "invalid-request")
 
+    def test_a_factory_is_deleted_only_once_nothing_needs_it(self):
+        self.ensure_factory("factory-old")
+        self.create_product("FD-1", on_hand=5, reorder_point=0, factory_id="factory-old")
+        r = self.request("DELETE", "/v1/factories/factory-old")
+        self.assertProblem(r, 409, "factory-in-use")
+        self.assertIn("FD-1", r.json["detail"])
+        self.assertEqual(self.request("GET", "/v1/factories/factory-old").status, 200)
+        # An archived product still names it: it may come back.
+        self.assertEqual(self.request("DELETE", "/v1/products/FD-1").status, 200)
+        self.assertProblem(self.request("DELETE", "/v1/factories/factory-old"), 409,
+                           "factory-in-use")
+        r = self.request("PATCH", "/v1/products/FD-1", {"factory_id": "factory-1"})
+        self.assertEqual(r.status, 200, r)
+        r = self.request("DELETE", "/v1/factories/factory-old")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, {"status": "deleted"})
+        self.assertProblem(self.request("GET", "/v1/factories/factory-old"), 404,
+                           "factory-not-found")
+        self.assertProblem(self.request("DELETE", "/v1/factories/factory-old"), 404,
+                           "factory-not-found")
+        self.assertProblem(self.request("DELETE", "/v1/factories/factory-1", key="storefront"),
+                           403, "forbidden")
+        # Gone for good: a restart does not bring it back.
+        self.restart_server()
+        self.assertProblem(self.request("GET", "/v1/factories/factory-old"), 404,
+                           "factory-not-found")
+        ids = [f["id"] for f in self.request("GET", "/v1/factories").json["items"]]
+        self.assertNotIn("factory-old", ids)
+
     def test_archive_hides_refuses_keeps_the_ledger_and_is_reversible(self):
         self.create_product("ARC-1", on_hand=10, reorder_point=2)
         self.create_product("ARC-2", on_hand=10, reorder_point=2)

@@ -370,6 +370,8 @@ void Api::dispatch(Context& context, Respond respond) {
             return submit_now(GetFactories{});
         case RouteId::kGetFactory:
             return submit_now(GetFactories{param});
+        case RouteId::kDeleteFactory:
+            return submit_now(DeleteFactory{param});
         case RouteId::kListOrders:
             return then_submit(parse_orders_query(context.params));
         case RouteId::kGetOrder:

@@ -41,6 +41,7 @@ std::string_view title_for(std::string_view slug) {
         {"product-not-found", "Unknown product"},
         {"order-not-found", "Unknown restock order"},
         {"factory-not-found", "Unknown factory"},
+        {"factory-in-use", "Factory in use"},
         {"queue-not-found", "Unknown queue"},
         {"topic-not-found", "Unknown topic"},
         {"subscription-not-found", "Unknown subscription"},

@@ -30,6 +30,7 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/factories", RouteId::kCreateFactory},
     {"GET", "/v1/factories", RouteId::kListFactories},
     {"GET", "/v1/factories/{id}", RouteId::kGetFactory},
+    {"DELETE", "/v1/factories/{id}", RouteId::kDeleteFactory},
     {"GET", "/v1/restock-orders", RouteId::kListOrders},
     {"GET", "/v1/restock-orders/{id}", RouteId::kGetOrder},
     {"POST", "/v1/restock-orders/{id}/cancel", RouteId::kCancelOrder},

@@ -32,6 +32,7 @@ enum class RouteId {
     kCreateFactory,
     kListFactories,
     kGetFactory,
+    kDeleteFactory,  // (an extension of the design's API)
     kListOrders,
     kGetOrder,
     kCancelOrder,

@@ -582,8 +582,8 @@ class Session final : public EventLoop::Handler, public std::enable_shared_from_
             out_ += std::to_string(reply.body.size());
         }
         out_ += "\r\n\r\n";
-        if (!head_) out_ += reply.body;
-        bytes_out_ = head_ ? 0 : reply.body.size();
+        if (!head_ && !bodiless) out_ += reply.body;
+        bytes_out_ = head_ || bodiless ? 0 : reply.body.size();
         status_ = reply.status;
         principal_ = std::move(exchange.principal);
         server_.api().count(status_);

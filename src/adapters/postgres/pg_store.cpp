@@ -98,6 +98,7 @@ std::vector<Statement> writer_statements() {
              "endpoint = excluded.endpoint, event_types = excluded.event_types, "
              "secret = excluded.secret, created_at = excluded.created_at"},
         {"subscription_delete", "DELETE FROM subscriptions WHERE id = $1"},
+        {"factory_delete", "DELETE FROM factories WHERE id = $1"},
         {"session_insert", "INSERT INTO sessions(" + std::string(kSessionColumns) +
                                ") VALUES ($1, $2, $3, $4, NULL)"},
         {"session_end", "UPDATE sessions SET ended_at = $1 WHERE hash = $2 AND ended_at IS NULL"},
@@ -508,6 +509,9 @@ Status PgStore::write(const WriteBatch& batch) {
     }
     for (const std::string& id : batch.deleted_subscriptions) {
         pipeline.add("subscription_delete", Params().add(id));
+    }
+    for (const std::string& id : batch.deleted_factories) {
+        pipeline.add("factory_delete", Params().add(id));
     }
     for (const SessionRecord& s : batch.sessions) {
         pipeline.add(

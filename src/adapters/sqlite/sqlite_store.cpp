@@ -87,6 +87,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                                                 std::string(kSubscriptionColumns) +
                                                 ") VALUES (?,?,?,?,?,?,?)"},
              {&store->delete_subscription_, "DELETE FROM subscriptions WHERE id = ?"},
+             {&store->delete_factory_, "DELETE FROM factories WHERE id = ?"},
              {&store->insert_session_,
               "INSERT INTO sessions(" + std::string(kSessionColumns) + ") VALUES (?,?,?,?,NULL)"},
              {&store->end_session_,
@@ -437,6 +438,10 @@ Status SqliteStore::write_loop_state(const WriteBatch& batch) {
     for (const std::string& id : batch.deleted_subscriptions) {
         delete_subscription_.bind(1, std::string_view(id));
         if (auto s = delete_subscription_.run(); !s) return s;
+    }
+    for (const std::string& id : batch.deleted_factories) {
+        delete_factory_.bind(1, std::string_view(id));
+        if (auto s = delete_factory_.run(); !s) return s;
     }
     for (const SessionRecord& session : batch.sessions) {
         insert_session_.bind(1, std::string_view(session.hash))

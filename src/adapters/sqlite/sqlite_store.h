@@ -57,6 +57,7 @@ class SqliteStore final : public StockStore, public KeyStore {
     Statement upsert_subscription_;
     Statement upsert_reservation_;
     Statement delete_subscription_;
+    Statement delete_factory_;
     Statement insert_session_;
     Statement end_session_;
     Statement upsert_learned_;

@@ -22,17 +22,31 @@ export function Factories() {
       setErrors({ [fieldOf(err, FIELDS) || "_"]: err.message });
     }
   };
+  const [removeError, setRemoveError] = useState(null);
+  const remove = async (f) => {
+    if (!confirm(`Delete factory ${f.id} (${f.url})?`)) return;
+    try {
+      await api("DELETE", `/v1/factories/${encodeURIComponent(f.id)}`);
+      setRemoveError(null);
+      announce(`Factory ${f.id} deleted`);
+      reload();
+    } catch (err) {
+      setRemoveError(err);  // factory-in-use names the product or order that still needs it
+    }
+  };
   return html`<h1>Factories</h1>
     <${ErrorNote} error=${error} />
+    <${ErrorNote} error=${removeError} />
     ${data && html`<${Table} caption="Factories restock orders go to" rows=${data.items} rowKey=${(f) => f.id} columns=${[
       { key: "id", label: "Id", sortable: true },
       { key: "url", label: "URL", sortable: true },
       { key: "format", label: "Format" },
       { key: "timeout_ms", label: "Timeout (ms)", numeric: true, sortable: true },
       { key: "lead_time_days", label: "Lead time (days)", numeric: true, render: (f) => f.lead_time_days ?? "default" },
+      { key: "actions", label: "Actions", render: (f) => html`<button type="button" class="danger" onClick=${() => remove(f)}>Delete ${f.id}</button>` },
     ]} />`}
     <section class="panel" aria-labelledby="new-factory"><h2 id="new-factory">Add or replace a factory</h2>
-      <p>The API has no delete for factories: saving an existing id replaces it.</p>
+      <p>Saving an existing id replaces it. A factory a product names, or an open order goes to, cannot be deleted.</p>
       <form onSubmit=${create} class="grid-form" novalidate>
         <${Field} label="Id" name="id" required error=${errors.id} />
         <${Field} label="URL" name="url" type="url" required error=${errors.url} />
