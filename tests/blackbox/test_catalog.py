@@ -297,7 +297,8 @@ class CatalogTests(LoopTestCase):
 class OverdueTests(LoopTestCase):
 
     def test_an_order_past_its_lead_time_is_overdue_and_can_be_cancelled(self):
-        sim = self.start_factory_sim()
+        # No callbacks: the order must stay acknowledged (open) until it is cancelled.
+        sim = self.start_factory_sim("--no-callbacks")
         r = self.request("POST", "/v1/factories", {"id": "factory-1", "url": sim.url,
                                                    "lead_time_days": 3})
         self.assertEqual(r.status, 201, r)
