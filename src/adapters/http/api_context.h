@@ -27,6 +27,11 @@ struct Api::Context {
     Reply problem(const Error& error) const {
         return problem_reply(error, request.path, request.request_id);
     }
+    // A credential refused: 503 when the store behind it cannot be read, else 401.
+    Reply auth_problem(const Error& error) const {
+        const bool down = error.code == ErrorCode::kUnavailable;
+        return problem(down ? 503 : 401, down ? "unavailable" : "unauthorized", error.message);
+    }
 };
 
 }  // namespace restock::http

@@ -212,10 +212,8 @@ void Api::handle(HttpRequest request, Respond respond) {
     context.route = std::get<RouteMatch>(std::move(routing));
 
     const RouteAccess access = route_access(context.route.id);
-    if (!access.public_route && context.request.authorization.empty() &&
-        !session_token(context.request).empty()) {
-        // The dashboard's calls: its session cookie stands for the key it logged in with.
-        if (auto refused = authenticate_by_cookie(context)) {
+    if (!access.public_route) {
+        if (auto refused = authenticate(context)) {
             respond(Exchange{std::move(*refused), "", ""});
             return;
         }
@@ -227,37 +225,29 @@ void Api::handle(HttpRequest request, Respond respond) {
                 Exchange{context.problem(403, "forbidden", detail), context.principal.name, ""});
             return;
         }
-    } else if (!access.public_route) {
-        constexpr std::string_view kBearer = "bearer ";
-        const std::string& header = context.request.authorization;
-        // The scheme name is case-insensitive (RFC 9110 11.1): "Bearer", "bearer", "BEARER".
-        if (header.size() <= kBearer.size() || !starts_with_icase(header, kBearer)) {
-            respond(
-                Exchange{context.problem(401, "unauthorized", "send 'Authorization: Bearer <key>'"),
-                         "", ""});
-            return;
-        }
-        auto principal =
-            authenticator_.authenticate(std::string_view(header).substr(kBearer.size()));
-        if (!principal) {
-            const bool down = principal.error().code == ErrorCode::kUnavailable;
-            respond(
-                Exchange{context.problem(down ? 503 : 401, down ? "unavailable" : "unauthorized",
-                                         principal.error().message),
-                         "", ""});
-            return;
-        }
-        context.principal = std::move(principal.value());
-        if (!allows(context.principal.role, access.role)) {
-            const std::string detail = "a " + std::string(to_string(context.principal.role)) +
-                                       " key may not do this; it needs the " +
-                                       std::string(to_string(access.role)) + " role";
-            respond(
-                Exchange{context.problem(403, "forbidden", detail), context.principal.name, ""});
-            return;
-        }
     }
     dispatch(context, std::move(respond));
+}
+
+std::optional<std::string_view> bearer_key(std::string_view authorization) {
+    constexpr std::string_view kBearer = "bearer ";
+    if (authorization.size() <= kBearer.size() || !starts_with_icase(authorization, kBearer)) {
+        return std::nullopt;
+    }
+    return authorization.substr(kBearer.size());
+}
+
+std::optional<Reply> Api::authenticate(Context& context) {
+    // The dashboard's calls: its session cookie stands for the key it logged in with.
+    if (context.request.authorization.empty() && !session_token(context.request).empty()) {
+        return authenticate_by_cookie(context);
+    }
+    const auto key = bearer_key(context.request.authorization);
+    if (!key) return context.problem(401, "unauthorized", "send 'Authorization: Bearer <key>'");
+    auto principal = authenticator_.authenticate(*key);
+    if (!principal) return context.auth_problem(principal.error());
+    context.principal = std::move(principal.value());
+    return std::nullopt;
 }
 
 void Api::dispatch(Context& context, Respond respond) {
@@ -752,9 +742,9 @@ Reply Api::event_stream(Context& context) {
             if (session) return session.value().principal.role == Role::kAdmin;
             return session.error().code == ErrorCode::kUnavailable;
         }
-        constexpr std::size_t kScheme = 7;  // "Bearer "
-        if (bearer.size() <= kScheme) return false;
-        auto principal = auth.authenticate(std::string_view(bearer).substr(kScheme));
+        const auto key = bearer_key(bearer);
+        if (!key) return false;
+        auto principal = auth.authenticate(*key);
         if (principal) return principal.value().role == Role::kAdmin;
         return principal.error().code == ErrorCode::kUnavailable;
     };

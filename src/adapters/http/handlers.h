@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,9 @@ struct ApiOptions {
 
 // The session cookie's token in a request's Cookie header; empty if there is none.
 std::string session_token(const HttpRequest& request);
+// The key in an 'Authorization: Bearer <key>' header (the scheme in any case, RFC 9110 11.1);
+// nullopt if the header is not one.
+std::optional<std::string_view> bearer_key(std::string_view authorization);
 
 class Api {
   public:
@@ -121,8 +125,9 @@ class Api {
     void create_session(Context& context, Respond respond);
     Reply get_session(Context& context);
     void end_session(Context& context, Respond respond);
-    // Sets context.principal from the session cookie; else the refusal (401, 403 for a
-    // cross-site write, 503).
+    // Sets context.principal from the Bearer key or, without one, the session cookie; else
+    // the refusal (401, 403 for a cross-site write, 503).
+    std::optional<Reply> authenticate(Context& context);
     std::optional<Reply> authenticate_by_cookie(Context& context);
     void factory_callback(Context& context, Respond respond);
     void internal_command(Context& context, Respond respond);

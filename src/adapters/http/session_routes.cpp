@@ -83,12 +83,7 @@ std::string session_token(const HttpRequest& request) {
 
 std::optional<Reply> Api::authenticate_by_cookie(Context& context) {
     auto session = authenticator_.authenticate_session(session_token(context.request));
-    if (!session) {
-        const bool down = session.error().code == ErrorCode::kUnavailable;
-        Reply reply = context.problem(down ? 503 : 401, down ? "unavailable" : "unauthorized",
-                                      session.error().message);
-        return reply;
-    }
+    if (!session) return context.auth_problem(session.error());
     context.principal = std::move(session.value().principal);
     if (is_unsafe(context.request.method)) {
         if (auto why = cross_site(context.request, true)) {
@@ -107,11 +102,7 @@ void Api::create_session(Context& context, Respond respond) {
     auto key = parse_login(context.request.body);
     if (!key) return refuse(context.problem(key.error()));
     auto principal = authenticator_.authenticate(key.value());
-    if (!principal) {
-        const bool down = principal.error().code == ErrorCode::kUnavailable;
-        return refuse(context.problem(down ? 503 : 401, down ? "unavailable" : "unauthorized",
-                                      principal.error().message));
-    }
+    if (!principal) return refuse(context.auth_problem(principal.error()));
     if (principal.value().role == Role::kFactory) {
         return refuse(context.problem(403, "forbidden",
                                       "a factory key cannot open a dashboard session; use an "
@@ -142,11 +133,7 @@ Reply Api::get_session(Context& context) {
         return context.problem(401, "unauthorized", "no session: log in with POST /v1/session");
     }
     auto session = authenticator_.authenticate_session(token);
-    if (!session) {
-        const bool down = session.error().code == ErrorCode::kUnavailable;
-        return context.problem(down ? 503 : 401, down ? "unavailable" : "unauthorized",
-                               session.error().message);
-    }
+    if (!session) return context.auth_problem(session.error());
     context.principal = session.value().principal;
     return json_reply(200, session_body(session.value().principal, session.value().expires_at_ms));
 }
