@@ -581,6 +581,33 @@ def http_call(base_url, method, path, body=None, headers=None, timeout=REQUEST_T
         conn.close()
 
 
+class SyncGateMixin:
+    """For a ServerTestCase whose server runs with the sync gate (sync_gate/sync_gate.cpp): an
+    LD_PRELOAD shim that holds every fsync/fdatasync of the server's process while a file
+    exists, so a commit is written but waits for its sync. Only SQLite syncs in-process, so
+    such a test sets STORES = ("sqlite",)."""
+
+    def setUp(self):
+        self.shim = os.environ.get("RESTOCK_SYNC_GATE_LIB", "")
+        if not self.shim:
+            self.skipTest("no sync gate shim in this build (the sanitizer build has none)")
+        gate_dir = tempfile.mkdtemp(prefix="restock-gate-")
+        self.addCleanup(shutil.rmtree, gate_dir, True)
+        self.gate = os.path.join(gate_dir, "hold-syncs")
+        super().setUp()
+
+    def server_env(self):
+        return {"LD_PRELOAD": self.shim, "RESTOCK_TEST_SYNC_GATE": self.gate}
+
+    def hold_syncs(self):
+        with open(self.gate, "w"):
+            pass
+        self.addCleanup(lambda: os.path.exists(self.gate) and os.remove(self.gate))
+
+    def release_syncs(self):
+        os.remove(self.gate)
+
+
 class FactorySim(Server):
     """One ``restock factory-sim`` process (same process handling as Server)."""
 

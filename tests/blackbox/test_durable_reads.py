@@ -4,42 +4,19 @@ checkout is written but not yet durable: it must not be answered, and neither it
 movement may be listed (docs/api.md). The product's figures may already show it. Once the
 sync returns, the answer, the event and the movement all appear."""
 
-import os
-import shutil
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import ServerTestCase, wait_until
+from harness import ServerTestCase, SyncGateMixin, wait_until
 
 SKU = "DUR-1"
 
 
-class DurableReadsTests(ServerTestCase):
+class DurableReadsTests(SyncGateMixin, ServerTestCase):
     # The shim holds this process's own syncs: on PostgreSQL the sync happens in the server,
     # and every committed row is durable before anyone can read it.
     STORES = ("sqlite",)
-
-    def setUp(self):
-        self.shim = os.environ.get("RESTOCK_SYNC_GATE_LIB", "")
-        if not self.shim:
-            self.skipTest("no sync gate shim in this build (the sanitizer build has none)")
-        gate_dir = tempfile.mkdtemp(prefix="restock-gate-")
-        self.addCleanup(shutil.rmtree, gate_dir, True)
-        self.gate = os.path.join(gate_dir, "hold-syncs")
-        super().setUp()
-
-    def server_env(self):
-        return {"LD_PRELOAD": self.shim, "RESTOCK_TEST_SYNC_GATE": self.gate}
-
-    def hold_syncs(self):
-        with open(self.gate, "w"):
-            pass
-        self.addCleanup(lambda: os.path.exists(self.gate) and os.remove(self.gate))
-
-    def release_syncs(self):
-        os.remove(self.gate)
 
     def test_a_checkout_waiting_for_its_sync_is_neither_answered_nor_listed(self):
         self.create_product(SKU, on_hand=2, reorder_point=0)

@@ -12,15 +12,12 @@
 """
 
 import datetime
-import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import STORE, ServerTestCase, create_key, revoke_key, wait_until
+from harness import STORE, ServerTestCase, SyncGateMixin, create_key, revoke_key, wait_until
 
 COOKIE = "restock_session"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 random bytes, base64url without padding
@@ -376,24 +373,12 @@ class LogoutTests(SessionTestCase):
             self.assertNotIn(secret, output)
 
 
-class LogoutRaceTests(SessionTestCase):
+class LogoutRaceTests(SyncGateMixin, SessionTestCase):
     """A request that reads the session while its logout waits for the engine must not keep it
     alive on this node. The server runs with the sync gate (sync_gate/sync_gate.cpp): a
     checkout's commit is held at its sync, so the logout queues behind it."""
 
     STORES = ("sqlite",)  # the gate holds this process's own syncs
-
-    def setUp(self):
-        self.shim = os.environ.get("RESTOCK_SYNC_GATE_LIB", "")
-        if not self.shim:
-            self.skipTest("no sync gate shim in this build (the sanitizer build has none)")
-        gate_dir = tempfile.mkdtemp(prefix="restock-gate-")
-        self.addCleanup(shutil.rmtree, gate_dir, True)
-        self.gate = os.path.join(gate_dir, "hold-syncs")
-        super().setUp()
-
-    def server_env(self):
-        return {"LD_PRELOAD": self.shim, "RESTOCK_TEST_SYNC_GATE": self.gate}
 
     # Api::end_session forgets the cached session once its EndSession has committed: a request
     # that read the session in between cannot keep a logged-out cookie working.
@@ -410,9 +395,7 @@ class LogoutRaceTests(SessionTestCase):
         # Cleanups run last-in first-out: on a failure the gate is removed before the joins.
         self.addCleanup(lambda: checkout.is_alive() and checkout.join(10))
         self.addCleanup(lambda: logout.is_alive() and logout.join(10))
-        with open(self.gate, "w"):
-            pass
-        self.addCleanup(lambda: os.path.exists(self.gate) and os.remove(self.gate))
+        self.hold_syncs()
         checkout.start()
         wait_until(lambda: self.on_hand("SES-1") == 19, timeout=5, what="the checkout written")
         logout.start()
@@ -420,7 +403,7 @@ class LogoutRaceTests(SessionTestCase):
         self.assertTrue(logout.is_alive(), f"the logout was answered before its commit: {answers}")
         # Not logged out yet: the session still reads.
         self.assertEqual(self.with_cookie("GET", "/v1/session", token).status, 200)
-        os.remove(self.gate)
+        self.release_syncs()
         checkout.join(10)
         logout.join(10)
         self.assertEqual(answers["checkout"].status, 200, answers)
