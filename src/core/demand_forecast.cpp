@@ -55,6 +55,25 @@ void observe_day(DemandModel& m, int64_t sold, int64_t lost, bool stocked_out, d
     }
 }
 
+void observe_line(DemandModel& m, int64_t qty, double alpha) {
+    if (qty <= 0) return;
+    const double k = static_cast<double>(qty);
+    ++m.lines;
+    const double a = weight(alpha, m.lines);
+    m.line_m1 += a * (k - m.line_m1);
+    m.line_m2 += a * (k * k - m.line_m2);
+    m.line_m3 += a * (k * k * k - m.line_m3);
+}
+
+Undershoot undershoot_of(const DemandModel& m) {
+    Undershoot u;
+    if (m.lines == 0 || m.line_m1 <= 0) return u;
+    u.mean = std::max(0.0, (m.line_m2 - m.line_m1) / (2 * m.line_m1));
+    const double second = (2 * m.line_m3 - 3 * m.line_m2 + m.line_m1) / (6 * m.line_m1);
+    u.variance = std::max(0.0, second - u.mean * u.mean);
+    return u;
+}
+
 DemandClass classify_demand(double adi, double cv2) {
     const bool frequent = adi < kAdiCutoff;
     const bool steady = cv2 < kCv2Cutoff;
@@ -71,6 +90,7 @@ ForecastMethod method_for(DemandClass pattern) {
 DemandEstimate estimate_demand(const DemandModel& m, double alpha) {
     DemandEstimate e;
     e.alpha = alpha;
+    e.undershoot = undershoot_of(m);
     if (m.demand_days == 0) {
         e.mean = 0;
         e.variance = m.ses_mse;

@@ -37,6 +37,14 @@ struct DemandModel {
     double interval = 0;        // Croston: smoothed days between days with demand
     double sba_mse = 0;         // smoothed squared one-step error of SBA
     int64_t since_demand = 0;   // days learned since the last day with demand
+    // The units of one checkout line (sold or refused): how many lines were seen, and the
+    // smoothed first three moments of their quantity. A restock is triggered by the line that
+    // takes the stock to or below the reorder point, which it may cross by several units (the
+    // undershoot), and a refused line loses all its units: both depend on these sizes.
+    int64_t lines = 0;
+    double line_m1 = 0;  // E[qty]
+    double line_m2 = 0;  // E[qty²]
+    double line_m3 = 0;  // E[qty³]
 
     bool operator==(const DemandModel&) const = default;
 };
@@ -48,6 +56,23 @@ struct DemandModel {
 void observe_day(DemandModel& model, int64_t sold, int64_t lost, bool stocked_out,
                  double alpha = kDemandAlpha, double beta = kDemandBeta);
 
+// The smoothing constant of the line moments (lines come more often than days).
+inline constexpr double kLineAlpha = 0.02;
+
+// One checkout line of `qty` units of the product, sold or refused.
+void observe_line(DemandModel& model, int64_t qty, double alpha = kLineAlpha);
+
+// How far below a level the stock is when a checkout line first takes it there: for integer
+// line sizes K arriving as a renewal process, U = K − J with J the stock above the level
+// before that line, E[U] = (E[K²] − E[K]) / (2E[K]) and E[U²] = (2E[K³] − 3E[K²] + E[K]) /
+// (6E[K]) (Tijms 2003, 1.1; exact for constant K, where U is uniform on 0..K−1). 0 for single
+// units, or when no line has been seen.
+struct Undershoot {
+    double mean = 0;
+    double variance = 0;
+};
+Undershoot undershoot_of(const DemandModel& model);
+
 struct DemandEstimate {
     double mean = 0;      // units per day, by the chosen method
     double variance = 0;  // of a day's demand around it (smoothed squared one-step error)
@@ -56,6 +81,7 @@ struct DemandEstimate {
     DemandClass pattern = DemandClass::kSmooth;
     ForecastMethod method = ForecastMethod::kSes;
     double alpha = kDemandAlpha;
+    Undershoot undershoot;
 };
 
 DemandEstimate estimate_demand(const DemandModel& model, double alpha = kDemandAlpha);

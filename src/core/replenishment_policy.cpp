@@ -15,26 +15,68 @@ constexpr int kBisections = 48;
 constexpr double kLowestK = -6;
 constexpr double kHighestK = 8;
 
-// A count's reorder point: the smallest s with E[(X − s)+] <= target, walking up from 0 with
-// ESC(s + 1) = ESC(s) − P(X > s). The pmf by recursion (Poisson or negative binomial).
-int64_t count_reorder_point(double mean, double variance, double target, double& shortage) {
-    const bool poisson = variance <= mean * (1 + 1e-9);
-    // Negative binomial with P(X = x) = C(x + r − 1, x) p^r (1 − p)^x, mean r(1 − p)/p.
-    const double p = poisson ? 1 : mean / variance;
-    const double r = poisson ? 0 : mean * mean / (variance - mean);
-    double pmf = poisson ? std::exp(-mean) : std::exp(r * std::log(p));
-    double cdf = 0;
-    double esc = mean;
-    const auto limit = static_cast<int64_t>(std::ceil(mean + 50 * std::sqrt(variance) + 100));
-    int64_t s = 0;
-    for (; s < limit && esc > target; ++s) {
-        cdf += pmf;
-        esc -= std::max(0.0, 1 - cdf);
-        const double x = static_cast<double>(s);
-        pmf *= poisson ? mean / (x + 1) : (x + r) / (x + 1) * (1 - p);
+// The walk over a count X (Poisson, or negative binomial with P(X = x) = C(x + r − 1, x)
+// p^r (1 − p)^x, mean r(1 − p)/p): at each s, E[(X − s)+] and P(X > s), by the pmf's recursion
+// and ESC(s + 1) = ESC(s) − P(X > s).
+class CountWalk {
+  public:
+    CountWalk(double mean, double variance)
+        : poisson_(variance <= mean * (1 + 1e-9)),
+          p_(poisson_ ? 1 : mean / variance),
+          r_(poisson_ ? 0 : mean * mean / (variance - mean)),
+          mean_(mean),
+          pmf_(poisson_ ? std::exp(-mean) : std::exp(r_ * std::log(p_))),
+          esc_(mean) {}
+    int64_t s() const { return s_; }
+    double shortage() const { return std::max(0.0, esc_); }
+    double tail() const { return std::max(0.0, 1 - cdf_ - pmf_); }  // P(X > s)
+    void step() {
+        cdf_ += pmf_;
+        esc_ -= std::max(0.0, 1 - cdf_);
+        const double x = static_cast<double>(s_);
+        pmf_ *= poisson_ ? mean_ / (x + 1) : (x + r_) / (x + 1) * (1 - p_);
+        ++s_;
     }
-    shortage = std::max(0.0, esc);
-    return s;
+
+  private:
+    bool poisson_;
+    double p_;
+    double r_;
+    double mean_;
+    double pmf_;
+    double cdf_ = 0;
+    double esc_;
+    int64_t s_ = 0;
+};
+
+// Units lost in a cycle whose order is placed at s: the units demanded beyond s, plus, when
+// the stock runs out, the units left on the shelf that the refused line did not take (a line
+// is sold whole or refused whole), about the undershoot of level 0.
+double cycle_loss(double shortage, double tail, double residual) {
+    return shortage + tail * residual;
+}
+
+// A count's reorder point: the smallest s whose cycle loss is at most `target`.
+int64_t count_reorder_point(double mean, double variance, double residual, double target,
+                            double& loss) {
+    CountWalk walk(mean, variance);
+    const auto limit = static_cast<int64_t>(std::ceil(mean + 50 * std::sqrt(variance) + 100));
+    while (walk.s() < limit && cycle_loss(walk.shortage(), walk.tail(), residual) > target) {
+        walk.step();
+    }
+    loss = cycle_loss(walk.shortage(), walk.tail(), residual);
+    return walk.s();
+}
+
+double count_cycle_loss(double mean, double variance, double residual, int64_t s) {
+    CountWalk walk(mean, variance);
+    while (walk.s() < s) walk.step();
+    return cycle_loss(walk.shortage(), walk.tail(), residual);
+}
+
+// The same for a normal X = mean + sd·Z at s = mean + k·sd.
+double normal_cycle_loss(double sd, double residual, double k) {
+    return cycle_loss(sd * normal_loss(k), 1 - normal_cdf(k), residual);
 }
 
 void append(std::string& out, double value) {
@@ -99,20 +141,7 @@ std::string_view to_string(LeadDemandDistribution distribution) {
 double normal_loss(double k) { return normal_pdf(k) - k * (1 - normal_cdf(k)); }
 
 double count_loss(double mean, double variance, int64_t s) {
-    // The same walk as count_reorder_point, exactly s steps.
-    const bool poisson = variance <= mean * (1 + 1e-9);
-    const double p = poisson ? 1 : mean / variance;
-    const double r = poisson ? 0 : mean * mean / (variance - mean);
-    double pmf = poisson ? std::exp(-mean) : std::exp(r * std::log(p));
-    double cdf = 0;
-    double esc = mean;
-    for (int64_t x = 0; x < s; ++x) {
-        cdf += pmf;
-        esc -= std::max(0.0, 1 - cdf);
-        const double xd = static_cast<double>(x);
-        pmf *= poisson ? mean / (xd + 1) : (xd + r) / (xd + 1) * (1 - p);
-    }
-    return std::max(0.0, esc);
+    return count_cycle_loss(mean, variance, 0, s);
 }
 
 PolicyFigures compute_policy(const PolicyInput& in) {
@@ -128,13 +157,20 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     const double var_ltd =
         lead * var_d + d * d * var_lead + lead * lead * alpha / (2 - alpha) * var_d;
     f.lead_demand_sd = std::sqrt(var_ltd);
+    // The order goes out when a line takes the stock to or below s, on average U below it:
+    // what the order must cover is X = U + the lead time's demand.
+    const Undershoot u = in.demand.undershoot;
+    f.undershoot_mean = u.mean;
+    f.undershoot_sd = std::sqrt(u.variance);
+    const double mean_x = f.lead_demand_mean + u.mean;
+    const double var_x = var_ltd + u.variance;
+    const double sd_x = std::sqrt(var_x);
 
     const bool discrete =
         in.demand.method == ForecastMethod::kSba || f.lead_demand_mean < kDiscreteBelow;
-    f.distribution = !discrete ? LeadDemandDistribution::kNormal
-                     : var_ltd <= f.lead_demand_mean * (1 + 1e-9)
-                         ? LeadDemandDistribution::kPoisson
-                         : LeadDemandDistribution::kNegativeBinomial;
+    f.distribution = !discrete                      ? LeadDemandDistribution::kNormal
+                     : var_x <= mean_x * (1 + 1e-9) ? LeadDemandDistribution::kPoisson
+                                                    : LeadDemandDistribution::kNegativeBinomial;
 
     const double fixed = static_cast<double>(std::max<int64_t>(in.fixed_reorder_qty, 1));
     f.eoq = in.anchor_demand > 0 && d > 0 ? fixed * std::sqrt(d / in.anchor_demand) : fixed;
@@ -144,30 +180,31 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     f.reorder_qty = round_order_qty(static_cast<int64_t>(std::ceil(wanted)), in.settings);
 
     const double beta = std::clamp(in.fill_rate, kMinFillRate, kMaxFillRate);
-    const double count_variance = std::max(var_ltd, f.lead_demand_mean);
+    const double count_variance = std::max(var_x, mean_x);
+    // A refused line leaves on the shelf what it did not take: about the undershoot, again.
+    const double residual = u.mean;
     // The least reorder point for what an order brings (q): lost sales, so a cycle serves q and
-    // loses ESC, β = q / (q + ESC), and ESC must come down to q (1 − β) / β.
+    // loses its cycle loss, β = q / (q + loss), and the loss must come down to q (1 − β) / β.
     const auto reorder_point_for = [&](int64_t q) {
         const double target = static_cast<double>(q) * (1 - beta) / beta;
-        double shortage = 0;
+        double loss = 0;
         int64_t s = 0;
         if (discrete) {
-            s = count_reorder_point(f.lead_demand_mean, count_variance, target, shortage);
-        } else if (f.lead_demand_sd <= 0) {
-            s = static_cast<int64_t>(std::ceil(f.lead_demand_mean));
+            s = count_reorder_point(mean_x, count_variance, residual, target, loss);
+        } else if (sd_x <= 0) {
+            s = static_cast<int64_t>(std::ceil(mean_x));
         } else {
-            const double sd = f.lead_demand_sd;
             double low = kLowestK;
             double high = kHighestK;
-            if (sd * normal_loss(low) <= target) {
+            if (normal_cycle_loss(sd_x, residual, low) <= target) {
                 high = low;
             } else {
                 for (int i = 0; i < kBisections; ++i) {
                     const double mid = (low + high) / 2;
-                    (sd * normal_loss(mid) > target ? low : high) = mid;
+                    (normal_cycle_loss(sd_x, residual, mid) > target ? low : high) = mid;
                 }
             }
-            s = static_cast<int64_t>(std::ceil(f.lead_demand_mean + high * sd));
+            s = static_cast<int64_t>(std::ceil(mean_x + high * sd_x));
         }
         s = std::clamp<int64_t>(s, 0, limits::kMaxQuantity - 1);
         if (in.settings.order_up_to) s = std::min(s, *in.settings.order_up_to - 1);
@@ -193,21 +230,20 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     }
     const double q = static_cast<double>(f.order_qty);
     if (discrete) {
-        f.expected_shortage = count_loss(f.lead_demand_mean, count_variance, f.reorder_point);
-    } else if (f.lead_demand_sd > 0) {
-        const double k =
-            (static_cast<double>(f.reorder_point) - f.lead_demand_mean) / f.lead_demand_sd;
-        f.expected_shortage = f.lead_demand_sd * normal_loss(k);
+        f.expected_shortage = count_cycle_loss(mean_x, count_variance, residual, f.reorder_point);
+    } else if (sd_x > 0) {
+        f.expected_shortage = normal_cycle_loss(
+            sd_x, residual, (static_cast<double>(f.reorder_point) - mean_x) / sd_x);
     } else {
         f.expected_shortage = 0;
     }
     f.expected_fill_rate = q / (q + f.expected_shortage);
-    f.safety_stock = static_cast<double>(f.reorder_point) - f.lead_demand_mean;
+    f.safety_stock = static_cast<double>(f.reorder_point) - mean_x;
     return f;
 }
 
 std::string encode(const ProductLearning& l) {
-    std::string out = "v1";
+    std::string out = "v2";
     const DemandModel& m = l.demand;
     for (int64_t v : {m.days, m.demand_days, m.censored_days, m.since_demand}) append(out, v);
     for (double v : {m.level, m.ses_mse, m.size, m.size_var, m.interval, m.sba_mse}) {
@@ -218,6 +254,8 @@ std::string encode(const ProductLearning& l) {
     append(out, l.fixed_reorder_point);
     append(out, l.fixed_reorder_qty);
     append(out, l.anchor_demand);
+    append(out, m.lines);
+    for (double v : {m.line_m1, m.line_m2, m.line_m3}) append(out, v);
     return out;
 }
 
@@ -225,13 +263,18 @@ std::optional<ProductLearning> decode_product_learning(std::string_view text) {
     Numbers in(text);
     ProductLearning l;
     DemandModel& m = l.demand;
-    const bool ok = in.tag("v1") && in.next(m.days) && in.next(m.demand_days) &&
-                    in.next(m.censored_days) && in.next(m.since_demand) && in.next(m.level) &&
-                    in.next(m.ses_mse) && in.next(m.size) && in.next(m.size_var) &&
-                    in.next(m.interval) && in.next(m.sba_mse) && in.next(l.lead.receipts) &&
-                    in.next(l.lead.weight) && in.next(l.lead.sum) && in.next(l.lead.sum_sq) &&
-                    in.next(l.fixed_reorder_point) && in.next(l.fixed_reorder_qty) &&
-                    in.next(l.anchor_demand) && in.done();
+    // v1 has no line moments: they start again from nothing.
+    const bool v2 = in.tag("v2");
+    const bool ok =
+        (v2 || in.tag("v1")) && in.next(m.days) && in.next(m.demand_days) &&
+        in.next(m.censored_days) && in.next(m.since_demand) && in.next(m.level) &&
+        in.next(m.ses_mse) && in.next(m.size) && in.next(m.size_var) && in.next(m.interval) &&
+        in.next(m.sba_mse) && in.next(l.lead.receipts) && in.next(l.lead.weight) &&
+        in.next(l.lead.sum) && in.next(l.lead.sum_sq) && in.next(l.fixed_reorder_point) &&
+        in.next(l.fixed_reorder_qty) && in.next(l.anchor_demand) &&
+        (!v2 ||
+         (in.next(m.lines) && in.next(m.line_m1) && in.next(m.line_m2) && in.next(m.line_m3))) &&
+        in.done();
     if (!ok) return std::nullopt;
     return l;
 }

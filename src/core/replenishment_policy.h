@@ -62,15 +62,21 @@ struct PolicyInput {
 struct PolicyFigures {
     double lead_demand_mean = 0;  // units over a lead time
     double lead_demand_sd = 0;
+    // How far below the reorder point the stock is when the order goes out (from the sizes
+    // of checkout lines, core/demand_forecast.h): the order covers it and the lead time.
+    double undershoot_mean = 0;
+    double undershoot_sd = 0;
     LeadDemandDistribution distribution = LeadDemandDistribution::kNormal;
     double eoq = 0;              // the given reorder_qty scaled by sqrt(demand / anchor)
     double cover_lead_time = 0;  // the least quantity: one lead time's demand
     // max(eoq, cover_lead_time, reorder_point + 1), rounded to MOQ and packs
     int64_t reorder_qty = 1;
-    int64_t order_qty = 1;         // what an order brings (order_up_to - reorder_point if set)
-    int64_t reorder_point = 0;     // the smallest s whose expected fill rate reaches the target
-    double safety_stock = 0;       // reorder_point - lead_demand_mean
-    double expected_shortage = 0;  // expected units lost per order cycle at reorder_point
+    int64_t order_qty = 1;      // what an order brings (order_up_to - reorder_point if set)
+    int64_t reorder_point = 0;  // the smallest s whose expected fill rate reaches the target
+    double safety_stock = 0;    // reorder_point - (lead_demand_mean + undershoot_mean)
+    // Expected units lost per order cycle at reorder_point: those demanded beyond it, plus
+    // those a refused line leaves on the shelf (lines are sold whole or refused whole).
+    double expected_shortage = 0;
     double expected_fill_rate = 1;
 };
 
@@ -82,7 +88,8 @@ double normal_loss(double k);
 // E[(X − s)+] for X Poisson (variance <= mean) or negative binomial with this mean, variance.
 double count_loss(double mean, double variance, int64_t s);
 
-// Stored text of the learned state ("v1 ..." numbers); nullopt if it is not such a text.
+// Stored text of the learned state ("v2 ..." numbers; "v1" texts, written before the line
+// moments, are read too); nullopt if it is not such a text.
 std::string encode(const ProductLearning& learning);
 std::optional<ProductLearning> decode_product_learning(std::string_view text);
 std::string encode(const LeadTimeStats& stats);

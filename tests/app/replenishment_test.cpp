@@ -128,6 +128,11 @@ TEST_F(ReplenishmentTest, TodaysCountsAreCheckoutsTakenAndRefused) {
     const ReplenishmentOutcome r = report("A");
     EXPECT_EQ(r.sold_today, 3);
     EXPECT_EQ(r.lost_today, 7);
+    // Both lines teach the size of a line (the undershoot's moments).
+    EXPECT_EQ(r.learning.demand.lines, 2);
+    EXPECT_DOUBLE_EQ(r.learning.demand.line_m1, 5);
+    EXPECT_DOUBLE_EQ(r.learning.demand.line_m2, (9 + 49) / 2.0);
+    EXPECT_DOUBLE_EQ(r.demand.undershoot.mean, (29 - 5) / 10.0);
 }
 
 TEST_F(ReplenishmentTest, LeavingAutoGoesBackToTheSettingsGiven) {

@@ -107,5 +107,63 @@ TEST(DemandForecast, FollowsAShift) {
     EXPECT_NEAR(m.level, 20 - 10 * std::pow(0.9, 60), 1e-9);
 }
 
+TEST(DemandForecast, LineMomentsStartAsARunningMean) {
+    DemandModel m;
+    observe_line(m, 2);
+    observe_line(m, 4);
+    observe_line(m, 0);  // not a line
+    EXPECT_EQ(m.lines, 2);
+    EXPECT_DOUBLE_EQ(m.line_m1, 3);
+    EXPECT_DOUBLE_EQ(m.line_m2, 10);
+    EXPECT_DOUBLE_EQ(m.line_m3, 36);
+    for (int i = 0; i < 1000; ++i) observe_line(m, 5);
+    EXPECT_NEAR(m.line_m1, 5, 1e-6);  // then smoothed with kLineAlpha
+}
+
+TEST(DemandForecast, UndershootOfSingleUnitsIsNone) {
+    DemandModel m;
+    EXPECT_EQ(undershoot_of(m).mean, 0);
+    for (int i = 0; i < 10; ++i) observe_line(m, 1);
+    EXPECT_DOUBLE_EQ(undershoot_of(m).mean, 0);
+    EXPECT_DOUBLE_EQ(undershoot_of(m).variance, 0);
+}
+
+// Lines of exactly K units cross a level by 0..K−1 units, uniformly.
+TEST(DemandForecast, UndershootOfConstantLinesIsUniform) {
+    DemandModel m;
+    for (int i = 0; i < 10; ++i) observe_line(m, 5);
+    const Undershoot u = undershoot_of(m);
+    EXPECT_NEAR(u.mean, 2, 1e-9);
+    EXPECT_NEAR(u.variance, 2, 1e-9);  // (K² − 1) / 12
+}
+
+// Against a renewal process simulated directly: geometric lines (mean 6) crossing a level.
+TEST(DemandForecast, UndershootMatchesASimulatedCrossing) {
+    std::mt19937_64 random(4);
+    std::geometric_distribution<int64_t> extra(1.0 / 6);
+    DemandModel m;
+    double sum = 0;
+    double sum_sq = 0;
+    int crossings = 0;
+    int64_t above = 1000;  // stock above the level
+    for (int i = 0; i < 400'000; ++i) {
+        const int64_t k = 1 + extra(random);
+        observe_line(m, k, 0.0);  // a plain running mean
+        if (k >= above) {
+            const double u = static_cast<double>(k - above);
+            sum += u;
+            sum_sq += u * u;
+            ++crossings;
+            above = 500 + k % 97;  // start the next cycle well above
+        } else {
+            above -= k;
+        }
+    }
+    const double mean = sum / crossings;
+    const Undershoot u = undershoot_of(m);
+    EXPECT_NEAR(u.mean, mean, 0.15);
+    EXPECT_NEAR(u.variance, sum_sq / crossings - mean * mean, 1.5);
+}
+
 }  // namespace
 }  // namespace restock
