@@ -60,6 +60,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/engine_loop_test.cpp
     ${RESTOCK_TESTS_DIR}/app/replenishment_test.cpp
     ${RESTOCK_TESTS_DIR}/app/functions_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/engine_client_test.cpp
     ${RESTOCK_TESTS_DIR}/app/signing_test.cpp
     ${RESTOCK_TESTS_DIR}/app/durable_acks_test.cpp
     ${RESTOCK_TESTS_DIR}/app/commit_gathering_test.cpp
