@@ -60,6 +60,7 @@ restock_add_gtest(restock_app_tests LABEL unit
     ${RESTOCK_TESTS_DIR}/app/engine_loop_test.cpp
     ${RESTOCK_TESTS_DIR}/app/replenishment_test.cpp
     ${RESTOCK_TESTS_DIR}/app/functions_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/engine_client_test.cpp
     ${RESTOCK_TESTS_DIR}/app/signing_test.cpp
     ${RESTOCK_TESTS_DIR}/app/durable_acks_test.cpp
     ${RESTOCK_TESTS_DIR}/app/commit_gathering_test.cpp
@@ -102,7 +103,10 @@ restock_add_gtest(restock_main_tests LABEL unit
     ${PROJECT_SOURCE_DIR}/src/main/simulate_input.cpp
     ${PROJECT_SOURCE_DIR}/src/main/lead_time_sampler.cpp
     ${PROJECT_SOURCE_DIR}/src/main/sim_report.cpp
-  LIBRARIES restock_json restock_support)
+    ${RESTOCK_TESTS_DIR}/main/write_behind_store_test.cpp
+    ${RESTOCK_TESTS_DIR}/app/fake_stock_store.cpp
+    ${PROJECT_SOURCE_DIR}/src/main/write_behind_store.cpp
+  LIBRARIES restock_json restock_support restock_core)
 
 # The HTTP server's event loop on real sockets and threads.
 restock_add_gtest(restock_http_io_tests LABEL integration

@@ -86,7 +86,11 @@ LeadTimeEstimate StockEngine::factory_lead(const std::string& factory_id, bool c
 
 LeadTimeEstimate StockEngine::product_lead(const Product& product, const std::string& factory_id,
                                            bool censored, int64_t now_ms) const {
-    const LeadTimeEstimate factory = factory_lead(factory_id, censored, now_ms);
+    return product_lead(product, factory_lead(factory_id, censored, now_ms), censored, now_ms);
+}
+
+LeadTimeEstimate StockEngine::product_lead(const Product& product, const LeadTimeEstimate& factory,
+                                           bool censored, int64_t now_ms) const {
     const auto id = static_cast<std::size_t>(product.id);
     const LeadTimeStats own = id < learning_.size() && learning_[id].known
                                   ? learning_[id].learning.lead
@@ -111,10 +115,21 @@ LeadTimeEstimate StockEngine::product_lead(const Product& product, const std::st
 }
 
 PolicyFigures StockEngine::policy_for(const Product& product, const ProductLearning& learning,
-                                      double fill_rate, int64_t now_ms) const {
+                                      double fill_rate, int64_t now_ms,
+                                      FactoryLeads* factory_leads) const {
+    const std::string& factory_id = product.settings.factory_id;
     PolicyInput in;
     in.demand = estimate_demand(learning.demand);
-    in.lead = product_lead(product, product.settings.factory_id, /*censored=*/true, now_ms);
+    if (factory_leads == nullptr) {
+        in.lead = product_lead(product, factory_id, /*censored=*/true, now_ms);
+    } else {
+        auto known = factory_leads->find(factory_id);
+        if (known == factory_leads->end()) {
+            known =
+                factory_leads->emplace(factory_id, factory_lead(factory_id, true, now_ms)).first;
+        }
+        in.lead = product_lead(product, known->second, /*censored=*/true, now_ms);
+    }
     in.fill_rate = fill_rate;
     in.fixed_reorder_qty = learning.fixed_reorder_qty;
     in.anchor_demand = learning.anchor_demand;
@@ -173,14 +188,14 @@ void StockEngine::settings_given(const Product& before, const ProductPatch* patc
     }
 }
 
-void StockEngine::follow_learning(Product& product, Batch& batch) {
+void StockEngine::follow_learning(Product& product, Batch& batch, FactoryLeads& factory_leads) {
     LearningSlot& slot = slot_of(product);
     if (!learning_ready(slot.learning.demand)) return;
     if (slot.learning.anchor_demand == 0) {
         slot.learning.anchor_demand = estimate_demand(slot.learning.demand).mean;
     }
-    const PolicyFigures f =
-        policy_for(product, slot.learning, product.settings.fill_rate, batch.now_ms);
+    const PolicyFigures f = policy_for(product, slot.learning, product.settings.fill_rate,
+                                       batch.now_ms, &factory_leads);
     if (f.reorder_point == product.settings.reorder_point &&
         f.reorder_qty == product.settings.reorder_qty) {
         return;
@@ -203,6 +218,10 @@ void StockEngine::learn_if_new_day(Batch& batch) {
     batch.day_undo = Batch::DayUndo{learning_day_, learning_};
     const bool write_all =
         options_.replenishment_persist_days > 0 && today % options_.replenishment_persist_days == 0;
+    // The factories' lead times, each estimated once for the whole step: they depend on the
+    // factory's receipts and open orders (all of them: linear in the open orders), which the
+    // step does not change, and on the instant, which is the batch's.
+    FactoryLeads factory_leads;
     for (auto& [sku, product] : products_) {
         if (!is_replenished(product)) continue;
         LearningSlot& slot = slot_of(product);
@@ -212,7 +231,7 @@ void StockEngine::learn_if_new_day(Batch& batch) {
             observe_day(slot.learning.demand, 0, 0, stocked_out);
         }
         if (product.settings.replenishment == ReplenishmentMode::kAuto) {
-            follow_learning(product, batch);
+            follow_learning(product, batch, factory_leads);
         }
         if (write_all) persist(product, batch);
     }

@@ -228,8 +228,10 @@ class StockEngine final : public CommandSink {
     // the product's reorder_point and reorder_qty become the learned ones once ready.
     void settings_given(const Product& before, const ProductPatch* patch, ReorderSettings& settings,
                         Batch& batch, LearningSlot& slot);
+    // The factory lead times (censored, at one instant) of the factories asked for so far.
+    using FactoryLeads = std::map<std::string, LeadTimeEstimate, std::less<>>;
     // Sets an auto product's effective settings from what is learned (if ready).
-    void follow_learning(Product& product, Batch& batch);
+    void follow_learning(Product& product, Batch& batch, FactoryLeads& factory_leads);
     // A received order: one lead time for its product and its factory.
     void observe_receipt(const RestockOrder& order, Batch& batch);
     double prior_lead_days(const std::string& factory_id) const;
@@ -239,8 +241,15 @@ class StockEngine final : public CommandSink {
                                   int64_t now_ms) const;
     LeadTimeEstimate product_lead(const Product& product, const std::string& factory_id,
                                   bool censored, int64_t now_ms) const;
+    // The same, given the factory's (factory_lead() with the same censored and now_ms).
+    LeadTimeEstimate product_lead(const Product& product, const LeadTimeEstimate& factory,
+                                  bool censored, int64_t now_ms) const;
+    // With `factory_leads`, the factory's lead time is taken from there (estimated and added
+    // if missing): for callers that ask for many products at one instant with no receipt or
+    // order changing in between.
     PolicyFigures policy_for(const Product& product, const ProductLearning& learning,
-                             double fill_rate, int64_t now_ms) const;
+                             double fill_rate, int64_t now_ms,
+                             FactoryLeads* factory_leads = nullptr) const;
     void persist(const Product& product, Batch& batch);
     void persist_factory(const std::string& factory_id, Batch& batch);
     // After a written batch: its checkouts and its refused demand join today's counts.

@@ -26,6 +26,7 @@
 #include "main/cli_support.h"
 #include "main/simulation.h"
 #include "main/store_factory.h"
+#include "main/write_behind_store.h"
 
 namespace restock {
 namespace {
@@ -150,7 +151,10 @@ int run_simulate_cli(const std::vector<std::string>& args) {
         open_store(dir->path(), "", StoreUse::kServe, "restock simulate", Missing::kNeedDir);
     if (!opened) return fail("cannot open the simulation's store: " + opened.error().message);
     sim::OnHandBook book(input->products.size(), settings.warmup_days, settings.days);
-    sim::ObservedStore store(opened->store(), book);
+    sim::ObservedStore observed(opened->store(), book);
+    // The day's batch is written while the next day begins (its learning step); every read
+    // waits for it (main/write_behind_store.h).
+    sim::WriteBehindStore store(observed);
     auto secret = store.callback_secret();
     if (!secret) return fail("cannot read the callback secret: " + secret.error().message);
 
@@ -190,6 +194,7 @@ int run_simulate_cli(const std::vector<std::string>& args) {
                           make_stock_increase(*engine)}},
         kFactoryId,
         log,
+        [&store] { return store.wait(); },
     };
     auto report = sim::run_simulation(*input, settings, parts);
     if (!report) return fail(report.error().message);

@@ -89,6 +89,12 @@ class DayLoop {
             // (a stepped engine's batch holds one instant of the clock), the last day's below.
         }
         if (auto s = step(settings_.days - 1); !s) return s.error();
+        if (parts_.written) {
+            if (auto s = parts_.written(); !s) {
+                return sim_error("the store refused the days up to " +
+                                 std::to_string(settings_.days - 1) + ": " + s.error().message);
+            }
+        }
         parts_.book.finish();
         for (std::size_t i = 0; i < report_.skus.size(); ++i) {
             report_.skus[i].on_hand_days = parts_.book.on_hand_days(i);

@@ -85,6 +85,9 @@ struct SimParts {
     std::vector<SimFunction> functions;  // run to completion after every command
     std::string factory_id;
     std::function<void(std::string_view level, const std::string& message)> log;
+    // Waits until the store has every batch written (WriteBehindStore::wait): before the
+    // figures are read. Empty: the writes are done on return.
+    std::function<Status()> written;
 };
 
 struct SimSettings {
