@@ -84,17 +84,28 @@ LeadTimeEstimate StockEngine::factory_lead(const std::string& factory_id, bool c
                               LeadTimeSource::kFactory);
 }
 
-LeadTimeEstimate StockEngine::product_lead(const Product& product, const std::string& factory_id,
-                                           bool censored, int64_t now_ms) const {
-    return product_lead(product, factory_lead(factory_id, censored, now_ms), censored, now_ms);
+StockEngine::FactoryLead StockEngine::factory_lead_both(const std::string& factory_id,
+                                                        bool censored, int64_t now_ms) const {
+    FactoryLead lead;
+    lead.receipts = factory_lead(factory_id, false, now_ms);
+    lead.now = censored ? factory_lead(factory_id, true, now_ms) : lead.receipts;
+    return lead;
 }
 
-LeadTimeEstimate StockEngine::product_lead(const Product& product, const LeadTimeEstimate& factory,
+LeadTimeEstimate StockEngine::product_lead(const Product& product, const std::string& factory_id,
+                                           bool censored, int64_t now_ms) const {
+    return product_lead(product, factory_lead_both(factory_id, censored, now_ms), censored, now_ms);
+}
+
+LeadTimeEstimate StockEngine::product_lead(const Product& product, const FactoryLead& factory,
                                            bool censored, int64_t now_ms) const {
     const auto id = static_cast<std::size_t>(product.id);
     const LeadTimeStats own = id < learning_.size() && learning_[id].known
                                   ? learning_[id].learning.lead
                                   : LeadTimeStats{};
+    // Nothing of its own yet: the factory's, as the factory knows it now (this product's open
+    // order among the factory's, counted once).
+    if (own.receipts == 0) return factory.now;
     std::vector<double> ages;
     if (censored) {
         if (auto open = open_order_by_product_.find(product.id);
@@ -103,15 +114,9 @@ LeadTimeEstimate StockEngine::product_lead(const Product& product, const LeadTim
                            kDayMs);
         }
     }
-    LeadTimeEstimate estimate = estimate_lead_time(
-        own, LeadTimePrior{factory.mean, factory.sd * factory.sd}, ages, LeadTimeSource::kProduct);
-    if (own.receipts == 0) {
-        // Nothing of its own yet: the factory's, as the factory knows it.
-        estimate.source = factory.source;
-        estimate.receipts = factory.receipts;
-        estimate.censored += factory.censored;
-    }
-    return estimate;
+    const LeadTimeEstimate& prior = factory.receipts;
+    return estimate_lead_time(own, LeadTimePrior{prior.mean, prior.sd * prior.sd}, ages,
+                              LeadTimeSource::kProduct);
 }
 
 PolicyFigures StockEngine::policy_for(const Product& product, const ProductLearning& learning,
@@ -125,8 +130,8 @@ PolicyFigures StockEngine::policy_for(const Product& product, const ProductLearn
     } else {
         auto known = factory_leads->find(factory_id);
         if (known == factory_leads->end()) {
-            known =
-                factory_leads->emplace(factory_id, factory_lead(factory_id, true, now_ms)).first;
+            known = factory_leads->emplace(factory_id, factory_lead_both(factory_id, true, now_ms))
+                        .first;
         }
         in.lead = product_lead(product, known->second, /*censored=*/true, now_ms);
     }

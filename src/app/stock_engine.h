@@ -228,8 +228,15 @@ class StockEngine final : public CommandSink {
     // the product's reorder_point and reorder_qty become the learned ones once ready.
     void settings_given(const Product& before, const ProductPatch* patch, ReorderSettings& settings,
                         Batch& batch, LearningSlot& slot);
+    // A factory's lead time both ways: `now`, with (if asked) its open orders counted as
+    // censored; `receipts`, from its receipts and prior only, the prior of a product that
+    // counts its own open order (the same order must not count twice).
+    struct FactoryLead {
+        LeadTimeEstimate now;
+        LeadTimeEstimate receipts;
+    };
     // The factory lead times (censored, at one instant) of the factories asked for so far.
-    using FactoryLeads = std::map<std::string, LeadTimeEstimate, std::less<>>;
+    using FactoryLeads = std::map<std::string, FactoryLead, std::less<>>;
     // Sets an auto product's effective settings from what is learned (if ready).
     void follow_learning(Product& product, Batch& batch, FactoryLeads& factory_leads);
     // A received order: one lead time for its product and its factory.
@@ -239,11 +246,13 @@ class StockEngine final : public CommandSink {
     // `censored`) the open orders past their expected time.
     LeadTimeEstimate factory_lead(const std::string& factory_id, bool censored,
                                   int64_t now_ms) const;
+    FactoryLead factory_lead_both(const std::string& factory_id, bool censored,
+                                  int64_t now_ms) const;
     LeadTimeEstimate product_lead(const Product& product, const std::string& factory_id,
                                   bool censored, int64_t now_ms) const;
-    // The same, given the factory's (factory_lead() with the same censored and now_ms).
-    LeadTimeEstimate product_lead(const Product& product, const LeadTimeEstimate& factory,
-                                  bool censored, int64_t now_ms) const;
+    // The same, given the factory's (factory_lead_both() with the same censored and now_ms).
+    LeadTimeEstimate product_lead(const Product& product, const FactoryLead& factory, bool censored,
+                                  int64_t now_ms) const;
     // With `factory_leads`, the factory's lead time is taken from there (estimated and added
     // if missing): for callers that ask for many products at one instant with no receipt or
     // order changing in between.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "app/engine_fixture.h"
 #include "json/json.h"
@@ -231,6 +232,18 @@ TEST_F(ReplenishmentTest, TheDueTimeIsTheLearnedLeadTimesQuantileOnceReceiptsExi
     const ReplenishmentOutcome waiting = report("A");
     EXPECT_EQ(waiting.lead.censored, 1);
     EXPECT_GT(waiting.lead.mean, r.lead.mean);
+    // Once: in the product's own estimate, whose prior is the factory's from receipts alone
+    // (the factory's estimate now counts the same order: it is the factory's only one).
+    EXPECT_EQ(waiting.factory_lead.censored, 1);
+    const std::vector<double> age{static_cast<double>(clock_.now_ms() - second.created_at_ms) /
+                                  kDay};
+    const LeadTimeEstimate once =
+        estimate_lead_time(waiting.learning.lead, LeadTimePrior{r.factory_lead.mean, vf}, age,
+                           LeadTimeSource::kProduct);
+    EXPECT_EQ(r.factory_lead.censored, 0);
+    EXPECT_NEAR(r.factory_lead.mean, mf, 1e-9);
+    EXPECT_NEAR(waiting.lead.mean, once.mean, 1e-9);
+    EXPECT_NEAR(waiting.lead.sd, once.sd, 1e-9);
     // Its own lateness does not postpone its own due time.
     EXPECT_EQ(due_of(second.id), due);
     EXPECT_NEAR(*waiting.due_days, q95, 1e-6);
