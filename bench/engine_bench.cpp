@@ -174,6 +174,15 @@ EngineResult run_engine(const Options& o, int producers, const std::string& path
     if (!started) die("cannot start engine: " + started.error().message);
     std::unique_ptr<StockEngine> engine = std::move(started.value());
 
+    // Every product names a registered factory (it is never called: nothing goes low here).
+    Factory factory;
+    factory.id = "factory-1";
+    factory.url = "http://127.0.0.1:9";
+    if (auto v = validate_factory(factory); !v) die("bad factory: " + v.error().message);
+    if (Outcome put = submit_and_wait(*engine, PutFactory{factory});
+        std::holds_alternative<Error>(put)) {
+        die("cannot register the factory: " + std::get<Error>(put).message);
+    }
     std::vector<std::string> skus;
     for (int i = 0; i < o.products; ++i) {
         skus.push_back(sku_of(i));
@@ -186,6 +195,9 @@ EngineResult run_engine(const Options& o, int producers, const std::string& path
         p.settings.factory_id = "factory-1";
         if (auto v = validate(p); !v) die("bad product: " + v.error().message);
         Outcome outcome = submit_and_wait(*engine, p);
+        if (const Error* error = std::get_if<Error>(&outcome)) {
+            die("cannot create " + p.sku + ": " + error->message);
+        }
         if (!std::holds_alternative<ProductOutcome>(outcome)) die("cannot create " + p.sku);
     }
 
