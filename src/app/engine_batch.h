@@ -135,7 +135,13 @@ class StockEngine::Batch {
         LearningSlots learning;
     };
     std::optional<DayUndo> day_undo;
-    std::vector<std::pair<int64_t, int64_t>> lost_demand;
+    // The lines of refused checkouts: demand that was lost (replenishment learns it).
+    struct LostLine {
+        int64_t product_id = 0;
+        int64_t units = 0;
+        bool nothing_available = false;  // the product had nothing available then
+    };
+    std::vector<LostLine> lost_demand;
 
     int64_t saved_product_id = 0;
     int64_t saved_movement_id = 0;

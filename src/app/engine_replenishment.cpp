@@ -269,12 +269,13 @@ void StockEngine::count_demand(const std::vector<Movement>& movements, const Bat
         learning_[id].sold_today -= m.delta;
         observe_line(learning_[id].learning.demand, -m.delta);
     }
-    for (const auto& [product_id, units] : batch.lost_demand) {
-        const auto id = static_cast<std::size_t>(product_id);
+    for (const Batch::LostLine& line : batch.lost_demand) {
+        const auto id = static_cast<std::size_t>(line.product_id);
         if (id >= learning_.size())
             learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
-        learning_[id].lost_today += units;
-        observe_line(learning_[id].learning.demand, units);
+        learning_[id].lost_today += line.units;
+        observe_line(learning_[id].learning.demand, line.units);
+        if (line.nothing_available) observe_refusal_when_empty(learning_[id].learning.demand);
     }
 }
 

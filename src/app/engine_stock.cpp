@@ -241,7 +241,8 @@ Outcome StockEngine::apply(const CheckoutRequest& request, Batch& batch) {
         // The whole order was refused: every line's units were demand, lost (replenishment
         // learns them as demand, so a stock-out does not teach "no demand").
         for (std::size_t i = 0; i < request.lines.size(); ++i) {
-            batch.lost_demand.emplace_back(products[i]->id, request.lines[i].qty);
+            batch.lost_demand.push_back(Batch::LostLine{products[i]->id, request.lines[i].qty,
+                                                        products[i]->available() <= 0});
         }
         return CheckoutRefused{request.order_id, std::move(shortfalls)};
     }

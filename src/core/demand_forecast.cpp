@@ -21,7 +21,7 @@ double sba_forecast(const DemandModel& m, double alpha) {
 void observe_day(DemandModel& m, int64_t sold, int64_t lost, bool stocked_out, double alpha,
                  double beta) {
     const double x = static_cast<double>(std::max<int64_t>(sold, 0) + std::max<int64_t>(lost, 0));
-    if (x == 0 && stocked_out) {
+    if (x == 0 && stocked_out && m.empty_refusals == 0) {
         ++m.censored_days;
         return;
     }
@@ -65,6 +65,8 @@ void observe_line(DemandModel& m, int64_t qty, double alpha) {
     m.line_m3 += a * (k * k * k - m.line_m3);
 }
 
+void observe_refusal_when_empty(DemandModel& m) { ++m.empty_refusals; }
+
 Undershoot undershoot_of(const DemandModel& m) {
     Undershoot u;
     if (m.lines == 0 || m.line_m1 <= 0) return u;
@@ -91,6 +93,10 @@ DemandEstimate estimate_demand(const DemandModel& m, double alpha) {
     DemandEstimate e;
     e.alpha = alpha;
     e.undershoot = undershoot_of(m);
+    if (m.lines > 0) {
+        e.line_mean = m.line_m1;
+        e.line_variance = std::max(0.0, m.line_m2 - m.line_m1 * m.line_m1);
+    }
     if (m.demand_days == 0) {
         e.mean = 0;
         e.variance = m.ses_mse;

@@ -45,14 +45,18 @@ struct DemandModel {
     double line_m1 = 0;  // E[qty]
     double line_m2 = 0;  // E[qty²]
     double line_m3 = 0;  // E[qty³]
+    // Checkout lines refused while nothing was available: the storefront lets customers try
+    // to buy the product when it is out of stock, so its stocked-out days are seen.
+    int64_t empty_refusals = 0;
 
     bool operator==(const DemandModel&) const = default;
 };
 
 // One closed day: units sold, and units refused for lack of stock (lost sales: demand that
 // was there). `stocked_out`: the day ended with nothing available. A stocked-out day with no
-// demand seen says nothing about demand (the storefront may have hidden the product): it is
-// counted as censored and learns nothing.
+// demand seen says nothing about demand if the storefront may hide the product when out of
+// stock: until a checkout has been refused with nothing available (empty_refusals), such a
+// day is counted as censored and learns nothing; after, it is a day without demand.
 void observe_day(DemandModel& model, int64_t sold, int64_t lost, bool stocked_out,
                  double alpha = kDemandAlpha, double beta = kDemandBeta);
 
@@ -61,6 +65,8 @@ inline constexpr double kLineAlpha = 0.02;
 
 // One checkout line of `qty` units of the product, sold or refused.
 void observe_line(DemandModel& model, int64_t qty, double alpha = kLineAlpha);
+// A checkout line refused while the product had nothing available.
+void observe_refusal_when_empty(DemandModel& model);
 
 // How far below a level the stock is when a checkout line first takes it there: for integer
 // line sizes K arriving as a renewal process, U = K − J with J the stock above the level
@@ -82,6 +88,9 @@ struct DemandEstimate {
     ForecastMethod method = ForecastMethod::kSes;
     double alpha = kDemandAlpha;
     Undershoot undershoot;
+    // The size of one checkout line: mean and variance (0, 0: no line seen).
+    double line_mean = 0;
+    double line_variance = 0;
 };
 
 DemandEstimate estimate_demand(const DemandModel& model, double alpha = kDemandAlpha);

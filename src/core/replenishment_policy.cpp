@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "core/limits.h"
 #include "core/restock_order.h"
@@ -56,15 +57,89 @@ double cycle_loss(double shortage, double tail, double residual) {
     return shortage + tail * residual;
 }
 
-// A count's reorder point: the smallest s whose cycle loss is at most `target`.
+// Lines refused before the order goes out: while the stock stands at j above the reorder
+// point, a line larger than j is refused whole, E[K·1{K > j}] / P(K <= j) units before one is
+// sold, and the stock lands on each level about once in E[K] (renewal). Per cycle that is
+// Σ_{j = s+1}^{s+Q} a_j with a_j = E[K·1{K > j}] / (P(K <= j)·E[K]). Line sizes K are fitted
+// by their mean and variance: 1 + Poisson, or 1 + negative binomial when over-dispersed
+// (geometric lines give a geometric). Suffix sums of a_j make each cycle's figure O(1).
+class RefusalsAbove {
+  public:
+    RefusalsAbove(double line_mean, double line_variance) {
+        const std::vector<double> pmf = line_pmf(line_mean, line_variance);
+        if (pmf.size() < 2) return;  // single units: never refused above the reorder point
+        double cdf = 0;              // P(K <= j)
+        double below = 0;            // E[K·1{K <= j}]
+        std::vector<double> a{0};    // a_0: not a level above any reorder point
+        for (std::size_t j = 1; j < pmf.size(); ++j) {
+            cdf += pmf[j];
+            below += static_cast<double>(j) * pmf[j];
+            const double above = std::max(0.0, line_mean - below);
+            a.push_back(cdf > 0 ? above / (cdf * line_mean) : 0);
+        }
+        suffix_.assign(a.size() + 1, 0);
+        for (std::size_t j = a.size(); j-- > 0;) suffix_[j] = suffix_[j + 1] + a[j];
+    }
+    // Units refused per cycle with reorder point s and an order of q.
+    double per_cycle(int64_t s, int64_t q) const {
+        return sum_from(s + 1) - sum_from(s + 1 + std::max<int64_t>(q, 0));
+    }
+
+  private:
+    static constexpr std::size_t kMaxSize = 1 << 16;
+    // P(K = k) for k = 0.. (P(K = 0) = 0), until the tail is negligible: K − 1 binomial when
+    // under-dispersed, Poisson, or negative binomial, with the mean and variance of K − 1.
+    static std::vector<double> line_pmf(double line_mean, double line_variance) {
+        const double mean = line_mean - 1;
+        std::vector<double> pmf{0};
+        if (line_mean <= 0 || mean <= 1e-9) return pmf;
+        const double v = std::max(0.0, line_variance);
+        if (v < mean * (1 - 1e-9)) {
+            const auto n =
+                std::max<int64_t>(1, std::llround(mean * mean / std::max(mean - v, 1e-12)));
+            const double p = std::min(1.0, mean / static_cast<double>(n));
+            if (p >= 1 - 1e-12) {
+                pmf.resize(static_cast<std::size_t>(n) + 2, 0);
+                pmf[static_cast<std::size_t>(n) + 1] = 1;
+                return pmf;
+            }
+            double q = std::exp(static_cast<double>(n) * std::log(1 - p));
+            for (int64_t x = 0; x <= n; ++x) {
+                pmf.push_back(q);
+                q *= static_cast<double>(n - x) / static_cast<double>(x + 1) * p / (1 - p);
+            }
+            return pmf;
+        }
+        const bool poisson = v <= mean * (1 + 1e-9);
+        const double p = poisson ? 1 : mean / v;
+        const double r = poisson ? 0 : mean * mean / (v - mean);
+        double q = poisson ? std::exp(-mean) : std::exp(r * std::log(p));
+        double total = 0;
+        for (double x = 0; pmf.size() < kMaxSize && (total < 1 - 1e-12 || x <= mean); ++x) {
+            pmf.push_back(q);
+            total += q;
+            q *= poisson ? mean / (x + 1) : (x + r) / (x + 1) * (1 - p);
+        }
+        return pmf;
+    }
+    double sum_from(int64_t j) const {
+        if (suffix_.empty() || j >= static_cast<int64_t>(suffix_.size())) return 0;
+        return suffix_[static_cast<std::size_t>(std::max<int64_t>(j, 0))];
+    }
+    std::vector<double> suffix_;
+};
+
+// A count's reorder point: the smallest s whose cycle loss (with `above(s)`, the lines
+// refused before the order goes out) is at most `target`.
+template <typename Above>
 int64_t count_reorder_point(double mean, double variance, double residual, double target,
-                            double& loss) {
+                            const Above& above) {
     CountWalk walk(mean, variance);
     const auto limit = static_cast<int64_t>(std::ceil(mean + 50 * std::sqrt(variance) + 100));
-    while (walk.s() < limit && cycle_loss(walk.shortage(), walk.tail(), residual) > target) {
+    while (walk.s() < limit &&
+           cycle_loss(walk.shortage(), walk.tail(), residual) + above(walk.s()) > target) {
         walk.step();
     }
-    loss = cycle_loss(walk.shortage(), walk.tail(), residual);
     return walk.s();
 }
 
@@ -183,25 +258,30 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     const double count_variance = std::max(var_x, mean_x);
     // A refused line leaves on the shelf what it did not take: about the undershoot, again.
     const double residual = u.mean;
+    const RefusalsAbove refusals(in.demand.line_mean, in.demand.line_variance);
     // The least reorder point for what an order brings (q): lost sales, so a cycle serves q and
     // loses its cycle loss, β = q / (q + loss), and the loss must come down to q (1 − β) / β.
     const auto reorder_point_for = [&](int64_t q) {
         const double target = static_cast<double>(q) * (1 - beta) / beta;
-        double loss = 0;
+        const auto above = [&](int64_t level) { return refusals.per_cycle(level, q); };
         int64_t s = 0;
         if (discrete) {
-            s = count_reorder_point(mean_x, count_variance, residual, target, loss);
+            s = count_reorder_point(mean_x, count_variance, residual, target, above);
         } else if (sd_x <= 0) {
             s = static_cast<int64_t>(std::ceil(mean_x));
         } else {
+            const auto loss = [&](double k) {
+                return normal_cycle_loss(sd_x, residual, k) +
+                       above(static_cast<int64_t>(std::ceil(mean_x + k * sd_x)));
+            };
             double low = kLowestK;
             double high = kHighestK;
-            if (normal_cycle_loss(sd_x, residual, low) <= target) {
+            if (loss(low) <= target) {
                 high = low;
             } else {
                 for (int i = 0; i < kBisections; ++i) {
                     const double mid = (low + high) / 2;
-                    (normal_cycle_loss(sd_x, residual, mid) > target ? low : high) = mid;
+                    (loss(mid) > target ? low : high) = mid;
                 }
             }
             s = static_cast<int64_t>(std::ceil(mean_x + high * sd_x));
@@ -237,6 +317,7 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     } else {
         f.expected_shortage = 0;
     }
+    f.expected_shortage += refusals.per_cycle(f.reorder_point, f.order_qty);
     f.expected_fill_rate = q / (q + f.expected_shortage);
     f.safety_stock = static_cast<double>(f.reorder_point) - mean_x;
     return f;
@@ -256,6 +337,7 @@ std::string encode(const ProductLearning& l) {
     append(out, l.anchor_demand);
     append(out, m.lines);
     for (double v : {m.line_m1, m.line_m2, m.line_m3}) append(out, v);
+    append(out, m.empty_refusals);
     return out;
 }
 
@@ -265,16 +347,16 @@ std::optional<ProductLearning> decode_product_learning(std::string_view text) {
     DemandModel& m = l.demand;
     // v1 has no line moments: they start again from nothing.
     const bool v2 = in.tag("v2");
-    const bool ok =
-        (v2 || in.tag("v1")) && in.next(m.days) && in.next(m.demand_days) &&
-        in.next(m.censored_days) && in.next(m.since_demand) && in.next(m.level) &&
-        in.next(m.ses_mse) && in.next(m.size) && in.next(m.size_var) && in.next(m.interval) &&
-        in.next(m.sba_mse) && in.next(l.lead.receipts) && in.next(l.lead.weight) &&
-        in.next(l.lead.sum) && in.next(l.lead.sum_sq) && in.next(l.fixed_reorder_point) &&
-        in.next(l.fixed_reorder_qty) && in.next(l.anchor_demand) &&
-        (!v2 ||
-         (in.next(m.lines) && in.next(m.line_m1) && in.next(m.line_m2) && in.next(m.line_m3))) &&
-        in.done();
+    const bool ok = (v2 || in.tag("v1")) && in.next(m.days) && in.next(m.demand_days) &&
+                    in.next(m.censored_days) && in.next(m.since_demand) && in.next(m.level) &&
+                    in.next(m.ses_mse) && in.next(m.size) && in.next(m.size_var) &&
+                    in.next(m.interval) && in.next(m.sba_mse) && in.next(l.lead.receipts) &&
+                    in.next(l.lead.weight) && in.next(l.lead.sum) && in.next(l.lead.sum_sq) &&
+                    in.next(l.fixed_reorder_point) && in.next(l.fixed_reorder_qty) &&
+                    in.next(l.anchor_demand) &&
+                    (!v2 || (in.next(m.lines) && in.next(m.line_m1) && in.next(m.line_m2) &&
+                             in.next(m.line_m3) && in.next(m.empty_refusals))) &&
+                    in.done();
     if (!ok) return std::nullopt;
     return l;
 }

@@ -89,7 +89,7 @@ double normal_loss(double k);
 double count_loss(double mean, double variance, int64_t s);
 
 // Stored text of the learned state ("v2 ..." numbers; "v1" texts, written before the line
-// moments, are read too); nullopt if it is not such a text.
+// moments and empty refusals, are read too); nullopt if it is not such a text.
 std::string encode(const ProductLearning& learning);
 std::optional<ProductLearning> decode_product_learning(std::string_view text);
 std::string encode(const LeadTimeStats& stats);

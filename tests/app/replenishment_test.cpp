@@ -115,11 +115,29 @@ TEST_F(ReplenishmentTest, RefusedCheckoutsAreLostDemandNotNoDemand) {
     EXPECT_EQ(r.learning.demand.days, 3);
     EXPECT_EQ(r.learning.demand.censored_days, 0);
     EXPECT_NEAR(r.learning.demand.level, 4, 1e-9);
-    // A day out of stock with no demand seen teaches nothing.
+    // Checkouts reached it with nothing available: the storefront shows it out of stock, so
+    // a day out of stock with no demand is a day without demand.
+    EXPECT_EQ(r.learning.demand.empty_refusals, 3);
     clock_.advance(kDay);
     run(GetGauges{});
-    EXPECT_EQ(report("A").learning.demand.censored_days, 1);
-    EXPECT_NEAR(report("A").learning.demand.level, 4, 1e-9);
+    EXPECT_EQ(report("A").learning.demand.censored_days, 0);
+    EXPECT_NEAR(report("A").learning.demand.level, 3, 1e-9);  // the running mean of 4, 4, 4, 0
+}
+
+TEST_F(ReplenishmentTest, AStockedOutDayIsCensoredUntilACheckoutIsRefusedWithNothingLeft) {
+    create_auto("B", 4);
+    sell_daily("B", 4, 1);  // sold out, nothing refused
+    clock_.advance(kDay);
+    run(GetGauges{});
+    ReplenishmentOutcome r = report("B");
+    // The storefront may hide it out of stock: a day with no demand seen teaches nothing.
+    EXPECT_EQ(r.learning.demand.empty_refusals, 0);
+    EXPECT_EQ(r.learning.demand.censored_days, 1);
+    EXPECT_NEAR(r.learning.demand.level, 4, 1e-9);
+    // A refusal with something left but not enough does not show that either.
+    expect_outcome<MovementOutcome>(run(adjustment("B", 2)));
+    run(checkout("big", {{"B", 3}}));
+    EXPECT_EQ(report("B").learning.demand.empty_refusals, 0);
 }
 
 TEST_F(ReplenishmentTest, TodaysCountsAreCheckoutsTakenAndRefused) {

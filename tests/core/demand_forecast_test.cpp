@@ -84,6 +84,13 @@ TEST(DemandForecast, AStockedOutDayWithoutDemandIsCensored) {
     observe_day(m, 0, 0, /*stocked_out=*/false);  // in stock and nothing sold: a real zero
     EXPECT_EQ(m.days, 3);
     EXPECT_NEAR(m.level, 4, 1e-12);
+    // Once a checkout has been refused with nothing available, the product is shown out of
+    // stock: a stocked-out day without demand is a day without demand.
+    observe_refusal_when_empty(m);
+    observe_day(m, 0, 0, /*stocked_out=*/true);
+    EXPECT_EQ(m.days, 4);
+    EXPECT_EQ(m.censored_days, 1);
+    EXPECT_NEAR(m.level, 3, 1e-12);
 }
 
 TEST(DemandForecast, RecoversAStationaryMeanAndVariance) {

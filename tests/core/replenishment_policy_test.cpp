@@ -215,7 +215,12 @@ PolicyInput line_input(double lines_per_day, double line_mean, double lead, doub
     PolicyInput in =
         input(lines_per_day * m1, lines_per_day * m2, ForecastMethod::kSes, lead, 0, fill_rate);
     in.demand.alpha = 0;
-    if (with_lines) in.demand.undershoot = undershoot_of(lines);
+    if (with_lines) {
+        const DemandEstimate learned = estimate_demand(lines);
+        in.demand.undershoot = learned.undershoot;
+        in.demand.line_mean = learned.line_mean;
+        in.demand.line_variance = learned.line_variance;
+    }
     in.fixed_reorder_qty = static_cast<int64_t>(lines_per_day * m1 * 7);
     return in;
 }
@@ -253,13 +258,14 @@ TEST(ReplenishmentPolicy, StoredTextRoundTrips) {
     l.fixed_reorder_qty = 40;
     l.anchor_demand = 1.0 / 3;
     for (int64_t k : {1, 4, 2}) observe_line(l.demand, k);
+    observe_refusal_when_empty(l.demand);
     const auto back = decode_product_learning(encode(l));
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, l);
     // A text written before the line moments reads with none.
     const std::string text = encode(l);
     std::string v1 = "v1" + text.substr(2);
-    for (int i = 0; i < 4; ++i) v1.erase(v1.rfind(' '));
+    for (int i = 0; i < 5; ++i) v1.erase(v1.rfind(' '));
     const auto old = decode_product_learning(v1);
     ASSERT_TRUE(old.has_value());
     EXPECT_EQ(old->demand.lines, 0);
