@@ -117,6 +117,12 @@ start_restock() {  # start_restock IO_THREADS
   local url="http://127.0.0.1:$port"
 
   local skus=() i sku initial_total=0 on_hand status
+  # Every product names a registered factory (never called here: nothing goes low).
+  status="$(curl -s -o "$tmp/factory.json" -w '%{http_code}' -X POST "$url/v1/factories" \
+    -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"id":"factory-1","url":"http://127.0.0.1:9"}')"
+  [[ "$status" == 201 || "$status" == 200 ]] ||
+    { cat "$tmp/factory.json"; broken "cannot register factory-1 ($status)"; return 1; }
   for ((i = 0; i < products; i++)); do
     if ((i == 0)); then sku="BENCH-BIG"; on_hand=$big_on_hand; else sku="BENCH-$i"; on_hand=$other_on_hand; fi
     status="$(curl -s -o "$tmp/create.json" -w '%{http_code}' -X POST "$url/v1/products" \
