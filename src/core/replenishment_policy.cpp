@@ -87,6 +87,7 @@ class RefusalsAbove {
 
   private:
     static constexpr std::size_t kMaxSize = 1 << 16;
+    static constexpr double kMaxTrials = 1000;
     // P(K = k) for k = 0.. (P(K = 0) = 0), until the tail is negligible: K − 1 binomial when
     // under-dispersed, Poisson, or negative binomial, with the mean and variance of K − 1.
     static std::vector<double> line_pmf(double line_mean, double line_variance) {
@@ -94,9 +95,11 @@ class RefusalsAbove {
         std::vector<double> pmf{0};
         if (line_mean <= 0 || mean <= 1e-9) return pmf;
         const double v = std::max(0.0, line_variance);
-        if (v < mean * (1 - 1e-9)) {
-            const auto n =
-                std::max<int64_t>(1, std::llround(mean * mean / std::max(mean - v, 1e-12)));
+        // Binomial(n, p) with np = mean, np(1 − p) = v; past kMaxTrials it is Poisson enough
+        // (and a near-constant huge line would need a huge table).
+        const double trials = mean * mean / std::max(mean - v, 1e-12);
+        if (v < mean * (1 - 1e-9) && trials <= kMaxTrials) {
+            const auto n = std::max<int64_t>(1, std::llround(trials));
             const double p = std::min(1.0, mean / static_cast<double>(n));
             if (p >= 1 - 1e-12) {
                 pmf.resize(static_cast<std::size_t>(n) + 2, 0);

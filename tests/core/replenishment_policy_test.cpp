@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <random>
+#include <utility>
+#include <vector>
 
 namespace restock {
 namespace {
@@ -239,6 +241,22 @@ TEST(ReplenishmentPolicy, ReachesTheTargetWithLargeLines) {
     // Without them the same demand falls short (so the test above can fail).
     const PolicyFigures naive = compute_policy(line_input(0.125, 6, 7, 0.9, false));
     EXPECT_LT(simulate_line_fill_rate(naive, 0.125, 6, 7, 400'000), 0.88);
+}
+
+// Line sizes at the edges of the fits: constant, nearly Poisson, huge. Finite figures, and
+// the tables behind them stay small (this would take seconds and gigabytes otherwise).
+TEST(ReplenishmentPolicy, ExtremeLineSizesGiveFiniteFigures) {
+    for (const auto& [mean, variance] : std::vector<std::pair<double, double>>{
+             {5, 0}, {50, 48.9999999}, {1e6, 0}, {1e6, 1e12}, {1.0000001, 0}, {2, 1}}) {
+        PolicyInput in = input(mean, mean * mean, ForecastMethod::kSba, 7, 1, 0.95);
+        in.demand.line_mean = mean;
+        in.demand.line_variance = variance;
+        in.demand.undershoot = Undershoot{(mean - 1) / 2, mean};
+        const PolicyFigures f = compute_policy(in);
+        EXPECT_TRUE(std::isfinite(f.expected_shortage)) << mean << " " << variance;
+        EXPECT_GE(f.reorder_point, 0);
+        EXPECT_GT(f.expected_fill_rate, 0);
+    }
 }
 
 TEST(ReplenishmentPolicy, LearningNeedsDaysAndDemands) {
