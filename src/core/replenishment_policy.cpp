@@ -61,27 +61,40 @@ double cycle_loss(double shortage, double tail, double residual) {
 // point, a line larger than j is refused whole, E[K·1{K > j}] / P(K <= j) units before one is
 // sold, and the stock lands on each level about once in E[K] (renewal). Per cycle that is
 // Σ_{j = s+1}^{s+Q} a_j with a_j = E[K·1{K > j}] / (P(K <= j)·E[K]). Line sizes K are fitted
-// by their mean and variance: 1 + Poisson, or 1 + negative binomial when over-dispersed
-// (geometric lines give a geometric). Suffix sums of a_j make each cycle's figure O(1).
+// by their mean and variance: 1 + binomial when under-dispersed (Poisson past 1000 trials),
+// 1 + Poisson, or 1 + negative binomial (geometric lines give a geometric); the table ends
+// where the tail is negligible, at most 65,536 sizes, and lines too large to tabulate (the
+// first probability underflows, from a mean of about 700 units) get no term. A level below
+// the smallest line never sells and orders nothing: the product would stall there, so s must
+// be at least that line less one (kStall). Suffix sums of a_j make each cycle's figure O(1).
 class RefusalsAbove {
   public:
+    // A loss larger than any target: the stock would stand still above s.
+    static constexpr double kStall = 1e18;
+
     RefusalsAbove(double line_mean, double line_variance) {
         const std::vector<double> pmf = line_pmf(line_mean, line_variance);
-        if (pmf.size() < 2) return;  // single units: never refused above the reorder point
+        if (pmf.size() < 2) return;  // single units, or not tabulated: no term
         double cdf = 0;              // P(K <= j)
         double below = 0;            // E[K·1{K <= j}]
         std::vector<double> a{0};    // a_0: not a level above any reorder point
         for (std::size_t j = 1; j < pmf.size(); ++j) {
             cdf += pmf[j];
             below += static_cast<double>(j) * pmf[j];
+            if (cdf <= 0) {
+                first_sold_ = static_cast<int64_t>(j) + 1;
+                a.push_back(0);  // never used: per_cycle answers kStall below first_sold_
+                continue;
+            }
             const double above = std::max(0.0, line_mean - below);
-            a.push_back(cdf > 0 ? above / (cdf * line_mean) : 0);
+            a.push_back(above / (cdf * line_mean));
         }
         suffix_.assign(a.size() + 1, 0);
         for (std::size_t j = a.size(); j-- > 0;) suffix_[j] = suffix_[j + 1] + a[j];
     }
     // Units refused per cycle with reorder point s and an order of q.
     double per_cycle(int64_t s, int64_t q) const {
+        if (s + 1 < first_sold_) return kStall;
         return sum_from(s + 1) - sum_from(s + 1 + std::max<int64_t>(q, 0));
     }
 
@@ -107,6 +120,7 @@ class RefusalsAbove {
                 return pmf;
             }
             double q = std::exp(static_cast<double>(n) * std::log(1 - p));
+            if (q <= 0) return {0};  // underflows: not tabulated
             for (int64_t x = 0; x <= n; ++x) {
                 pmf.push_back(q);
                 q *= static_cast<double>(n - x) / static_cast<double>(x + 1) * p / (1 - p);
@@ -117,6 +131,7 @@ class RefusalsAbove {
         const double p = poisson ? 1 : mean / v;
         const double r = poisson ? 0 : mean * mean / (v - mean);
         double q = poisson ? std::exp(-mean) : std::exp(r * std::log(p));
+        if (q <= 0) return {0};  // underflows: not tabulated
         double total = 0;
         for (double x = 0; pmf.size() < kMaxSize && (total < 1 - 1e-12 || x <= mean); ++x) {
             pmf.push_back(q);
@@ -130,6 +145,7 @@ class RefusalsAbove {
         return suffix_[static_cast<std::size_t>(std::max<int64_t>(j, 0))];
     }
     std::vector<double> suffix_;
+    int64_t first_sold_ = 0;  // the smallest level at which some line can be sold
 };
 
 // A count's reorder point: the smallest s whose cycle loss (with `above(s)`, the lines
@@ -245,7 +261,8 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     const double sd_x = std::sqrt(var_x);
 
     const bool discrete =
-        in.demand.method == ForecastMethod::kSba || f.lead_demand_mean < kDiscreteBelow;
+        (in.demand.method == ForecastMethod::kSba || f.lead_demand_mean < kDiscreteBelow) &&
+        mean_x < kCountBelow;
     f.distribution = !discrete                      ? LeadDemandDistribution::kNormal
                      : var_x <= mean_x * (1 + 1e-9) ? LeadDemandDistribution::kPoisson
                                                     : LeadDemandDistribution::kNegativeBinomial;

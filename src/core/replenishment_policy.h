@@ -27,6 +27,9 @@ inline constexpr int64_t kMinDemandDays = 2;
 // Lead-time demand with a mean below this, or intermittent demand (SBA), is modelled as a
 // count (Poisson, or negative binomial when over-dispersed); above it, as normal.
 inline constexpr double kDiscreteBelow = 20;
+// Except past this mean (the undershoot of large lines included), where a count is normal
+// enough, and its pmf's first term would underflow (e^-745) and the walk would be long.
+inline constexpr double kCountBelow = 500;
 
 // What the engine learns and keeps per product (the table replenishment_state).
 struct ProductLearning {

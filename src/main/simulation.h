@@ -27,6 +27,8 @@ class OnHandBook {
   public:
     // Days from `warmup_days` up to (not including) `days` are counted.
     OnHandBook(std::size_t products, int64_t warmup_days, int64_t days);
+    // Every product is bound before the first batch with movements is written: written() runs
+    // on the write-behind store's thread (main/write_behind_store.h), bind() on the caller's.
     void bind(int64_t product_id, std::size_t index);
     void written(const WriteBatch& batch);
     // After the last write: every product's stock holds to the last day.

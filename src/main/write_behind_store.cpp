@@ -126,6 +126,8 @@ Status WriteBehindStore::sync() {
 }
 
 Result<std::unique_ptr<StockReader>> WriteBehindStore::open_reader() {
+    // Not beside a write: the store's own open_reader may read what the write changes.
+    if (auto s = wait(); !s) return s.error();
     auto reader = store_.open_reader();
     if (!reader) return reader.error();
     return std::unique_ptr<StockReader>(

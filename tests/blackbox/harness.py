@@ -597,7 +597,8 @@ class SyncGateMixin:
         super().setUp()
 
     def server_env(self):
-        return {"LD_PRELOAD": self.shim, "RESTOCK_TEST_SYNC_GATE": self.gate}
+        return {**super().server_env(), "LD_PRELOAD": self.shim,
+                "RESTOCK_TEST_SYNC_GATE": self.gate}
 
     def hold_syncs(self):
         with open(self.gate, "w"):

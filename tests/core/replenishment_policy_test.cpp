@@ -243,8 +243,8 @@ TEST(ReplenishmentPolicy, ReachesTheTargetWithLargeLines) {
     EXPECT_LT(simulate_line_fill_rate(naive, 0.125, 6, 7, 400'000), 0.88);
 }
 
-// Line sizes at the edges of the fits: constant, nearly Poisson, huge. Finite figures, and
-// the tables behind them stay small (this would take seconds and gigabytes otherwise).
+// Line sizes at the edges of the fits: constant, nearly Poisson, huge. Finite figures (and a
+// near-Poisson fit no longer builds a binomial of millions of trials: this took gigabytes).
 TEST(ReplenishmentPolicy, ExtremeLineSizesGiveFiniteFigures) {
     for (const auto& [mean, variance] : std::vector<std::pair<double, double>>{
              {5, 0}, {50, 48.9999999}, {1e6, 0}, {1e6, 1e12}, {1.0000001, 0}, {2, 1}}) {
@@ -257,6 +257,36 @@ TEST(ReplenishmentPolicy, ExtremeLineSizesGiveFiniteFigures) {
         EXPECT_GE(f.reorder_point, 0);
         EXPECT_GT(f.expected_fill_rate, 0);
     }
+}
+
+// Lines of exactly 12 units (a case pack): stock of 1 to 11 never sells and orders nothing, so
+// the reorder point is at least 11 whatever the target.
+TEST(ReplenishmentPolicy, ConstantLinesNeverLeaveStockThatCannotSell) {
+    for (double target : {0.5, 0.9}) {
+        PolicyInput in = input(0.2, 2, ForecastMethod::kSba, 3, 0, target);
+        in.demand.line_mean = 12;
+        in.demand.line_variance = 0;
+        in.demand.undershoot = Undershoot{5.5, (144 - 1) / 12.0};
+        in.fixed_reorder_qty = 24;
+        const PolicyFigures f = compute_policy(in);
+        EXPECT_GE(f.reorder_point, 11) << target;
+        EXPECT_LT(f.expected_shortage, 100) << target;
+    }
+}
+
+// A lead-time demand whose count pmf would underflow (mean 3000): modelled as normal, and the
+// reorder point lands near the mean plus a safety stock, not at the count walk's limit.
+TEST(ReplenishmentPolicy, LargeCountsAreNormal) {
+    PolicyInput in = input(300, 600, ForecastMethod::kSba, 10, 0, 0.95);
+    in.demand.alpha = 0;
+    in.demand.line_mean = 400;
+    in.demand.line_variance = 400 * 399;
+    in.demand.undershoot = Undershoot{199.5, 400 * 400};
+    in.fixed_reorder_qty = 3000;
+    const PolicyFigures f = compute_policy(in);
+    EXPECT_EQ(f.distribution, LeadDemandDistribution::kNormal);
+    EXPECT_GT(f.reorder_point, 3000);
+    EXPECT_LT(f.reorder_point, 3000 + 199.5 + 4 * std::sqrt(6000.0 + 160000));
 }
 
 TEST(ReplenishmentPolicy, LearningNeedsDaysAndDemands) {

@@ -16,13 +16,14 @@ namespace {
 
 using testing::FakeStockStore;
 
-// The fake store, each write slowed down (so a read that did not wait would miss it) and, when
-// asked, refused.
+// The fake store, each write slowed down (so a read that did not wait would miss it), held
+// while `hold` is set, and, when asked, refused.
 class SlowStore final : public StockStore {
   public:
     Result<EngineSnapshot> load() override { return store.load(); }
     Status write(const WriteBatch& batch) override {
         std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        while (hold.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         ++writes;
         if (refuse) return make_error(ErrorCode::kUnavailable, "store-error", "refused");
         return store.write(batch);
@@ -38,6 +39,7 @@ class SlowStore final : public StockStore {
     FakeStockStore store;
     std::atomic<int> writes{0};
     std::atomic<bool> refuse{false};
+    std::atomic<bool> hold{false};
 };
 
 WriteBatch new_product(int64_t id, const std::string& sku, int64_t on_hand) {
@@ -56,10 +58,11 @@ TEST(WriteBehindStore, AReadAfterAWriteSeesTheBatch) {
     WriteBehindStore store(slow);
     auto reader = store.open_reader();
     ASSERT_TRUE(reader);
-    const auto started = std::chrono::steady_clock::now();
+    slow.hold = true;
     ASSERT_TRUE(store.write(new_product(1, "A", 5)));
-    // write() hands the batch over and returns before it is written...
-    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(30));
+    // write() hands the batch over and returns before it is written (the store is held)...
+    EXPECT_EQ(slow.writes.load(), 0);
+    slow.hold = false;
     // ...and the read waits for it.
     auto product = (*reader)->product("A");
     ASSERT_TRUE(product);

@@ -23,6 +23,9 @@ std::string method_why(const DemandEstimate& d, const DemandModel& m) {
 std::string distribution_why(const PolicyFigures& f, const DemandEstimate& d) {
     switch (f.distribution) {
         case LeadDemandDistribution::kNormal:
+            if (d.method == ForecastMethod::kSba || f.lead_demand_mean < kDiscreteBelow) {
+                return "normal: a large count (undershoot and lead-time demand mean >= 500)";
+            }
             return "normal: a fast mover (lead-time demand mean >= 20)";
         case LeadDemandDistribution::kPoisson:
             return std::string(d.method == ForecastMethod::kSba ? "intermittent demand"
