@@ -12,7 +12,10 @@ replayed with lead-time variability (sd > 0):
     by the 0.99 settings scaled up (x1.25 to x3) where the grid's best falls short out of sample;
   - origin: the replaced system's rule, a fixed quantity ordered when stock reaches zero
     (reorder_point 0, reorder_qty = demand over two lead times);
-  - auto at 0.90, 0.95, 0.98 (mode auto), when the binary has it.
+  - auto at 0.90, 0.95, 0.98 (mode auto), when the binary has it;
+  - min/max with hindsight: the same grid tuned per SKU on the judged half itself (in sample).
+    No policy of the family the engine runs (a reorder point and a quantity, one open order)
+    can hold much less stock than that for a fill rate: it bounds what auto can win.
 Prints the table and writes OUT/policies.svg and OUT/policies.json. Stdlib only.
 """
 import argparse
@@ -101,6 +104,27 @@ def run_trace(a, pattern, work, auto_available):
             fit = simulate(a.binary, demand, products, half, FIT_WARMUP, a.lead_time_days,
                            a.lead_time_sd, a.seed)
             grid.append((settings, {s["sku"]: s for s in fit["skus"]}))
+    # The same grid judged on the second half, for the hindsight curve.
+    judged_grid = []
+    for settings, _ in grid:
+        write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
+                                  for n, (rp, up) in settings.items()])
+        run = simulate(a.binary, demand, products, a.days, half, a.lead_time_days,
+                       a.lead_time_sd, a.seed)
+        judged_grid.append({s["sku"]: s for s in run["skus"]})
+    hindsight = []
+    for target in a.curve_targets:
+        demanded = sold = stock = 0.0
+        for n in names:
+            ok = [(g[n]["avg_on_hand"], i) for i, g in enumerate(judged_grid)
+                  if g[n]["fill_rate"] >= target]
+            best = min(ok)[1] if ok else max(
+                ((g[n]["fill_rate"], -g[n]["avg_on_hand"]), i) for i, g in enumerate(judged_grid))[1]
+            row = judged_grid[best][n]
+            demanded += row["demand"]
+            sold += row["sold"]
+            stock += row["avg_on_hand"]
+        hindsight.append((sold / demanded if demanded else 1.0, stock))
     curve = []
     labels = []
     tuned_top = None
@@ -142,7 +166,7 @@ def run_trace(a, pattern, work, auto_available):
                                       a.lead_time_days, a.lead_time_sd, a.seed))
         autos.append((target, fill, stock))
     return {"pattern": pattern, "minmax": curve, "minmax_labels": labels, "origin": origin,
-            "auto": autos, "rows": len(rows)}
+            "auto": autos, "hindsight": hindsight, "rows": len(rows)}
 
 
 def auto_in_binary(binary, work):
@@ -167,11 +191,13 @@ def svg(results, path):
            '<rect width="100%" height="100%" fill="white"/>',
            '<text x="10" y="18" font-size="13">Fill rate (second half) against average stock: '
            '<tspan fill="#1f77b4">min/max tuned per SKU</tspan>, <tspan fill="#d62728">origin '
-           '(order at zero)</tspan>, <tspan fill="#2ca02c">auto 0.90/0.95/0.98</tspan></text>']
+           '(order at zero)</tspan>, <tspan fill="#2ca02c">auto 0.90/0.95/0.98</tspan>, '
+           '<tspan fill="#9467bd">min/max with hindsight (dashed)</tspan></text>']
     for i, r in enumerate(results):
         ox, oy = (i % cols) * w + 45, (i // cols) * h + 45
         pw, ph = w - 65, h - 70
-        pts = list(r["minmax"]) + [r["origin"]] + [(f, s) for _, f, s in r["auto"] if f is not None]
+        pts = (list(r["minmax"]) + list(r["hindsight"]) + [r["origin"]]
+               + [(f, s) for _, f, s in r["auto"] if f is not None])
         smax = max(s for _, s in pts) * 1.05 or 1
         fmin = min(0.5, min(f for f, _ in pts))
         fx = lambda s: ox + pw * s / smax  # noqa: E731
@@ -188,6 +214,10 @@ def svg(results, path):
             "%.1f,%.1f" % (fx(s), fy(f)) for f, s in curve))
         for f, s in curve:
             out.append('<circle cx="%.1f" cy="%.1f" r="2.5" fill="#1f77b4"/>' % (fx(s), fy(f)))
+        hind = sorted(r["hindsight"], key=lambda p: p[1])
+        out.append('<polyline fill="none" stroke="#9467bd" stroke-width="1.5" '
+                   'stroke-dasharray="4,2" points="%s"/>' % " ".join(
+                       "%.1f,%.1f" % (fx(s), fy(f)) for f, s in hind))
         f, s = r["origin"]
         out.append('<rect x="%.1f" y="%.1f" width="7" height="7" fill="#d62728"/>'
                    % (fx(s) - 3.5, fy(f) - 3.5))
@@ -230,25 +260,34 @@ def main():
           "days %d-%d; grid %s (%d x %d)" % (a.skus, a.days, a.lead_time_days, a.lead_time_sd,
                                             FIT_WARMUP, a.days // 2 - 1, a.days // 2, a.days - 1,
                                             a.grid, len(a.rp_factors), len(a.span_days)))
-    print("%-13s %-16s %8s %9s %10s %14s" % ("trace", "policy", "target", "fill", "avg_stock",
-                                              "vs min/max"))
+    print("%-13s %-17s %8s %9s %10s %11s %13s" % ("trace", "policy", "target", "fill",
+                                                  "avg_stock", "vs min/max", "vs hindsight"))
     print("(min/max: tuned per SKU on the first half for the target; 0.99xK: those of 0.99 with"
-          " min and max times K. vs min/max: this stock / min/max's at the same fill rate)")
+          " min and max times K; hindsight: tuned per SKU on the judged half itself. vs X: this"
+          " stock / X's at the same fill rate)")
+    def ratio(curve, f, s):
+        ref = interpolate_stock(curve, f)
+        return "%.2fx" % (s / ref) if ref else "off curve"
+
     for r in results:
+        p = r["pattern"]
         for t, (f, s) in zip(r["minmax_labels"], r["minmax"]):
-            print("%-13s %-16s %8s %9.4f %10.1f %14s" % (r["pattern"], "min/max tuned", t, f, s, ""))
+            print("%-13s %-17s %8s %9.4f %10.1f %11s %13s" % (p, "min/max tuned", t, f, s, "",
+                                                              ratio(r["hindsight"], f, s)))
+        for t, (f, s) in zip(a.curve_targets, r["hindsight"]):
+            print("%-13s %-17s %8.2f %9.4f %10.1f %11s %13s" % (p, "min/max hindsight", t, f, s,
+                                                                "", ""))
         f, s = r["origin"]
-        ref = interpolate_stock(r["minmax"], f)
-        print("%-13s %-16s %8s %9.4f %10.1f %14s" % (r["pattern"], "origin (at zero)", "-", f, s,
-                                                     "%.2fx" % (s / ref) if ref else "off curve"))
+        print("%-13s %-17s %8s %9.4f %10.1f %11s %13s" % (p, "origin (at zero)", "-", f, s,
+                                                          ratio(r["minmax"], f, s),
+                                                          ratio(r["hindsight"], f, s)))
         for t, f, s in r["auto"]:
             if f is None:
-                print("%-13s %-16s %8.2f %9s %10s %14s" % (r["pattern"], "auto", t, "n/a", "n/a",
-                                                           "not built"))
+                print("%-13s %-17s %8.2f %9s %10s %11s %13s" % (p, "auto", t, "n/a", "n/a",
+                                                                "not built", ""))
                 continue
-            ref = interpolate_stock(r["minmax"], f)
-            print("%-13s %-16s %8.2f %9.4f %10.1f %14s" % (
-                r["pattern"], "auto", t, f, s, "%.2fx" % (s / ref) if ref else "off curve"))
+            print("%-13s %-17s %8.2f %9.4f %10.1f %11s %13s" % (
+                p, "auto", t, f, s, ratio(r["minmax"], f, s), ratio(r["hindsight"], f, s)))
     with open(os.path.join(a.out, "policies.json"), "w") as f:
         json.dump(results, f, indent=1)
     svg(results, os.path.join(a.out, "policies.svg"))
