@@ -29,6 +29,7 @@ class CountWalk {
           pmf_(poisson_ ? std::exp(-mean) : std::exp(r_ * std::log(p_))),
           esc_(mean) {}
     int64_t s() const { return s_; }
+    double pmf() const { return pmf_; }  // P(X = s)
     double shortage() const { return std::max(0.0, esc_); }
     double tail() const { return std::max(0.0, 1 - cdf_ - pmf_); }  // P(X > s)
     void step() {
@@ -127,16 +128,15 @@ class RefusalsAbove {
             }
             return pmf;
         }
-        const bool poisson = v <= mean * (1 + 1e-9);
-        const double p = poisson ? 1 : mean / v;
-        const double r = poisson ? 0 : mean * mean / (v - mean);
-        double q = poisson ? std::exp(-mean) : std::exp(r * std::log(p));
-        if (q <= 0) return {0};  // underflows: not tabulated
+        // Poisson or negative binomial: the same recursion as the lead-time demand's.
+        CountWalk walk(mean, v);
+        if (walk.pmf() <= 0) return {0};  // underflows: not tabulated
         double total = 0;
-        for (double x = 0; pmf.size() < kMaxSize && (total < 1 - 1e-12 || x <= mean); ++x) {
-            pmf.push_back(q);
-            total += q;
-            q *= poisson ? mean / (x + 1) : (x + r) / (x + 1) * (1 - p);
+        while (pmf.size() < kMaxSize &&
+               (total < 1 - 1e-12 || static_cast<double>(walk.s()) <= mean)) {
+            pmf.push_back(walk.pmf());
+            total += walk.pmf();
+            walk.step();
         }
         return pmf;
     }
