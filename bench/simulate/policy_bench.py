@@ -77,6 +77,18 @@ def interpolate_stock(curve, fill):
     return best  # None: outside the curve
 
 
+def cheapest_reaching(runs, sku, target, tiebreak):
+    """Tuning one SKU: the index of the run (one per grid point) with the least average stock
+    whose fill rate reached `target`, else of the one with the best fill rate (then the least
+    stock). Equal figures go by tiebreak(index)."""
+    ok = [(r[sku]["avg_on_hand"], tiebreak(i), i) for i, r in enumerate(runs)
+          if r[sku]["fill_rate"] >= target]
+    if ok:
+        return min(ok)[2]
+    return max(((r[sku]["fill_rate"], -r[sku]["avg_on_hand"]), tiebreak(i), i)
+               for i, r in enumerate(runs))[2]
+
+
 def run_trace(a, pattern, work, auto_available):
     names, rows = gen_trace.generate(pattern, a.skus, a.days, a.seed, a.rate)
     demand = os.path.join(work, pattern + "_demand.csv")
@@ -116,11 +128,7 @@ def run_trace(a, pattern, work, auto_available):
     for target in a.curve_targets:
         demanded = sold = stock = 0.0
         for n in names:
-            ok = [(g[n]["avg_on_hand"], i) for i, g in enumerate(judged_grid)
-                  if g[n]["fill_rate"] >= target]
-            best = min(ok)[1] if ok else max(
-                ((g[n]["fill_rate"], -g[n]["avg_on_hand"]), i) for i, g in enumerate(judged_grid))[1]
-            row = judged_grid[best][n]
+            row = judged_grid[cheapest_reaching(judged_grid, n, target, lambda i: i)][n]
             demanded += row["demand"]
             sold += row["sold"]
             stock += row["avg_on_hand"]
@@ -128,13 +136,12 @@ def run_trace(a, pattern, work, auto_available):
     curve = []
     labels = []
     tuned_top = None
+    fits = [fit for _, fit in grid]
     for target in a.curve_targets:
         chosen = {}
         for n in names:
-            ok = [(g[1][n]["avg_on_hand"], g[0][n]) for g in grid
-                  if g[1][n]["fill_rate"] >= target]
-            chosen[n] = min(ok)[1] if ok else max(
-                ((g[1][n]["fill_rate"], -g[1][n]["avg_on_hand"]), g[0][n]) for g in grid)[1]
+            best = cheapest_reaching(fits, n, target, lambda i, n=n: grid[i][0][n])
+            chosen[n] = grid[best][0][n]
         write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
                                   for n, (rp, up) in chosen.items()])
         judged = simulate(a.binary, demand, products, a.days, half, a.lead_time_days,
