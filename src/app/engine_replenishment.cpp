@@ -261,21 +261,24 @@ void StockEngine::observe_receipt(const RestockOrder& order, Batch& batch) {
 }
 
 void StockEngine::count_demand(const std::vector<Movement>& movements, const Batch& batch) {
+    // The slot of a product, grown to the last id (its learning starts later, in slot_of).
+    auto slot = [this](int64_t product_id) -> LearningSlot& {
+        const auto id = static_cast<std::size_t>(product_id);
+        if (id >= learning_.size())
+            learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
+        return learning_[id];
+    };
     for (const Movement& m : movements) {
         if (m.kind != MovementKind::kCheckout) continue;
-        const auto id = static_cast<std::size_t>(m.product_id);
-        if (id >= learning_.size())
-            learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
-        learning_[id].sold_today -= m.delta;
-        observe_line(learning_[id].learning.demand, -m.delta);
+        LearningSlot& s = slot(m.product_id);
+        s.sold_today -= m.delta;
+        observe_line(s.learning.demand, -m.delta);
     }
     for (const Batch::LostLine& line : batch.lost_demand) {
-        const auto id = static_cast<std::size_t>(line.product_id);
-        if (id >= learning_.size())
-            learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
-        learning_[id].lost_today += line.units;
-        observe_line(learning_[id].learning.demand, line.units);
-        if (line.nothing_available) observe_refusal_when_empty(learning_[id].learning.demand);
+        LearningSlot& s = slot(line.product_id);
+        s.lost_today += line.units;
+        observe_line(s.learning.demand, line.units);
+        if (line.nothing_available) observe_refusal_when_empty(s.learning.demand);
     }
 }
 
