@@ -151,12 +151,16 @@ describe("dashboard", { concurrency: 1 }, () => {
   });
 
   test("an invalid setting shows the API's error at its field", async () => {
-    await product("SET-1");
+    await product("SET-1", { replenishment: { mode: "none" } }); // stock events, and no order
     const expected = await admin("PATCH", "/v1/products/SET-1", { reorder_qty: 0 }, { expect: 400 });
     const { page } = await newPage();
     await login(page, store.keys.admin);
     await page.goto(store.url + "/products/SET-1");
     await page.getByLabel("Reorder quantity").fill("0");
+    // A checkout while the user types: the page reloads the product live, and keeps what was typed.
+    await storefront("POST", "/v1/checkout", { order_id: "web-set1", lines: [{ sku: "SET-1", qty: 8 }] });
+    await page.locator("[data-figure='On hand']").getByText("2", { exact: true }).waitFor({ timeout: LIVE_MS });
+    assert.equal(await page.getByLabel("Reorder quantity").inputValue(), "0");
     await page.getByRole("button", { name: "Save settings" }).click();
     const field = page.getByLabel("Reorder quantity");
     await waitFor(async () => (await field.getAttribute("aria-invalid")) === "true", "aria-invalid on the field");
@@ -164,6 +168,34 @@ describe("dashboard", { concurrency: 1 }, () => {
     const message = await page.locator("#" + describedBy.split(" ")[0]).textContent();
     assert.equal(message, expected.detail);
     await shot(page, "product-invalid-setting");
+  });
+
+  test("replenishment mode auto: set from the page, its fill rate kept, a bad one shown at its field", async () => {
+    await product("AUTO-1");
+    const { page } = await newPage();
+    await login(page, store.keys.admin);
+    await page.goto(store.url + "/products/AUTO-1");
+    await page.getByLabel("Replenishment").selectOption("auto");
+    const fillRate = page.getByLabel("Fill rate");
+    await fillRate.fill("1.5");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await waitFor(async () => (await fillRate.getAttribute("aria-invalid")) === "true", "aria-invalid on the fill rate");
+    const expected = await admin("PATCH", "/v1/products/AUTO-1", { replenishment: { mode: "auto", fill_rate: 1.5 } }, { expect: 400 });
+    const describedBy = await fillRate.getAttribute("aria-describedby");
+    assert.equal(await page.locator("#" + describedBy.split(" ")[0]).textContent(), expected.detail);
+    assert.equal((await admin("GET", "/v1/products/AUTO-1")).replenishment.mode, "fixed");
+    await fillRate.fill("0.97");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByText("Saved.").waitFor();
+    assert.deepEqual((await admin("GET", "/v1/products/AUTO-1")).replenishment, { mode: "auto", fill_rate: 0.97 });
+    // Saving another setting leaves the product in mode auto at its fill rate.
+    await page.locator("[data-figure='Replenishment']").getByText("auto", { exact: true }).waitFor({ timeout: LIVE_MS });
+    assert.equal(await page.getByLabel("Fill rate").inputValue(), "0.97");
+    await page.getByLabel("Name").fill("Renamed AUTO-1");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await waitFor(async () => (await admin("GET", "/v1/products/AUTO-1")).name === "Renamed AUTO-1", "the new name");
+    assert.deepEqual((await admin("GET", "/v1/products/AUTO-1")).replenishment, { mode: "auto", fill_rate: 0.97 });
+    await shot(page, "product-auto");
   });
 
   test("a factory failing until the DLQ fills; redrive from the page delivers exactly one order", async () => {

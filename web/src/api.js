@@ -58,14 +58,19 @@ export async function getText(path) {
 export function fieldOf(error, fields) {
   const detail = (error && error.problem && error.problem.detail) || "";
   for (const match of detail.matchAll(/'([a-z_.]+)'/g)) {
-    const name = match[1].split(".")[0];
-    if (fields.includes(name)) return name;
+    const name = match[1].split(".").reverse().find((part) => fields.includes(part)); // the deepest
+    if (name) return name;
   }
+  // The earliest field named; of "replenishment.fill_rate" the deepest one the form has.
   let best = null;
   let at = Infinity;
+  let depth = -1;
   for (const name of fields) {
-    const found = new RegExp(`(^|[^a-z_])${name}($|[^a-z_])`).exec(detail);
-    if (found && found.index < at) (best = name), (at = found.index);
+    const found = new RegExp(`(^|[^a-z_.])((?:[a-z_]+\\.)*)${name}($|[^a-z_])`).exec(detail);
+    if (!found) continue;
+    const start = found.index + found[1].length;
+    const deep = found[2].length;
+    if (start < at || (start === at && deep > depth)) (best = name), (at = start), (depth = deep);
   }
   return best;
 }

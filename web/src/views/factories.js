@@ -50,7 +50,7 @@ export function Factories() {
       <form onSubmit=${create} class="grid-form" novalidate>
         <${Field} label="Id" name="id" required error=${errors.id} />
         <${Field} label="URL" name="url" type="url" required error=${errors.url} />
-        <${Field} label="Timeout (ms)" name="timeout_ms" type="number" value="5000" error=${errors.timeout_ms} />
+        <${Field} label="Timeout (ms)" name="timeout_ms" type="number" defaultValue="5000" error=${errors.timeout_ms} />
         <${Field} label="Lead time (days)" name="lead_time_days" type="number" hint="empty: the store's default" error=${errors.lead_time_days} />
         ${errors._ && html`<p class="error" role="alert">${errors._}</p>`}
         <button type="submit">Save factory</button>

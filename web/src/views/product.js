@@ -32,10 +32,17 @@ export function Product({ sku, user }) {
     ${admin && html`<${History} sku=${sku} />`}`;
 }
 
+// What the settings form shows: when none of it changed on the server, a live reload leaves the
+// form (and what the user typed) alone; when it did, the form starts again from the new values.
+const settingsOf = (p) => JSON.stringify(SETTINGS.map((k) => p[k]));
+
 function Settings({ product, path, onSaved }) {
   const [errors, setErrors] = useState({});
   const [saved, setSaved] = useState(false);
   const [factories, setFactories] = useState([]);
+  const [mode, setMode] = useState(product.replenishment.mode);
+  const shown = settingsOf(product);
+  useEffect(() => setMode(product.replenishment.mode), [shown]);
   useEffect(() => {
     get("/v1/factories").then((f) => setFactories(f.items), () => {});
   }, []);
@@ -49,7 +56,8 @@ function Settings({ product, path, onSaved }) {
       min_order_qty: num("min_order_qty"), pack_size: num("pack_size"), factory_id: form.factory_id.value,
     };
     for (const [k, v] of Object.entries(next)) if (v !== product[k]) patch[k] = v;
-    if (form.replenishment.value !== product.replenishment.mode) patch.replenishment = { mode: form.replenishment.value };
+    const replenishment = mode === "auto" ? { mode, fill_rate: num("fill_rate") } : { mode };
+    if (replenishment.mode !== product.replenishment.mode || replenishment.fill_rate !== product.replenishment.fill_rate) patch.replenishment = replenishment;
     setSaved(false);
     if (!Object.keys(patch).length) return setErrors({ _: "Nothing changed." });
     try {
@@ -59,28 +67,31 @@ function Settings({ product, path, onSaved }) {
       announce("Settings saved");
       onSaved();
     } catch (err) {
-      const field = fieldOf(err, SETTINGS) || ((err.problem.type || "").endsWith("unknown-factory") ? "factory_id" : "_");
+      const field = fieldOf(err, [...SETTINGS, "fill_rate"]) || ((err.problem.type || "").endsWith("unknown-factory") ? "factory_id" : "_");
       setErrors({ [field]: err.message });
       const input = document.getElementById("f-" + field);
       if (input) input.focus();
     }
   };
   const ids = new Set(factories.map((f) => f.id).concat(product.factory_id));
+  const learned = product.replenishment.mode === "auto" ? "learned in mode auto; a value saved here holds until the next day's learning" : null;
+  // Uncontrolled fields (defaultValue): a re-render never overwrites what the user typed.
   return html`<section class="panel" aria-labelledby="settings-h"><h2 id="settings-h">Settings</h2>
-    <form onSubmit=${submit} class="grid-form" novalidate key=${product.updated_at}>
-      <${Field} label="Name" name="name" value=${product.name} error=${errors.name} />
-      <${Field} label="Reorder point" name="reorder_point" type="number" value=${product.reorder_point} error=${errors.reorder_point} />
-      <${Field} label="Reorder quantity" name="reorder_qty" type="number" value=${product.reorder_qty} error=${errors.reorder_qty} />
-      <${Field} label="Order up to" name="order_up_to" type="number" value=${product.order_up_to ?? ""} hint="empty: none" error=${errors.order_up_to} />
-      <${Field} label="Minimum order" name="min_order_qty" type="number" value=${product.min_order_qty} error=${errors.min_order_qty} />
-      <${Field} label="Pack size" name="pack_size" type="number" value=${product.pack_size} error=${errors.pack_size} />
-      <${Field} label="Factory" name="factory_id" value=${product.factory_id} error=${errors.factory_id}>
+    <form onSubmit=${submit} class="grid-form" novalidate key=${shown}>
+      <${Field} label="Name" name="name" defaultValue=${product.name} error=${errors.name} />
+      <${Field} label="Reorder point" name="reorder_point" type="number" defaultValue=${product.reorder_point} hint=${learned} error=${errors.reorder_point} />
+      <${Field} label="Reorder quantity" name="reorder_qty" type="number" defaultValue=${product.reorder_qty} error=${errors.reorder_qty} />
+      <${Field} label="Order up to" name="order_up_to" type="number" defaultValue=${product.order_up_to ?? ""} hint="empty: none" error=${errors.order_up_to} />
+      <${Field} label="Minimum order" name="min_order_qty" type="number" defaultValue=${product.min_order_qty} error=${errors.min_order_qty} />
+      <${Field} label="Pack size" name="pack_size" type="number" defaultValue=${product.pack_size} error=${errors.pack_size} />
+      <${Field} label="Factory" name="factory_id" error=${errors.factory_id}>
         ${[...ids].map((id) => html`<option value=${id} selected=${id === product.factory_id}>${id}</option>`)}
       <//>
-      <${Field} label="Replenishment" name="replenishment" value=${product.replenishment.mode} error=${errors.replenishment}>
-        <option value="fixed" selected=${product.replenishment.mode === "fixed"}>fixed</option>
-        <option value="none" selected=${product.replenishment.mode === "none"}>none</option>
+      <${Field} label="Replenishment" name="replenishment" error=${errors.replenishment} onChange=${(e) => setMode(e.currentTarget.value)}>
+        ${["fixed", "auto", "none"].map((m) => html`<option value=${m} selected=${m === product.replenishment.mode}>${m}</option>`)}
       <//>
+      ${mode === "auto" && html`<${Field} label="Fill rate" name="fill_rate" type="number" step="0.001" min="0.5" max="0.999"
+        defaultValue=${product.replenishment.fill_rate ?? 0.95} hint="share of demanded units served from stock, 0.5 to 0.999" error=${errors.fill_rate} />`}
       ${errors._ && html`<p class="error" role="alert">${errors._}</p>`}
       <button type="submit">Save settings</button> ${saved && html`<span class="ok">Saved.</span>`}
     </form></section>`;

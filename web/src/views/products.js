@@ -108,9 +108,9 @@ function CreateProduct({ onCreated }) {
     <form onSubmit=${submit} class="grid-form" novalidate>
       <${Field} label="SKU" name="sku" required error=${errors.sku} />
       <${Field} label="Name" name="name" required error=${errors.name} />
-      <${Field} label="On hand" name="on_hand" type="number" value="0" error=${errors.on_hand} />
-      <${Field} label="Reorder point" name="reorder_point" type="number" value="5" error=${errors.reorder_point} />
-      <${Field} label="Reorder quantity" name="reorder_qty" type="number" value="20" error=${errors.reorder_qty} />
+      <${Field} label="On hand" name="on_hand" type="number" defaultValue="0" error=${errors.on_hand} />
+      <${Field} label="Reorder point" name="reorder_point" type="number" defaultValue="5" error=${errors.reorder_point} />
+      <${Field} label="Reorder quantity" name="reorder_qty" type="number" defaultValue="20" error=${errors.reorder_qty} />
       <${Field} label="Factory" name="factory_id" error=${errors.factory_id}>
         ${factories.map((f) => html`<option value=${f.id}>${f.id}</option>`)}
       <//>
