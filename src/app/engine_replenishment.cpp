@@ -39,6 +39,7 @@ StockEngine::LearningSlot& StockEngine::slot_of(const Product& product) {
     LearningSlot& slot = learning_[id];
     if (!slot.known) {
         slot.known = true;
+        slot.learning.today.day = learning_day_;  // what count_demand counted is today's
         slot.learning.fixed_reorder_point = product.settings.reorder_point;
         slot.learning.fixed_reorder_qty = product.settings.reorder_qty;
     }
@@ -155,6 +156,16 @@ void StockEngine::persist_factory(const std::string& factory_id, Batch& batch) {
         LearnedRecord{kLearnedFactory, factory_id, encode(it->second), batch.now_ms});
 }
 
+void StockEngine::save_learning(Batch& batch) {
+    if (options_.replenishment_persist_days <= 0) return;  // a simulation: never restarts
+    for (const auto& [sku, product] : products_) {
+        if (!is_replenished(product)) continue;
+        slot_of(product);  // one counted today and not learned yet starts its slot here
+        persist(product, batch);
+    }
+    for (const auto& [id, stats] : factory_lead_) persist_factory(id, batch);
+}
+
 void StockEngine::settings_given(const Product& before, const ProductPatch* patch,
                                  ReorderSettings& settings, Batch& batch, LearningSlot& slot) {
     ProductLearning& l = slot.learning;
@@ -215,7 +226,12 @@ void StockEngine::follow_learning(Product& product, Batch& batch, FactoryLeads& 
 void StockEngine::learn_if_new_day(Batch& batch) {
     const int64_t today = day_of(batch.now_ms);
     if (learning_day_ < 0) {
-        learning_day_ = today;  // counting starts with this process
+        // Counting starts with this process, from what was stored for today (a restart within
+        // the day); what was counted on an earlier day is not learned, as days down are not.
+        learning_day_ = today;
+        for (auto& slot : learning_) {
+            if (slot.learning.today.day != today) slot.learning.today = DayInProgress{today};
+        }
         return;
     }
     if (today <= learning_day_) return;
@@ -231,7 +247,8 @@ void StockEngine::learn_if_new_day(Batch& batch) {
         if (!is_replenished(product)) continue;
         LearningSlot& slot = slot_of(product);
         const bool stocked_out = product.available() <= 0;
-        observe_day(slot.learning.demand, slot.sold_today, slot.lost_today, stocked_out);
+        observe_day(slot.learning.demand, slot.learning.today.sold, slot.learning.today.lost,
+                    stocked_out);
         for (int64_t day = 1; day < closed; ++day) {
             observe_day(slot.learning.demand, 0, 0, stocked_out);
         }
@@ -240,10 +257,7 @@ void StockEngine::learn_if_new_day(Batch& batch) {
         }
         if (write_all) persist(product, batch);
     }
-    for (auto& slot : learning_) {
-        slot.sold_today = 0;
-        slot.lost_today = 0;
-    }
+    for (auto& slot : learning_) slot.learning.today = DayInProgress{today};
     if (write_all) {
         for (const auto& [id, stats] : factory_lead_) persist_factory(id, batch);
     }
@@ -271,12 +285,12 @@ void StockEngine::count_demand(const std::vector<Movement>& movements, const Bat
     for (const Movement& m : movements) {
         if (m.kind != MovementKind::kCheckout) continue;
         LearningSlot& s = slot(m.product_id);
-        s.sold_today -= m.delta;
+        s.learning.today.sold -= m.delta;
         observe_line(s.learning.demand, -m.delta);
     }
     for (const Batch::LostLine& line : batch.lost_demand) {
         LearningSlot& s = slot(line.product_id);
-        s.lost_today += line.units;
+        s.learning.today.lost += line.units;
         observe_line(s.learning.demand, line.units);
         if (line.nothing_available) observe_refusal_when_empty(s.learning.demand);
     }
@@ -336,8 +350,8 @@ Outcome StockEngine::apply(const GetReplenishment& request, Batch& batch) {
     }
     out.fill_rate = is_auto ? product->settings.fill_rate : kExplainFillRate;
     out.policy = policy_for(*product, slot.learning, out.fill_rate, batch.now_ms);
-    out.sold_today = slot.sold_today;
-    out.lost_today = slot.lost_today;
+    out.sold_today = slot.learning.today.sold;
+    out.lost_today = slot.learning.today.lost;
     if (auto open = open_order_by_product_.find(product->id);
         open != open_order_by_product_.end()) {
         out.open_order_age_ms = batch.now_ms - orders_.at(open->second).created_at_ms;

@@ -129,6 +129,7 @@ Outcome StockEngine::apply(const NewProduct& request, Batch& batch) {
     LearningSlot& slot = touch_slot(created, batch);
     slot = LearningSlot{};
     slot.known = true;
+    slot.learning.today.day = learning_day_;
     settings_given(created, nullptr, created.settings, batch, slot);
     persist(created, batch);
     if (request.on_hand > 0) {

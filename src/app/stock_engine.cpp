@@ -325,7 +325,7 @@ void StockEngine::run() {
                 wake_.wait_for(lock, std::chrono::milliseconds(in_ms + 1), woken);
             }
             if (pending_.empty()) {
-                if (stopping_) return;  // stopping and drained
+                if (stopping_) break;  // stopping and drained
                 if (!expiry_due() && !alarm_check_due()) continue;
             }
             gather(lock);
@@ -343,6 +343,7 @@ void StockEngine::run() {
         work.clear();
         if (store_lost()) return;
     }
+    process(work, /*last=*/true);
 }
 
 void StockEngine::gather(std::unique_lock<std::mutex>& lock) {
@@ -413,13 +414,14 @@ Status StockEngine::step() {
     return ok_status();
 }
 
-void StockEngine::process(std::deque<Submission>& submissions) {
+void StockEngine::process(std::deque<Submission>& submissions, bool last) {
     Batch batch(clock_.now_ms());
     begin(batch);
     std::vector<Outcome> outcomes;
     outcomes.reserve(submissions.size());
     for (auto& submission : submissions) outcomes.push_back(execute(submission, batch));
     if (alarm_check_due()) check_alarms(batch);
+    if (last) save_learning(batch);
 
     const auto write_started = std::chrono::steady_clock::now();
     const Status status = write(batch);

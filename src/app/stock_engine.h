@@ -133,7 +133,9 @@ class StockEngine final : public CommandSink {
     std::vector<Alarm> current_alarms(int64_t now_ms) const;
     // Waits, as gathering_ says, for more submissions to join a ready batch. Holds `lock`.
     void gather(std::unique_lock<std::mutex>& lock);
-    void process(std::deque<Submission>& submissions);
+    // `last`: the batch written as the engine stops (no submissions), which also saves what
+    // was learned since the last write (save_learning).
+    void process(std::deque<Submission>& submissions, bool last = false);
     // Writes the batch (visible, not yet durable); the store's error if it refused it.
     Status write(Batch& batch);
     // After a kStoreLost write: answers everything queued, refuses what comes, tells the owner.
@@ -210,9 +212,7 @@ class StockEngine final : public CommandSink {
     // and the effective settings of products in mode auto.
     struct LearningSlot {
         bool known = false;
-        ProductLearning learning;
-        int64_t sold_today = 0;  // demand since the last daily step: units taken by checkouts
-        int64_t lost_today = 0;  // ...and units of checkouts refused for lack of stock
+        ProductLearning learning;  // learning.today: demand since the last daily step
     };
     using LearningSlots = std::vector<LearningSlot>;  // by product id
     Outcome apply(const GetReplenishment& request, Batch& batch);
@@ -261,6 +261,9 @@ class StockEngine final : public CommandSink {
                              FactoryLeads* factory_leads = nullptr) const;
     void persist(const Product& product, Batch& batch);
     void persist_factory(const std::string& factory_id, Batch& batch);
+    // Every replenished product's and every factory's row, today's counters included: as the
+    // engine stops, so that a restart within the day loses nothing counted.
+    void save_learning(Batch& batch);
     // After a written batch: its checkouts and its refused demand join today's counts.
     void count_demand(const std::vector<Movement>& movements, const Batch& batch);
 

@@ -32,6 +32,16 @@ inline constexpr double kDiscreteBelow = 20;
 inline constexpr double kCountBelow = 500;
 
 // What the engine learns and keeps per product (the table replenishment_state).
+// The day being counted (the Clock's day, UTC) and its demand so far: what the daily step
+// learns that day from. Stored with the rest, so a restart within the day goes on counting.
+struct DayInProgress {
+    int64_t day = -1;  // -1: none stored
+    int64_t sold = 0;  // units taken by checkouts
+    int64_t lost = 0;  // units of checkouts refused for lack of stock
+
+    bool operator==(const DayInProgress&) const = default;
+};
+
 struct ProductLearning {
     DemandModel demand;
     LeadTimeStats lead;  // this product's own receipts
@@ -42,6 +52,7 @@ struct ProductLearning {
     // The daily demand when reorder_qty was given (0: not known yet): the order quantity then
     // scales with the square root of demand from there (EOQ's law, docs/replenishment.md).
     double anchor_demand = 0;
+    DayInProgress today;
 
     bool operator==(const ProductLearning&) const = default;
 };
@@ -91,8 +102,9 @@ double normal_loss(double k);
 // E[(X − s)+] for X Poisson (variance <= mean) or negative binomial with this mean, variance.
 double count_loss(double mean, double variance, int64_t s);
 
-// Stored text of the learned state ("v2 ..." numbers; "v1" texts, written before the line
-// moments and empty refusals, are read too); nullopt if it is not such a text.
+// Stored text of the learned state ("v3 ..." numbers; "v2" texts, written before the day in
+// progress, and "v1" texts, before the line moments and empty refusals too, are read as well);
+// nullopt if it is not such a text.
 std::string encode(const ProductLearning& learning);
 std::optional<ProductLearning> decode_product_learning(std::string_view text);
 std::string encode(const LeadTimeStats& stats);

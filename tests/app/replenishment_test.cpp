@@ -197,6 +197,40 @@ TEST_F(ReplenishmentTest, LearnedFiguresSurviveARestart) {
     EXPECT_DOUBLE_EQ(after.product.settings.fill_rate, 0.95);
 }
 
+TEST_F(ReplenishmentTest, ARestartWithinTheDayKeepsTodaysCounts) {
+    create_auto("A", 5);
+    run(checkout("o1", {{"A", 3}}));
+    run(checkout("o2", {{"A", 7}}));  // refused: 2 left
+    const ProductLearning before = report("A").learning;
+    restart();  // the engine saves what it counted as it stops
+    run(GetGauges{});
+    const ReplenishmentOutcome r = report("A");
+    EXPECT_EQ(r.sold_today, 3);
+    EXPECT_EQ(r.lost_today, 7);
+    EXPECT_EQ(r.learning.demand.lines, 2);
+    // The next day learns the whole day, as if the engine had never stopped.
+    clock_.advance(kDay);
+    run(GetGauges{});
+    ProductLearning expected = before;
+    observe_day(expected.demand, 3, 7, false);
+    const ProductLearning after = report("A").learning;
+    EXPECT_EQ(after.demand, expected.demand);
+    EXPECT_EQ(report("A").sold_today, 0);
+}
+
+TEST_F(ReplenishmentTest, CountsOfADayGoneByAreNotLearnedAfterARestart) {
+    create_auto("A", 100);
+    run(checkout("o1", {{"A", 3}}));
+    const int64_t days = report("A").learning.demand.days;
+    stop();
+    clock_.advance(2 * kDay);  // down for the rest of the day and the next
+    start();
+    run(GetGauges{});
+    const ReplenishmentOutcome r = report("A");
+    EXPECT_EQ(r.sold_today, 0);
+    EXPECT_EQ(r.learning.demand.days, days);  // days down are not learned, nor their part
+}
+
 TEST_F(ReplenishmentTest, AFailedCommitUndoesTheDaysLearning) {
     create_auto("A", 1'000'000);
     sell_daily("A", 10, 2);

@@ -1,6 +1,7 @@
 """Products: create, read, list with filters and paging, PATCH, the movement ledger, /healthz."""
 
 import datetime
+import time
 import unittest
 
 from harness import PRODUCT_FIELDS, ServerTestCase, qs
@@ -335,6 +336,27 @@ class ProductTests(ServerTestCase):
         e = self.request("GET", "/v1/products/AUTO-R/replenishment").json
         self.assertEqual(e["fixed"], {"reorder_point": 2, "reorder_qty": 8})
         self.assertEqual(e["effective"], {"reorder_point": 2, "reorder_qty": 8})
+
+    def test_todays_demand_survives_a_graceful_restart(self):
+        """SIGTERM: the engine saves the day's counts as it stops, and counting goes on."""
+        day = int(time.time() // 86400)  # the counts are the UTC day's
+        self.ensure_factory("fac-t")
+        r = self.request("POST", "/v1/products", {
+            "sku": "AUTO-T", "name": "Counted", "on_hand": 5, "reorder_point": 0,
+            "reorder_qty": 5, "factory_id": "fac-t",
+            "replenishment": {"mode": "auto", "fill_rate": 0.9}})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.checkout("t-1", [("AUTO-T", 3)]).status, 200)
+        self.assertEqual(self.checkout("t-2", [("AUTO-T", 4)]).status, 409)
+        self.assertEqual(self.server.terminate(), 0)
+        self.start_server()
+        today = self.request("GET", "/v1/products/AUTO-T/replenishment").json["demand"]["today"]
+        self.assertEqual(self.checkout("t-3", [("AUTO-T", 1)]).status, 200)
+        later = self.request("GET", "/v1/products/AUTO-T/replenishment").json["demand"]["today"]
+        if int(time.time() // 86400) != day:
+            self.skipTest("midnight UTC passed: the counts started again")
+        self.assertEqual(today, {"sold": 3, "lost": 4})
+        self.assertEqual(later, {"sold": 4, "lost": 4})
 
     def test_healthz_without_key(self):
         r = self.request("GET", "/healthz", key=None)

@@ -307,12 +307,20 @@ TEST(ReplenishmentPolicy, StoredTextRoundTrips) {
     l.anchor_demand = 1.0 / 3;
     for (int64_t k : {1, 4, 2}) observe_line(l.demand, k);
     observe_refusal_when_empty(l.demand);
+    l.today = DayInProgress{20'001, 7, 3};
     const auto back = decode_product_learning(encode(l));
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, l);
-    // A text written before the line moments reads with none.
+    // A text written before the day in progress reads with none.
     const std::string text = encode(l);
-    std::string v1 = "v1" + text.substr(2);
+    std::string v2 = "v2" + text.substr(2);
+    for (int i = 0; i < 3; ++i) v2.erase(v2.rfind(' '));
+    const auto older = decode_product_learning(v2);
+    ASSERT_TRUE(older.has_value());
+    EXPECT_EQ(older->today, DayInProgress{});
+    EXPECT_EQ(older->demand, l.demand);
+    // One written before the line moments reads with none.
+    std::string v1 = "v1" + v2.substr(2);
     for (int i = 0; i < 5; ++i) v1.erase(v1.rfind(' '));
     const auto old = decode_product_learning(v1);
     ASSERT_TRUE(old.has_value());
