@@ -40,6 +40,9 @@ async function login(page, key) {
   page.consoleErrors.length = 0;
 }
 
+// Every panel of the view has its data: no "Loading…" left.
+const loaded = (page) => waitFor(async () => (await page.locator(".loading").count()) === 0, "the view's data");
+
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, name + ".png"), fullPage: true });
 
 async function product(sku, fields = {}) {
@@ -175,7 +178,7 @@ describe("dashboard", { concurrency: 1 }, () => {
     const { page } = await newPage();
     await login(page, store.keys.admin);
     await page.goto(store.url + "/products/AUTO-1");
-    await page.getByLabel("Replenishment").selectOption("auto");
+    await page.getByLabel("Replenishment", { exact: true }).selectOption("auto");
     const fillRate = page.getByLabel("Fill rate");
     await fillRate.fill("1.5");
     await page.getByRole("button", { name: "Save settings" }).click();
@@ -188,6 +191,14 @@ describe("dashboard", { concurrency: 1 }, () => {
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Saved.").waitFor();
     assert.deepEqual((await admin("GET", "/v1/products/AUTO-1")).replenishment, { mode: "auto", fill_rate: 0.97 });
+    // The panel explains it, from GET /v1/products/AUTO-1/replenishment.
+    const explained = await admin("GET", "/v1/products/AUTO-1/replenishment");
+    const panel = page.getByRole("region", { name: "Replenishment, explained" });
+    await panel.locator("[data-learned='Mode']").getByText("auto at 97.0 %").waitFor({ timeout: LIVE_MS });
+    await panel.getByText(explained.why).waitFor();
+    const row = panel.getByRole("row", { name: /Reorder point/ });
+    assert.deepEqual(await row.locator("td").allTextContents(), [
+      String(explained.effective.reorder_point), String(explained.fixed.reorder_point), String(explained.learned.reorder_point)]);
     // Saving another setting leaves the product in mode auto at its fill rate.
     await page.locator("[data-figure='Replenishment']").getByText("auto", { exact: true }).waitFor({ timeout: LIVE_MS });
     assert.equal(await page.getByLabel("Fill rate").inputValue(), "0.97");
@@ -273,7 +284,7 @@ describe("dashboard", { concurrency: 1 }, () => {
       for (const [name, path] of views) {
         await page.goto(store.url + path);
         await page.locator("main h1").waitFor();
-        await page.locator(".loading").waitFor({ state: "detached" });
+        await loaded(page);
         await page.locator("table, .tiles").first().waitFor();
         const results = await new AxeBuilder({ page }).analyze();
         const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
@@ -290,7 +301,7 @@ describe("dashboard", { concurrency: 1 }, () => {
     for (const path of ["/", "/products", "/products/TOUR-1", "/queues/stock-empty-dlq"]) {
       await page.goto(store.url + path);
       await page.locator("main h1").waitFor();
-      await page.locator(".loading").waitFor({ state: "detached" });
+      await loaded(page);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= 375, `${path} is ${width} px wide`);
     }

@@ -3,6 +3,7 @@ import uPlot from "uplot";
 import { all, api, fieldOf, get, query } from "../api.js";
 import { ago, when } from "../format.js";
 import { announce, ErrorNote, Field, html, Link, StatusBadge, Table, useData } from "../ui.js";
+import { Replenishment } from "./replenishment.js";
 
 const SETTINGS = ["name", "reorder_point", "reorder_qty", "order_up_to", "min_order_qty", "pack_size", "factory_id", "replenishment"];
 const CHART_POINTS = 2000;
@@ -29,6 +30,7 @@ export function Product({ sku, user }) {
       <${Settings} product=${p} path=${path} onSaved=${product.reload} />
       <${Adjust} sku=${sku} onDone=${product.reload} />
     </div>`}
+    ${admin && html`<${Replenishment} sku=${sku} version=${p.updated_at} />`}
     ${admin && html`<${History} sku=${sku} />`}`;
 }
 
@@ -74,7 +76,7 @@ function Settings({ product, path, onSaved }) {
     }
   };
   const ids = new Set(factories.map((f) => f.id).concat(product.factory_id));
-  const learned = product.replenishment.mode === "auto" ? "learned in mode auto; a value saved here holds until the next day's learning" : null;
+  const learned = product.replenishment.mode === "auto" ? "mode auto: learning sets it each day, once ready" : null;
   // Uncontrolled fields (defaultValue): a re-render never overwrites what the user typed.
   return html`<section class="panel" aria-labelledby="settings-h"><h2 id="settings-h">Settings</h2>
     <form onSubmit=${submit} class="grid-form" novalidate key=${shown}>
