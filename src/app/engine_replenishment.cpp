@@ -158,8 +158,8 @@ void StockEngine::persist_factory(const std::string& factory_id, Batch& batch) {
 
 void StockEngine::save_learning(Batch& batch) {
     if (options_.replenishment_persist_days <= 0) return;  // a simulation: never restarts
+    // Every product: one not replenished (mode none, archived) still counts its checkout lines.
     for (const auto& [sku, product] : products_) {
-        if (!is_replenished(product)) continue;
         slot_of(product);  // one counted today and not learned yet starts its slot here
         persist(product, batch);
     }
@@ -244,7 +244,14 @@ void StockEngine::learn_if_new_day(Batch& batch) {
     // step does not change, and on the instant, which is the batch's.
     FactoryLeads factory_leads;
     for (auto& [sku, product] : products_) {
-        if (!is_replenished(product)) continue;
+        if (!is_replenished(product)) {
+            // Not learned from (it orders nothing), but its line moments are kept.
+            if (write_all) {
+                slot_of(product);
+                persist(product, batch);
+            }
+            continue;
+        }
         LearningSlot& slot = slot_of(product);
         const bool stocked_out = product.available() <= 0;
         observe_day(slot.learning.demand, slot.learning.today.sold, slot.learning.today.lost,

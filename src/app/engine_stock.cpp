@@ -159,13 +159,15 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
     const bool archive_changes =
         request.patch.archived && *request.patch.archived != product->archived();
     const bool name_changes = request.patch.name && *request.patch.name != product->name;
-    if (settings == product->settings && !archive_changes && !name_changes) {
+    const bool given_changes = !(slot.learning == before_slot.learning);
+    if (settings == product->settings && !given_changes && !archive_changes && !name_changes) {
         // Nothing to change (an archived product archived again, a PATCH of what is already
-        // so): the product as it is, and no write.
+        // so): the product as it is, and no write. In mode auto once learned, the effective
+        // settings stay while the ones given may change: that is a change.
         return ProductOutcome{*product, false};
     }
     const bool was_replenished = is_replenished(*product);
-    if (!(slot.learning == before_slot.learning)) {
+    if (given_changes) {
         touch_slot(*product, batch) = slot;
         persist(*product, batch);
     }

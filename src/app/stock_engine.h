@@ -261,8 +261,8 @@ class StockEngine final : public CommandSink {
                              FactoryLeads* factory_leads = nullptr) const;
     void persist(const Product& product, Batch& batch);
     void persist_factory(const std::string& factory_id, Batch& batch);
-    // Every replenished product's and every factory's row, today's counters included: as the
-    // engine stops, so that a restart within the day loses nothing counted.
+    // Every product's and every factory's row, today's counters included: as the engine
+    // stops, so that a restart within the day loses nothing counted.
     void save_learning(Batch& batch);
     // After a written batch: its checkouts and its refused demand join today's counts.
     void count_demand(const std::vector<Movement>& movements, const Batch& batch);

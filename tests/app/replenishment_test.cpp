@@ -172,6 +172,28 @@ TEST_F(ReplenishmentTest, LeavingAutoGoesBackToTheSettingsGiven) {
     EXPECT_EQ(again.settings.reorder_point, report("A").policy.reorder_point);
 }
 
+TEST_F(ReplenishmentTest, APatchOfTheSettingsGivenHoldsOnceLearned) {
+    create_auto("A", 1'000'000);
+    sell_daily("A", 10, kMinLearningDays + 1);
+    const Product learned = product("A");
+    ASSERT_NE(learned.settings.reorder_point, 5);
+    // The effective settings stay the learned ones; the ones given change, and are kept.
+    ProductPatch p;
+    p.reorder_point = 3;
+    p.reorder_qty = 77;
+    const Product patched = expect_outcome<ProductOutcome>(run(patch("A", p))).product;
+    EXPECT_EQ(patched.settings.reorder_point, learned.settings.reorder_point);
+    EXPECT_EQ(report("A").learning.fixed_reorder_point, 3);
+    EXPECT_EQ(report("A").learning.fixed_reorder_qty, 77);
+    restart();
+    EXPECT_EQ(report("A").learning.fixed_reorder_qty, 77);
+    ProductPatch fixed;
+    fixed.replenishment = ReplenishmentMode::kFixed;
+    const Product back = expect_outcome<ProductOutcome>(run(patch("A", fixed))).product;
+    EXPECT_EQ(back.settings.reorder_point, 3);
+    EXPECT_EQ(back.settings.reorder_qty, 77);
+}
+
 TEST_F(ReplenishmentTest, APatchInAutoSetsTheSettingsGiven) {
     create_auto("A", 1'000'000);
     ProductPatch p;
@@ -216,6 +238,27 @@ TEST_F(ReplenishmentTest, ARestartWithinTheDayKeepsTodaysCounts) {
     const ProductLearning after = report("A").learning;
     EXPECT_EQ(after.demand, expected.demand);
     EXPECT_EQ(report("A").sold_today, 0);
+}
+
+TEST_F(ReplenishmentTest, ARestartKeepsWhatAProductNotReplenishedCounted) {
+    NewProduct none = new_product("N", 100, 5, 10);
+    none.settings.replenishment = ReplenishmentMode::kNone;
+    expect_outcome<ProductOutcome>(run(none));
+    expect_outcome<ProductOutcome>(run(new_product("R", 100, 5, 10)));
+    for (const std::string sku : {"N", "R"}) {
+        run(checkout("a-" + sku, {{sku, 3}}));
+        run(checkout("b-" + sku, {{sku, 4}}));
+    }
+    ProductPatch archive;
+    archive.archived = true;
+    run(patch("R", archive));
+    const ReplenishmentOutcome n = report("N");
+    const ReplenishmentOutcome r = report("R");
+    ASSERT_EQ(n.learning.demand.lines, 2);
+    restart();
+    EXPECT_EQ(report("N").learning, n.learning);
+    EXPECT_EQ(report("R").learning, r.learning);
+    EXPECT_EQ(report("N").sold_today, 7);
 }
 
 TEST_F(ReplenishmentTest, CountsOfADayGoneByAreNotLearnedAfterARestart) {
