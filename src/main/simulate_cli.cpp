@@ -53,6 +53,11 @@ constexpr int64_t kMaxFactoryLeadTimeDays = 365;
 bool takes_value(std::string_view option) { return option != "--json"; }
 
 Result<std::string> read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        return make_error(ErrorCode::kInvalidArgument, "no-file",
+                          "cannot read " + path + ": it is a directory");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return make_error(ErrorCode::kNotFound, "no-file",
@@ -60,8 +65,16 @@ Result<std::string> read_file(const std::string& path) {
     }
     std::ostringstream text;
     text << in.rdbuf();
+    if (in.bad()) {
+        return make_error(ErrorCode::kUnavailable, "no-file",
+                          "cannot read " + path + ": " + std::strerror(errno));
+    }
     return text.str();
 }
+
+// SIGINT or SIGTERM: the run stops before its next day, and the temporary store is removed.
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_stop_signal(int signal) { g_signal = signal; }
 
 // Where the throwaway store goes: $TMPDIR if set; else /dev/shm, memory, when it is there (the
 // store's writes then cost no file system work: measured ~25% of the CPU time of the 1M-row
@@ -111,6 +124,8 @@ int run_simulate_cli(const std::vector<std::string>& args) {
     // A reader that went away (a closed pipe) must not end the process before the temporary
     // store is removed: the write fails instead.
     std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
     if (asks_for_help(args, takes_value)) {
         std::cout << kSimulateUsage;
         return 0;
@@ -195,9 +210,21 @@ int run_simulate_cli(const std::vector<std::string>& args) {
         kFactoryId,
         log,
         [&store] { return store.wait(); },
+        [] { return g_signal != 0; },
     };
+    if (input->last_day >= settings.days) {
+        const auto past =
+            std::count_if(input->demand.begin(), input->demand.end(),
+                          [&](const sim::DemandRow& r) { return r.day >= settings.days; });
+        std::cerr << "restock simulate: note: " << past << " demand row(s) on day " << settings.days
+                  << " or later (up to day " << input->last_day
+                  << ") are past --days and not replayed\n";
+    }
     auto report = sim::run_simulation(*input, settings, parts);
-    if (!report) return fail(report.error().message);
+    if (!report) {
+        (void)fail(report.error().message);
+        return g_signal != 0 ? 128 + g_signal : 1;
+    }
     std::cout << (options->json ? sim::report_json(*report) : sim::report_table(*report));
     std::cout.flush();
     return std::cout ? 0 : fail("cannot write the report");

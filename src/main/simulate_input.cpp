@@ -15,17 +15,27 @@ namespace {
 constexpr double kMinFillRate = 0.5;
 constexpr double kMaxFillRate = 0.999;
 constexpr int64_t kMaxDay = 10'000'000;
+// The options that take a value (--json is the one that does not).
+constexpr std::string_view kValued[] = {"--demand",       "--products", "--lead-time-days",
+                                        "--lead-time-sd", "--days",     "--warmup-days",
+                                        "--seed"};
 
 Error bad(std::string_view file, int line, const std::string& what) {
     return make_error(ErrorCode::kInvalidArgument, "bad-file",
                       std::string(file) + ":" + std::to_string(line) + ": " + what);
 }
 
-// Splits text into lines (LF or CRLF); calls `each(line_number, line)` until it returns an
-// error. Blank lines are skipped.
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Splits text into lines (LF or CRLF); calls `each(line_number, line, header)` until it returns
+// an error, `header` true for the first line that is not blank. Blank lines are skipped; a
+// UTF-8 byte order mark (a spreadsheet's "CSV UTF-8") is not part of the first line. A file
+// with nothing but blank lines gets one call, with an empty header.
 template <typename Each>
 Status for_each_line(std::string_view text, Each each) {
+    if (text.substr(0, kUtf8Bom.size()) == kUtf8Bom) text.remove_prefix(kUtf8Bom.size());
     int number = 0;
+    bool header = true;
     std::size_t at = 0;
     while (at < text.size()) {
         std::size_t end = text.find('\n', at);
@@ -34,13 +44,11 @@ Status for_each_line(std::string_view text, Each each) {
         at = end + 1;
         ++number;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos) {
-            if (number == 1) return each(number, line);  // a blank header is still checked
-            continue;
-        }
-        if (auto s = each(number, line); !s) return s;
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+        if (auto s = each(number, line, header); !s) return s;
+        header = false;
     }
-    if (number == 0) return each(1, std::string_view());
+    if (header) return each(std::max(number, 1), std::string_view(), true);
     return ok_status();
 }
 
@@ -163,7 +171,7 @@ Status product_field(std::string_view file, int line, Column column, std::string
                 return bad(file, line,
                            "fill_rate must be a number from 0.5 to 0.999, not " + quoted(text));
             }
-            product.fill_rate = *value;
+            product.fill_rate = std::round(*value * 1e6) / 1e6;  // six decimals, as the API keeps
             return ok_status();
         }
         case Column::kOrderUpTo: {
@@ -220,8 +228,11 @@ Result<SimulateOptions> parse_simulate_args(const std::vector<std::string>& args
             continue;
         }
         if (name.rfind("--", 0) != 0) return usage("unexpected argument '" + name + "'");
+        if (std::find(std::begin(kValued), std::end(kValued), name) == std::end(kValued))
+            return usage("unknown option '" + name + "'");
         if (!value) {
-            if (i + 1 >= args.size()) return usage(name + " needs a value");
+            if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)
+                return usage(name + " needs a value");
             value = args[++i];
         }
         const std::string& text = *value;
@@ -278,9 +289,9 @@ Result<std::vector<SimProduct>> parse_products(std::string_view text, std::strin
     std::vector<SimProduct> products;
     std::vector<Column> columns;
     std::unordered_map<std::string, int> lines_by_sku;
-    Status parsed = for_each_line(text, [&](int line, std::string_view row) -> Status {
+    Status parsed = for_each_line(text, [&](int line, std::string_view row, bool header) -> Status {
         const auto fields = split(row);
-        if (line == 1) {
+        if (header) {
             if (row.find_first_not_of(" \t") == std::string_view::npos) {
                 return bad(file, line,
                            "no header: the first line must name "
@@ -325,6 +336,10 @@ Result<std::vector<SimProduct>> parse_products(std::string_view text, std::strin
         }
         if (product.auto_mode && !product.fill_rate)
             return bad(file, line, "mode auto needs a fill_rate (0.5 to 0.999)");
+        if (!product.auto_mode && product.fill_rate) {
+            return bad(file, line,
+                       "fill_rate is given only with mode auto (leave it empty for fixed)");
+        }
         if (product.order_up_to && *product.order_up_to <= product.reorder_point) {
             return bad(file, line, "order_up_to must be above reorder_point");
         }
@@ -353,9 +368,9 @@ Result<SimInput> parse_demand(std::string_view text, std::string_view file,
     for (std::size_t i = 0; i < products.size(); ++i)
         index.emplace(products[i].sku, static_cast<int32_t>(i));
     bool sorted = true;
-    Status parsed = for_each_line(text, [&](int line, std::string_view row) -> Status {
+    Status parsed = for_each_line(text, [&](int line, std::string_view row, bool header) -> Status {
         const auto fields = split(row);
-        if (line == 1) {
+        if (header) {
             if (fields.size() != 3 || fields[0] != "day" || fields[1] != "sku" ||
                 fields[2] != "qty") {
                 return bad(file, line, "the header must be day,sku,qty, not " + quoted(row));
@@ -370,7 +385,8 @@ Result<SimInput> parse_demand(std::string_view text, std::string_view file,
         if (product == index.end()) {
             return bad(file, line, "sku " + quoted(fields[1]) + " is not in the products file");
         }
-        auto qty = integer(file, line, "qty", fields[2], 1, limits::kMaxQuantity);
+        // One checkout line, as POST /v1/checkout takes it.
+        auto qty = integer(file, line, "qty", fields[2], 1, limits::kMaxCheckoutQty);
         if (!qty) return qty.error();
         const auto d = static_cast<int32_t>(*day);
         if (d < input.last_day) sorted = false;

@@ -67,6 +67,10 @@ class DayLoop {
         std::size_t row = 0;
         const auto& demand = input_.demand;
         for (int64_t day = 0; day < settings_.days; ++day) {
+            if (parts_.interrupted && parts_.interrupted()) {
+                return make_error(ErrorCode::kUnavailable, "interrupted",
+                                  "interrupted on day " + std::to_string(day) + "; no report");
+            }
             parts_.clock.set_day(day);
             const bool counted = day >= settings_.warmup_days;
             // First the orders due today arrive, and whatever they set off runs.

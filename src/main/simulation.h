@@ -90,6 +90,8 @@ struct SimParts {
     // Waits until the store has every batch written (WriteBehindStore::wait): before the
     // figures are read. Empty: the writes are done on return.
     std::function<Status()> written;
+    // Asked before every day: true stops the run with an error (a signal came). Empty: never.
+    std::function<bool()> interrupted;
 };
 
 struct SimSettings {

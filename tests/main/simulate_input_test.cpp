@@ -73,6 +73,8 @@ TEST(SimulateProducts, ErrorsNameFileAndLine) {
         {"sku,mode,reorder_point,reorder_qty,fill_rate\nA,fixed,1,2\n", "p.csv:2: 4 fields"},
         {"sku,mode,reorder_point,reorder_qty,fill_rate\n", "p.csv:2: no products"},
         {"", "p.csv:1: no header"},
+        {"sku,mode,reorder_point,reorder_qty,fill_rate\nA,fixed,1,2,0.9\n",
+         "p.csv:2: fill_rate is given only with mode auto"},
     };
     for (const auto& c : cases) {
         auto parsed = parse_products(c.text, "p.csv");
@@ -107,6 +109,9 @@ TEST(SimulateDemand, ErrorsNameFileAndLine) {
         {"day,sku,qty\n0,A,1.5\n", "d.csv:2: qty must be a whole number"},
         {"day,sku,qty\n-1,A,1\n", "d.csv:2: day must be a whole number from 0"},
         {"day,sku,qty\n0,A\n", "d.csv:2: 2 fields; expected day,sku,qty"},
+        // One checkout line, as the API takes it: at most 1,000,000 units.
+        {"day,sku,qty\n0,A,1000001\n", "d.csv:2: qty must be a whole number from 1 to 1000000,"},
+        {"\n \nday,sku,qty\n0,C,1\n", "d.csv:4: sku 'C' is not in the products file"},
     };
     for (const auto& c : cases) {
         auto parsed = parse_demand(c.text, "d.csv", products());
@@ -114,6 +119,24 @@ TEST(SimulateDemand, ErrorsNameFileAndLine) {
         EXPECT_EQ(parsed.error().message.rfind(c.expected, 0), 0u)
             << parsed.error().message << " | expected: " << c.expected;
     }
+}
+
+TEST(SimulateDemand, AByteOrderMarkAndBlankLinesBeforeTheHeaderAreSkipped) {
+    auto input =
+        parse_demand("\xEF\xBB\xBF\r\nday,sku,qty\r\n0,A,1000000\r\n", "d.csv", products());
+    ASSERT_TRUE(input) << message_of(input);
+    ASSERT_EQ(input->demand.size(), 1u);
+    EXPECT_EQ(input->demand[0].qty, 1'000'000);
+    auto parsed = parse_products(std::string("\xEF\xBB\xBF") + kProducts, "p.csv");
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->size(), 2u);
+}
+
+TEST(SimulateProducts, AFillRateIsKeptToSixDecimalsAsTheApiKeepsIt) {
+    auto parsed = parse_products(
+        "sku,mode,reorder_point,reorder_qty,fill_rate\nA,auto,1,2,0.9500004\n", "p.csv");
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_DOUBLE_EQ(*parsed->front().fill_rate, 0.95);
 }
 
 TEST(SimulateDemand, HeaderOnlyHasNoDays) {
@@ -156,6 +179,13 @@ TEST(SimulateArgs, Refusals) {
     EXPECT_FALSE(parse_simulate_args({"--demand", "d", "--products", "p", "--colour", "red"}));
     EXPECT_FALSE(parse_simulate_args({"--demand", "d", "--products", "p", "--seed"}));
     EXPECT_FALSE(parse_simulate_args({"--demand", "d", "--products", "p", "stray"}));
+    // A missing value is not taken from the next option; an unknown option is named as such.
+    auto missing = parse_simulate_args({"--products", "p", "--demand", "--json"});
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().message, "--demand needs a value");
+    auto unknown = parse_simulate_args({"--demand", "d", "--products", "p", "--verbose"});
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().message, "unknown option '--verbose'");
 }
 
 }  // namespace

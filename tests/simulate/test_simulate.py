@@ -7,8 +7,10 @@ worked out by hand below, bad files, and determinism for a seed.
 import json
 import os
 import random
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 BINARY = os.environ.get("RESTOCK_BINARY", "build/restock")
@@ -118,6 +120,7 @@ class Simulate(unittest.TestCase):
             (good_demand, self.write("p2.csv", "sku,mode,reorder_point,reorder_qty,fill_rate\n"
                                                "A,fixed,1,2\n"), "p2.csv:2:"),
             (good_demand, os.path.join(self.dir.name, "missing.csv"), "missing.csv"),
+            (self.dir.name, good_products, "it is a directory"),
         ]
         for demand, products, expected in cases:
             done = self.run_sim(demand, products, "--json")
@@ -129,6 +132,41 @@ class Simulate(unittest.TestCase):
             done = self.run_sim(good_demand, good_products, *args)
             self.assertNotEqual(done.returncode, 0, args)
             self.assertEqual(done.stdout, "", args)
+
+    def test_rows_past_days_are_named_on_stderr(self):
+        products = self.write("p.csv", "sku,mode,reorder_point,reorder_qty,fill_rate\nA,fixed,1,2,\n")
+        demand = self.write("d.csv", "day,sku,qty\n0,A,1\n5,A,1\n9,A,1\n")
+        done = self.run_sim(demand, products, "--json", "--days", "3")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(json.loads(done.stdout)["total"]["demand"], 1)
+        self.assertIn("2 demand row(s) on day 3 or later (up to day 9)", done.stderr)
+
+    def test_a_signal_stops_the_run_and_removes_its_store(self):
+        skus = ["S%03d" % i for i in range(300)]
+        products = self.write("p.csv", "sku,mode,reorder_point,reorder_qty,fill_rate\n" + "".join(
+            "%s,auto,5,10,0.95\n" % s for s in skus))
+        demand = self.write("d.csv", "day,sku,qty\n" + "".join(
+            "%d,%s,1\n" % (d, s) for d in range(0, 20000, 2) for s in skus[:30]))
+        env = dict(os.environ, TMPDIR=self.tmp)
+        proc = subprocess.Popen([BINARY, "simulate", "--demand", demand, "--products", products,
+                                 "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while not os.listdir(self.tmp):  # its store exists: the run has begun
+                self.assertIsNone(proc.poll(), "the run ended before it could be stopped")
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
+        self.assertEqual(out, "")
+        self.assertIn("interrupted on day", err)
+        # tearDown checks that TMPDIR is empty again
 
     def test_deterministic_for_a_seed(self):
         rng = random.Random(3)
