@@ -143,7 +143,17 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
     Product* product = find(request.sku);
     if (product == nullptr) return not_found(request.sku);
     ReorderSettings settings = restock::apply(request.patch, product->settings);
-    if (const Status valid = validate_settings(settings); !valid) return valid.error();
+    if (const Status valid = validate_settings(settings); !valid) {
+        // In mode auto the reorder point in effect may be a learned one, not the one given.
+        const std::string& message = valid.error().message;
+        if (product->settings.replenishment != ReplenishmentMode::kAuto ||
+            message.find("reorder_point") == std::string::npos) {
+            return valid.error();
+        }
+        return make_error(ErrorCode::kInvalidArgument, "invalid-request",
+                          message + " (the reorder_point in effect is " +
+                              std::to_string(settings.reorder_point) + ", learned in mode auto)");
+    }
     // Mode auto: reorder_point and reorder_qty sent are the settings given; the product keeps
     // the learned ones once they are known (engine_replenishment.cpp).
     LearningSlot before_slot = slot_of(*product);

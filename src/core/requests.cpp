@@ -17,7 +17,7 @@ std::string range_text(int64_t low, int64_t high) {
 
 bool ProductPatch::empty() const {
     return !name && !reorder_point && !reorder_qty && !order_up_to && !min_order_qty &&
-           !pack_size && !factory_id && !ad_id && !replenishment && !archived;
+           !pack_size && !factory_id && !ad_id && !replenishment && fill_rate == 0 && !archived;
 }
 
 bool is_valid_identifier(std::string_view text) {
@@ -54,6 +54,8 @@ Status validate_settings(const ReorderSettings& s) {
         if (*s.order_up_to <= s.reorder_point)
             return invalid_request("order_up_to must be greater than reorder_point");
     }
+    if (s.replenishment == ReplenishmentMode::kAuto && s.fill_rate == 0)
+        return invalid_request("mode auto needs replenishment.fill_rate (0.5 to 0.999)");
     if (s.replenishment == ReplenishmentMode::kAuto &&
         !(s.fill_rate >= kMinFillRate && s.fill_rate <= kMaxFillRate)) {
         return invalid_request("replenishment.fill_rate must be between 0.5 and 0.999");
@@ -166,8 +168,15 @@ ReorderSettings apply(const ProductPatch& p, ReorderSettings s) {
     if (p.factory_id) s.factory_id = *p.factory_id;
     if (p.ad_id) s.ad_id = *p.ad_id;
     if (p.replenishment) {
+        const bool was_auto = s.replenishment == ReplenishmentMode::kAuto;
         s.replenishment = *p.replenishment;
-        s.fill_rate = *p.replenishment == ReplenishmentMode::kAuto ? p.fill_rate : 0;
+        if (*p.replenishment != ReplenishmentMode::kAuto) {
+            s.fill_rate = 0;
+        } else if (p.fill_rate != 0 || !was_auto) {
+            s.fill_rate = p.fill_rate;  // none given to a product not in mode auto: refused
+        }
+    } else if (p.fill_rate != 0) {
+        s.fill_rate = p.fill_rate;  // the mode kept: refused unless it is auto
     }
     return s;
 }

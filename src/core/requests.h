@@ -30,7 +30,9 @@ struct ProductPatch {
     std::optional<int64_t> pack_size;
     std::optional<std::string> factory_id;
     std::optional<std::optional<std::string>> ad_id;
-    // Set together: the mode, and its fill_rate (mode auto; 0 otherwise).
+    // The mode, and the fill rate of mode auto (0: none given). Merged: mode auto without a
+    // fill rate keeps the product's (if it is in mode auto), a fill rate without a mode changes
+    // that of a product in mode auto; any other mode clears it.
     std::optional<ReplenishmentMode> replenishment;
     double fill_rate = 0;
     // true archives the product (as DELETE does), false restores it.

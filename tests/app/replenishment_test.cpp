@@ -187,6 +187,13 @@ TEST_F(ReplenishmentTest, APatchOfTheSettingsGivenHoldsOnceLearned) {
     EXPECT_EQ(report("A").learning.fixed_reorder_qty, 77);
     restart();
     EXPECT_EQ(report("A").learning.fixed_reorder_qty, 77);
+    // An order_up_to at or below the learned reorder point: the refusal names that one.
+    ProductPatch up;
+    up.order_up_to = learned.settings.reorder_point;
+    EXPECT_EQ(
+        expect_error(run(patch("A", up)), ErrorCode::kInvalidArgument, "invalid-request").message,
+        "order_up_to must be greater than reorder_point (the reorder_point in effect is " +
+            std::to_string(learned.settings.reorder_point) + ", learned in mode auto)");
     ProductPatch fixed;
     fixed.replenishment = ReplenishmentMode::kFixed;
     const Product back = expect_outcome<ProductOutcome>(run(patch("A", fixed))).product;

@@ -272,8 +272,7 @@ class ProductTests(ServerTestCase):
         self.assertEqual((r.json["reorder_point"], r.json["reorder_qty"]), (4, 12))
         self.assertEqual(self.get_product("AUTO-1")["replenishment"],
                          {"mode": "auto", "fill_rate": 0.97})
-        for bad, field in (({"mode": "auto"}, "replenishment.fill_rate"),
-                           ({"mode": "auto", "fill_rate": 1}, "replenishment.fill_rate"),
+        for bad, field in (({"mode": "auto", "fill_rate": 1}, "replenishment.fill_rate"),
                            ({"mode": "auto", "fill_rate": 0.2}, "replenishment.fill_rate"),
                            ({"mode": "auto", "fill_rate": "x"}, "replenishment.fill_rate"),
                            ({"mode": "fixed", "fill_rate": 0.9}, "replenishment.fill_rate"),
@@ -283,7 +282,13 @@ class ProductTests(ServerTestCase):
             self.assertIn(field, r.json["detail"], bad)
             r = self.request("POST", "/v1/products", dict(body, sku="AUTO-2", replenishment=bad))
             self.assertProblem(r, 400, "invalid-request")
+        r = self.request("POST", "/v1/products", dict(body, sku="AUTO-2",
+                                                      replenishment={"mode": "auto"}))
+        self.assertProblem(r, 400, "invalid-request")
+        self.assertIn("replenishment.fill_rate", r.json["detail"])
         self.assertEqual(self.request("GET", "/v1/products/AUTO-2").status, 404)
+        self.assertEqual(self.get_product("AUTO-1")["replenishment"],
+                         {"mode": "auto", "fill_rate": 0.97})
 
         r = self.checkout("c-1", [("AUTO-1", 3)])
         self.assertEqual(r.status, 200, r)
@@ -319,6 +324,32 @@ class ProductTests(ServerTestCase):
         self.assertProblem(r, 404, "product-not-found")
         r = self.request("GET", "/v1/products/%2E%2E/replenishment")
         self.assertProblem(r, 400)
+
+    def test_a_patch_merges_the_replenishment_object(self):
+        """RFC 7396: what the nested object leaves out is kept (api.md, PATCH)."""
+        self.ensure_factory("fac-m")
+        body = {"sku": "MERGE-1", "name": "Merged", "on_hand": 5, "reorder_point": 1,
+                "reorder_qty": 4, "factory_id": "fac-m",
+                "replenishment": {"mode": "auto", "fill_rate": 0.9}}
+        self.assertEqual(self.request("POST", "/v1/products", body).status, 201)
+        merge = "application/merge-patch+json"
+        r = self.request("PATCH", "/v1/products/MERGE-1", {"replenishment": {"fill_rate": 0.8}},
+                         content_type=merge)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["replenishment"], {"mode": "auto", "fill_rate": 0.8})
+        r = self.request("PATCH", "/v1/products/MERGE-1", {"replenishment": {"mode": "auto"}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["replenishment"], {"mode": "auto", "fill_rate": 0.8})
+        r = self.request("PATCH", "/v1/products/MERGE-1", {"replenishment": {"mode": "fixed"}})
+        self.assertEqual(r.json["replenishment"], {"mode": "fixed"})
+        # Not in mode auto: a fill rate alone, or mode auto without one, is refused.
+        for bad in ({"fill_rate": 0.8}, {"mode": "auto"}, {}):
+            before = self.get_product("MERGE-1")
+            r = self.request("PATCH", "/v1/products/MERGE-1", {"replenishment": bad},
+                             content_type=merge)
+            self.assertProblem(r, 400, "invalid-request")
+            self.assertIn("replenishment", r.json["detail"], bad)
+            self.assertEqual(self.get_product("MERGE-1"), before)
 
     def test_replenishment_settings_survive_a_restart(self):
         self.ensure_factory("fac-r")

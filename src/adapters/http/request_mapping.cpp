@@ -125,31 +125,38 @@ Result<T> validated(T request) {
 }
 
 struct Replenishment {
-    ReplenishmentMode mode = ReplenishmentMode::kFixed;
-    double fill_rate = 0;
+    std::optional<ReplenishmentMode> mode;  // PATCH: absent keeps the product's
+    double fill_rate = 0;                   // 0: none given
 };
 
 // "replenishment": {"mode": "fixed" | "none"} or {"mode": "auto", "fill_rate": 0.5 to 0.999}.
-// The fill rate is kept to six decimals (as it is stored).
-Result<Replenishment> parse_replenishment(const ObjectReader& in) {
+// The fill rate is kept to six decimals (as it is stored). A PATCH merges it (RFC 7396): the
+// mode may be left out (the fill rate of a product in mode auto changes) and so may the fill
+// rate of mode auto (a product in mode auto keeps its own); the engine checks the result.
+Result<Replenishment> parse_replenishment(const ObjectReader& in, bool patch) {
     const Value* object = nullptr;
     RESTOCK_ASSIGN(object, in.object("replenishment"));
     ObjectReader policy(*object, "replenishment");
     if (auto s = policy.only({"mode", "fill_rate"}); !s) return s.error();
-    std::string name;
-    RESTOCK_ASSIGN(name, policy.string("mode"));
-    auto mode = parse_replenishment_mode(name);
-    if (!mode) return invalid_request("'replenishment.mode' must be fixed, auto or none");
-    Replenishment r{*mode, 0};
+    Replenishment r;
+    if (!patch || policy.has("mode")) {
+        std::string name;
+        RESTOCK_ASSIGN(name, policy.string("mode"));
+        r.mode = parse_replenishment_mode(name);
+        if (!r.mode) return invalid_request("'replenishment.mode' must be fixed, auto or none");
+    }
     const Value* rate = object->find("fill_rate");
-    if (*mode != ReplenishmentMode::kAuto) {
+    if (r.mode && *r.mode != ReplenishmentMode::kAuto) {
         if (rate != nullptr) {
             return invalid_request("'replenishment.fill_rate' is given only with mode auto");
         }
         return r;
     }
     if (rate == nullptr) {
-        return invalid_request("missing field 'replenishment.fill_rate' (mode auto needs it)");
+        if (patch && r.mode) return r;  // mode auto, the fill rate the product has
+        return invalid_request(
+            patch ? "'replenishment' needs 'mode' or 'fill_rate'"
+                  : "missing field 'replenishment.fill_rate' (mode auto needs it)");
     }
     if (rate->kind() != Value::Kind::kNumber && rate->kind() != Value::Kind::kInteger) {
         return invalid_request("'replenishment.fill_rate' must be a number, not " +
@@ -179,8 +186,8 @@ Result<NewProduct> parse_new_product(std::string_view body) {
     NewProduct r;
     if (in.has("replenishment")) {
         Replenishment policy;
-        RESTOCK_ASSIGN(policy, parse_replenishment(in));
-        r.settings.replenishment = policy.mode;
+        RESTOCK_ASSIGN(policy, parse_replenishment(in, /*patch=*/false));
+        r.settings.replenishment = *policy.mode;
         r.settings.fill_rate = policy.fill_rate;
     }
     RESTOCK_ASSIGN(r.sku, in.string("sku"));
@@ -216,7 +223,7 @@ Result<ProductPatch> parse_product_patch(std::string_view body) {
     ProductPatch p;
     if (in.has("replenishment")) {
         Replenishment policy;
-        RESTOCK_ASSIGN(policy, parse_replenishment(in));
+        RESTOCK_ASSIGN(policy, parse_replenishment(in, /*patch=*/true));
         p.replenishment = policy.mode;
         p.fill_rate = policy.fill_rate;
     }

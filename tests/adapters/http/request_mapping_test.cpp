@@ -256,6 +256,35 @@ TEST(ParseNewProductTest, ReplenishmentAutoWithFillRate) {
                    "'replenishment.fill_rate' must be between 0.5 and 0.999");
 }
 
+TEST(ParseProductPatchTest, TheReplenishmentObjectIsMerged) {
+    // RFC 7396: a fill rate alone keeps the mode, mode auto alone keeps the fill rate.
+    auto rate = parse_product_patch(R"({"replenishment":{"fill_rate":0.8}})");
+    ASSERT_TRUE(rate.ok()) << rate.error().message;
+    EXPECT_FALSE(rate->replenishment);
+    EXPECT_DOUBLE_EQ(rate->fill_rate, 0.8);
+    EXPECT_FALSE(rate->empty());
+    auto mode = parse_product_patch(R"({"replenishment":{"mode":"auto"}})");
+    ASSERT_TRUE(mode.ok()) << mode.error().message;
+    EXPECT_EQ(mode->replenishment, ReplenishmentMode::kAuto);
+    EXPECT_EQ(mode->fill_rate, 0);
+    expect_invalid(parse_product_patch(R"({"replenishment":{}})"),
+                   "'replenishment' needs 'mode' or 'fill_rate'");
+    // What the engine makes of them, from the product's settings.
+    ReorderSettings fixed;
+    fixed.reorder_qty = 5;
+    fixed.factory_id = "f";
+    ReorderSettings automatic = fixed;
+    automatic.replenishment = ReplenishmentMode::kAuto;
+    automatic.fill_rate = 0.9;
+    EXPECT_DOUBLE_EQ(apply(*rate, automatic).fill_rate, 0.8);
+    EXPECT_DOUBLE_EQ(apply(*mode, automatic).fill_rate, 0.9);
+    EXPECT_TRUE(validate_settings(apply(*rate, automatic)).ok());
+    EXPECT_EQ(validate_settings(apply(*rate, fixed)).error().message,
+              "replenishment.fill_rate is given only with mode auto");
+    EXPECT_EQ(validate_settings(apply(*mode, fixed)).error().message,
+              "mode auto needs replenishment.fill_rate (0.5 to 0.999)");
+}
+
 TEST(ParseProductPatchTest, ArchiveAndMode) {
     auto p = parse_product_patch(R"({"archived":false,"replenishment":{"mode":"fixed"}})");
     ASSERT_TRUE(p.ok()) << p.error().message;
