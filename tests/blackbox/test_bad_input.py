@@ -293,6 +293,15 @@ class BadInputTests(ServerTestCase):
             r = self.request("GET", path, key="admin")
             self.check("GET " + path, r, 400, "invalid-query")
 
+    def test_malformed_percent_encoding_in_the_path_is_400(self):
+        for path in ("/v1/products/%zz/replenishment", "/v1/products/%", "/v1/stock/%4/movements"):
+            r = self.request("GET", path, key="admin")
+            self.check("GET " + path, r, 400, "invalid-request")
+            self.assertIn("malformed percent-encoding", r.json["detail"])
+        # A well-formed escape of nothing known is still a 404.
+        r = self.request("GET", "/v1/products/%41%42-none", key="admin")
+        self.assertEqual(r.status, 404, r)
+
     def test_unknown_query_parameter_on_post_is_400(self):
         r = self.request("POST", "/v1/checkout" + qs(foo="bar"), VALID_CHECKOUT,
                          key="storefront")

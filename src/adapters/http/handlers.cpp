@@ -196,6 +196,12 @@ void Api::handle(HttpRequest request, Respond respond) {
             routing = NoRoute{};
         }
     }
+    if (std::holds_alternative<NoRoute>(routing) && !percent_decode(path, false)) {
+        respond(Exchange{context.problem(ErrorCode::kInvalidArgument, "invalid-request",
+                                         "malformed percent-encoding in the path " + path),
+                         "", ""});
+        return;
+    }
     if (std::holds_alternative<NoRoute>(routing)) {
         respond(Exchange{context.problem(ErrorCode::kNotFound, "not-found",
                                          "no route for " + context.request.method + " " + path),
