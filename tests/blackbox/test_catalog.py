@@ -182,6 +182,10 @@ class CatalogTests(LoopTestCase):
             self.assertProblem(self.request("GET", "/v1/products" + bad), 400, "invalid-query")
 
     def test_restock_orders_are_found_by_status_sku_and_time(self):
+        # No shipments: the factory calls back 200 ms after accepting, which books the whole
+        # quantity and makes both orders received (a cancelled one too) before, on a busy
+        # machine, the filters below are asked for acknowledged and cancelled ones.
+        self.sim.control(callbacks=False)
         self.create_product("ORD-A", on_hand=1, reorder_point=2)
         a = self.wait_for_order("ORD-A", "acknowledged")
         self.create_product("ORD-B", on_hand=1, reorder_point=2)
@@ -234,6 +238,15 @@ class CatalogTests(LoopTestCase):
         r = self.request("GET", "/v1/events" + qs(type="restock.ordered"), key="storefront")
         self.assertProblem(r, 403, "forbidden")
         self.assertProblem(self.request("GET", "/v1/events" + qs(type="stock.gone")), 400,
+                           "invalid-query")
+        # after=latest: no events, and where the log ends, for a consumer of what comes next.
+        end = events(after="latest")
+        self.assertEqual(end, {"items": [], "next_after": self.last_seq()})
+        self.assertEqual(events(key="storefront", after="latest")["next_after"], self.last_seq())
+        self.assertEqual(self.checkout("o2", [("EV-1", 1)]).status, 200)  # its last unit
+        after = events(after=end["next_after"])["items"]
+        self.assertEqual([(e["type"], e["sku"]) for e in after][:1], [("stock.empty", "EV-1")])
+        self.assertProblem(self.request("GET", "/v1/events" + qs(after="newest")), 400,
                            "invalid-query")
 
     def test_metrics_carry_queues_orders_checkouts_and_commit_latency(self):

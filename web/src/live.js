@@ -44,14 +44,11 @@ function deliver(event) {
   }
 }
 
-// The seq to resume after: the head of the log when the page starts (nothing is replayed).
+// The seq to resume after: the end of the log when the page starts (nothing is replayed), in
+// one request however long the log is.
 async function head() {
-  let after = 0;
-  for (;;) {
-    const page = await get("/v1/events" + query({ after, limit: 500 }));
-    if (!page.items.length || page.next_after === after) return page.next_after ?? after;
-    after = page.next_after;
-  }
+  const page = await get("/v1/events?after=latest");
+  return page.next_after;
 }
 
 async function poll() {
@@ -111,6 +108,7 @@ export const EVENT_TYPES = [
   "restock.overdue", "alarm.raised", "alarm.cleared",
 ];
 
+// Resolves once the cursor is known: views that load their data after it miss no change.
 export async function start(role) {
   stop();
   stopped = false;

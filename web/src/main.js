@@ -76,14 +76,19 @@ function Shell({ user, onLogout, children, path }) {
 function App() {
   const { path } = useLocation();
   const [user, setUser] = useState(undefined); // undefined: asking; null: logged out
+  // The views load their data once the live cursor is taken: a change between the two is heard.
+  const [liveReady, setLiveReady] = useState(false);
 
   useEffect(() => {
     setUnauthorizedHandler(() => setUser(null));
     session.current().then(setUser, () => setUser(null));
   }, []);
   useEffect(() => {
-    if (user) live.start(user.role);
-    else live.stop();
+    setLiveReady(false);
+    if (!user) return live.stop();
+    let current = true;
+    live.start(user.role).then(() => current && setLiveReady(true));
+    return () => (current = false);
   }, [user && user.role, user && user.name]);
 
   const [View, props, title] = user ? route(path, user) : [null, {}, "Log in"];
@@ -115,7 +120,9 @@ function App() {
       navigate("/login");
     }
   };
-  return html`<${LiveRegion} /><${Shell} user=${user} path=${path} onLogout=${logout}><${View} key=${path} user=${user} ...${props} /><//>`;
+  return html`<${LiveRegion} /><${Shell} user=${user} path=${path} onLogout=${logout}>${liveReady
+    ? html`<${View} key=${path} user=${user} ...${props} />`
+    : html`<p class="loading">Loading…</p>`}<//>`;
 }
 
 render(html`<${App} />`, document.getElementById("app"));

@@ -660,10 +660,20 @@ Reply Api::list_events(Context& context) {
             "a storefront key may read stock.* events only, not '" + request->forbidden_type + "'");
     }
     EventQuery& query = request->query;
-    const int64_t after = query.after_seq;
-    const bool filtered = !query.types.empty() || !query.sku.empty();
     auto reader = readers_.acquire();
     if (!reader) return context.problem(reader.error());
+    if (request->latest) {
+        // No events: only where the log ends now, the cursor to ask after for what follows.
+        auto last = reader.value()->last_event_seq(writer_.durable_marks().event_seq);
+        if (!last) return context.problem(last.error());
+        std::string body;
+        json::Writer w(body);
+        w.begin_object().key("items").begin_array().end_array();
+        w.key("next_after").value(last.value()).end_object();
+        return json_reply(200, std::move(body));
+    }
+    const int64_t after = query.after_seq;
+    const bool filtered = !query.types.empty() || !query.sku.empty();
     int64_t up_to = writer_.durable_marks().event_seq;
     if (filtered) {
         // The page covers the log up to its last event as of now (read first: whatever is
@@ -722,7 +732,7 @@ Reply Api::event_stream(Context& context) {
                                    "Last-Event-ID must be an event seq (an integer >= 0)");
         }
         after = seq;
-    } else if (context.params.count("after") != 0) {
+    } else if (context.params.count("after") != 0 && !request->latest) {
         after = query.after_seq;
     }
     auto reader = readers_.acquire();

@@ -185,9 +185,14 @@ Result<EventsRequest> parse_events_query(const QueryParams& params, bool stock_o
     auto limit = page_limit(params);
     if (!limit) return limit.error();
     request.query.limit = static_cast<std::size_t>(*limit);
-    auto after = integer_param(params, "after", 0, 0, INT64_MAX);
-    if (!after) return after.error();
-    request.query.after_seq = *after;
+    // after=latest: the end of the log as of now, for a consumer that wants what comes next.
+    if (const std::string* text = find(params, "after"); text != nullptr && *text == "latest") {
+        request.latest = true;
+    } else {
+        auto after = integer_param(params, "after", 0, 0, INT64_MAX);
+        if (!after) return after.error();
+        request.query.after_seq = *after;
+    }
     if (const std::string* types = find(params, "type")) {
         for (const auto& name : comma_list(*types)) {
             if (!parse_event_type(name)) {

@@ -41,6 +41,7 @@ Result<GetRestockOrders> parse_orders_query(const QueryParams& params);
 struct EventsRequest {
     EventQuery query;
     std::string forbidden_type;  // set: a type the caller may not read
+    bool latest = false;         // after=latest: from the log's end as of now (after_seq unset)
 };
 Result<EventsRequest> parse_events_query(const QueryParams& params, bool stock_only);
 
