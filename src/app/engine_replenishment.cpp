@@ -145,8 +145,11 @@ PolicyFigures StockEngine::policy_for(const Product& product, const ProductLearn
 
 void StockEngine::persist(const Product& product, Batch& batch) {
     const LearningSlot& slot = learning_.at(static_cast<std::size_t>(product.id));
-    batch.writes.learned.push_back(LearnedRecord{kLearnedProduct, std::to_string(product.id),
-                                                 encode(slot.learning), batch.now_ms});
+    const std::string key = std::to_string(product.id);
+    batch.writes.learned.push_back(
+        LearnedRecord{kLearnedProduct, key, encode(slot.learning), batch.now_ms});
+    batch.writes.learned.push_back(
+        LearnedRecord{kLearnedProductDay, key, encode(slot.learning.today), batch.now_ms});
 }
 
 void StockEngine::persist_factory(const std::string& factory_id, Batch& batch) {

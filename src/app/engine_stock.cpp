@@ -143,16 +143,28 @@ Outcome StockEngine::apply(const PatchProduct& request, Batch& batch) {
     Product* product = find(request.sku);
     if (product == nullptr) return not_found(request.sku);
     ReorderSettings settings = restock::apply(request.patch, product->settings);
-    if (const Status valid = validate_settings(settings); !valid) {
-        // In mode auto the reorder point in effect may be a learned one, not the one given.
-        const std::string& message = valid.error().message;
-        if (product->settings.replenishment != ReplenishmentMode::kAuto ||
-            message.find("reorder_point") == std::string::npos) {
-            return valid.error();
+    {
+        // Checked as they will be: leaving mode auto puts the settings given back (what
+        // settings_given below does); staying, the learned ones stay in effect.
+        const bool was_auto = product->settings.replenishment == ReplenishmentMode::kAuto;
+        const bool stays_auto = was_auto && settings.replenishment == ReplenishmentMode::kAuto;
+        const ProductLearning& learned = slot_of(*product).learning;
+        ReorderSettings checked = settings;
+        if (was_auto && !stays_auto) {
+            if (!request.patch.reorder_point) checked.reorder_point = learned.fixed_reorder_point;
+            if (!request.patch.reorder_qty) checked.reorder_qty = learned.fixed_reorder_qty;
         }
-        return make_error(ErrorCode::kInvalidArgument, "invalid-request",
-                          message + " (the reorder_point in effect is " +
-                              std::to_string(settings.reorder_point) + ", learned in mode auto)");
+        if (const Status valid = validate_settings(checked); !valid) {
+            const std::string& message = valid.error().message;
+            const bool learned_point = stays_auto && !request.patch.reorder_point &&
+                                       learning_ready(learned.demand) &&
+                                       message.find("reorder_point") != std::string::npos;
+            if (!learned_point) return valid.error();
+            return make_error(ErrorCode::kInvalidArgument, "invalid-request",
+                              message + " (the reorder_point in effect is " +
+                                  std::to_string(checked.reorder_point) +
+                                  ", learned in mode auto)");
+        }
     }
     // Mode auto: reorder_point and reorder_qty sent are the settings given; the product keeps
     // the learned ones once they are known (engine_replenishment.cpp).

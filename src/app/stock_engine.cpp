@@ -139,22 +139,33 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
     next_expiry_ms_ = expiries_.empty() ? 0 : expiries_.begin()->first;
     alarms_ = fold_alarms(snapshot.alarm_events);
     learning_.resize(static_cast<std::size_t>(last_product_id_) + 1);
+    std::map<int64_t, DayInProgress> days;  // by product id
     for (const LearnedRecord& record : snapshot.learned) {
         if (record.scope == kLearnedFactory) {
             if (auto stats = decode_lead_time_stats(record.state))
                 factory_lead_[record.key] = *stats;
             continue;
         }
-        if (record.scope != kLearnedProduct) continue;
+        if (record.scope != kLearnedProduct && record.scope != kLearnedProductDay) continue;
         int64_t id = 0;
         const char* end = record.key.data() + record.key.size();
         const bool numeric = std::from_chars(record.key.data(), end, id).ptr == end;
+        if (!numeric || id <= 0 || id > last_product_id_) continue;
+        LearningSlot& slot = learning_[static_cast<std::size_t>(id)];
+        if (record.scope == kLearnedProductDay) {
+            // Kept aside until the product's own row is read (either may come first).
+            if (auto day = decode_day_in_progress(record.state)) days[id] = *day;
+            continue;
+        }
         auto learning = decode_product_learning(record.state);
         // A record that cannot be read is learned again, from the settings as they are.
-        if (!numeric || id <= 0 || id > last_product_id_ || !learning) continue;
-        LearningSlot& slot = learning_[static_cast<std::size_t>(id)];
+        if (!learning) continue;
         slot.known = true;
         slot.learning = *learning;
+    }
+    for (const auto& [id, day] : days) {
+        LearningSlot& slot = learning_[static_cast<std::size_t>(id)];
+        if (slot.known) slot.learning.today = day;
     }
     queues_.load(std::move(snapshot.queue_policies), std::move(snapshot.queue_messages),
                  snapshot.last_message_id,

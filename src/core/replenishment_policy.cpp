@@ -344,7 +344,7 @@ PolicyFigures compute_policy(const PolicyInput& in) {
 }
 
 std::string encode(const ProductLearning& l) {
-    std::string out = "v3";
+    std::string out = "v2";
     const DemandModel& m = l.demand;
     for (int64_t v : {m.days, m.demand_days, m.censored_days, m.since_demand}) append(out, v);
     for (double v : {m.level, m.ses_mse, m.size, m.size_var, m.interval, m.sba_mse}) {
@@ -358,7 +358,6 @@ std::string encode(const ProductLearning& l) {
     append(out, m.lines);
     for (double v : {m.line_m1, m.line_m2, m.line_m3}) append(out, v);
     append(out, m.empty_refusals);
-    for (int64_t v : {l.today.day, l.today.sold, l.today.lost}) append(out, v);
     return out;
 }
 
@@ -366,22 +365,35 @@ std::optional<ProductLearning> decode_product_learning(std::string_view text) {
     Numbers in(text);
     ProductLearning l;
     DemandModel& m = l.demand;
-    // v1 has no line moments: they start again from nothing; v1 and v2 no day in progress.
-    const bool v3 = in.tag("v3");
-    const bool v2 = v3 || in.tag("v2");
-    const bool ok =
-        (v2 || in.tag("v1")) && in.next(m.days) && in.next(m.demand_days) &&
-        in.next(m.censored_days) && in.next(m.since_demand) && in.next(m.level) &&
-        in.next(m.ses_mse) && in.next(m.size) && in.next(m.size_var) && in.next(m.interval) &&
-        in.next(m.sba_mse) && in.next(l.lead.receipts) && in.next(l.lead.weight) &&
-        in.next(l.lead.sum) && in.next(l.lead.sum_sq) && in.next(l.fixed_reorder_point) &&
-        in.next(l.fixed_reorder_qty) && in.next(l.anchor_demand) &&
-        (!v2 || (in.next(m.lines) && in.next(m.line_m1) && in.next(m.line_m2) &&
-                 in.next(m.line_m3) && in.next(m.empty_refusals))) &&
-        (!v3 || (in.next(l.today.day) && in.next(l.today.sold) && in.next(l.today.lost))) &&
-        in.done();
+    // v1 has no line moments: they start again from nothing.
+    const bool v2 = in.tag("v2");
+    const bool ok = (v2 || in.tag("v1")) && in.next(m.days) && in.next(m.demand_days) &&
+                    in.next(m.censored_days) && in.next(m.since_demand) && in.next(m.level) &&
+                    in.next(m.ses_mse) && in.next(m.size) && in.next(m.size_var) &&
+                    in.next(m.interval) && in.next(m.sba_mse) && in.next(l.lead.receipts) &&
+                    in.next(l.lead.weight) && in.next(l.lead.sum) && in.next(l.lead.sum_sq) &&
+                    in.next(l.fixed_reorder_point) && in.next(l.fixed_reorder_qty) &&
+                    in.next(l.anchor_demand) &&
+                    (!v2 || (in.next(m.lines) && in.next(m.line_m1) && in.next(m.line_m2) &&
+                             in.next(m.line_m3) && in.next(m.empty_refusals))) &&
+                    in.done();
     if (!ok) return std::nullopt;
     return l;
+}
+
+std::string encode(const DayInProgress& d) {
+    std::string out = "v1";
+    for (int64_t v : {d.day, d.sold, d.lost}) append(out, v);
+    return out;
+}
+
+std::optional<DayInProgress> decode_day_in_progress(std::string_view text) {
+    Numbers in(text);
+    DayInProgress d;
+    const bool ok =
+        in.tag("v1") && in.next(d.day) && in.next(d.sold) && in.next(d.lost) && in.done();
+    if (!ok) return std::nullopt;
+    return d;
 }
 
 std::string encode(const LeadTimeStats& s) {

@@ -33,7 +33,8 @@ inline constexpr double kCountBelow = 500;
 
 // What the engine learns and keeps per product (the table replenishment_state).
 // The day being counted (the Clock's day, UTC) and its demand so far: what the daily step
-// learns that day from. Stored with the rest, so a restart within the day goes on counting.
+// learns that day from. Stored too (its own record), so a restart within the day goes on
+// counting.
 struct DayInProgress {
     int64_t day = -1;  // -1: none stored
     int64_t sold = 0;  // units taken by checkouts
@@ -102,11 +103,15 @@ double normal_loss(double k);
 // E[(X − s)+] for X Poisson (variance <= mean) or negative binomial with this mean, variance.
 double count_loss(double mean, double variance, int64_t s);
 
-// Stored text of the learned state ("v3 ..." numbers; "v2" texts, written before the day in
-// progress, and "v1" texts, before the line moments and empty refusals too, are read as well);
-// nullopt if it is not such a text.
+// Stored text of the learned state ("v2 ..." numbers; "v1" texts, written before the line
+// moments and empty refusals, are read too; `today` is not in it); nullopt if it is not such
+// a text.
 std::string encode(const ProductLearning& learning);
 std::optional<ProductLearning> decode_product_learning(std::string_view text);
+// The day in progress, stored on its own ("v1 day sold lost"): a version without it still
+// reads the learned state.
+std::string encode(const DayInProgress& day);
+std::optional<DayInProgress> decode_day_in_progress(std::string_view text);
 std::string encode(const LeadTimeStats& stats);
 std::optional<LeadTimeStats> decode_lead_time_stats(std::string_view text);
 

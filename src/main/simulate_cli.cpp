@@ -74,7 +74,11 @@ Result<std::string> read_file(const std::string& path) {
 
 // SIGINT or SIGTERM: the run stops before its next day, and the temporary store is removed.
 volatile std::sig_atomic_t g_signal = 0;
-extern "C" void on_stop_signal(int signal) { g_signal = signal; }
+// A second signal is not waited on: it ends the process at once.
+extern "C" void on_stop_signal(int signal) {
+    g_signal = signal;
+    std::signal(signal, SIG_DFL);
+}
 
 // Where the throwaway store goes: $TMPDIR if set; else /dev/shm, memory, when it is there (the
 // store's writes then cost no file system work: measured ~25% of the CPU time of the 1M-row
@@ -224,6 +228,10 @@ int run_simulate_cli(const std::vector<std::string>& args) {
     if (!report) {
         (void)fail(report.error().message);
         return g_signal != 0 ? 128 + g_signal : 1;
+    }
+    if (g_signal != 0) {
+        (void)fail("interrupted after the last day; no report");
+        return 128 + g_signal;
     }
     std::cout << (options->json ? sim::report_json(*report) : sim::report_table(*report));
     std::cout.flush();

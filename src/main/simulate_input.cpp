@@ -231,7 +231,13 @@ Result<SimulateOptions> parse_simulate_args(const std::vector<std::string>& args
         if (std::find(std::begin(kValued), std::end(kValued), name) == std::end(kValued))
             return usage("unknown option '" + name + "'");
         if (!value) {
-            if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)
+            // The next word is the value, unless it is an option itself (a value forgotten).
+            const auto is_option = [](std::string_view word) {
+                const std::string_view name = word.substr(0, word.find('='));
+                return name == "--json" || name == "--help" ||
+                       std::find(std::begin(kValued), std::end(kValued), name) != std::end(kValued);
+            };
+            if (i + 1 >= args.size() || is_option(args[i + 1]))
                 return usage(name + " needs a value");
             value = args[++i];
         }

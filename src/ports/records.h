@@ -72,6 +72,9 @@ struct LearnedRecord {
 };
 inline constexpr const char* kLearnedProduct = "product";
 inline constexpr const char* kLearnedFactory = "factory";
+// The day in progress of a product (key: its id), apart from its learned state so that a
+// version that does not know it still reads the product's row (and skips this scope).
+inline constexpr const char* kLearnedProductDay = "product-day";
 
 // The figures of a product that stock movements change; what most commits write per product.
 struct ProductFigures {

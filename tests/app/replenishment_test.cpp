@@ -194,11 +194,15 @@ TEST_F(ReplenishmentTest, APatchOfTheSettingsGivenHoldsOnceLearned) {
         expect_error(run(patch("A", up)), ErrorCode::kInvalidArgument, "invalid-request").message,
         "order_up_to must be greater than reorder_point (the reorder_point in effect is " +
             std::to_string(learned.settings.reorder_point) + ", learned in mode auto)");
+    // Leaving auto with an order_up_to above the given reorder point (not the learned one).
     ProductPatch fixed;
     fixed.replenishment = ReplenishmentMode::kFixed;
+    fixed.order_up_to = learned.settings.reorder_point;
+    ASSERT_GT(*fixed.order_up_to, 3);
     const Product back = expect_outcome<ProductOutcome>(run(patch("A", fixed))).product;
     EXPECT_EQ(back.settings.reorder_point, 3);
     EXPECT_EQ(back.settings.reorder_qty, 77);
+    EXPECT_EQ(back.settings.order_up_to, learned.settings.reorder_point);
 }
 
 TEST_F(ReplenishmentTest, APatchInAutoSetsTheSettingsGiven) {

@@ -307,20 +307,20 @@ TEST(ReplenishmentPolicy, StoredTextRoundTrips) {
     l.anchor_demand = 1.0 / 3;
     for (int64_t k : {1, 4, 2}) observe_line(l.demand, k);
     observe_refusal_when_empty(l.demand);
-    l.today = DayInProgress{20'001, 7, 3};
     const auto back = decode_product_learning(encode(l));
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, l);
-    // A text written before the day in progress reads with none.
+    // The day in progress is its own text: the learned state's stays v2, which every version
+    // since the line moments reads.
+    const DayInProgress today{20'001, 7, 3};
+    EXPECT_EQ(decode_day_in_progress(encode(today)), today);
+    EXPECT_FALSE(decode_day_in_progress("v1 20001 7").has_value());
+    l.today = today;
+    EXPECT_EQ(encode(l).rfind("v2 ", 0), 0u);
+    EXPECT_EQ(decode_product_learning(encode(l))->today, DayInProgress{});
+    // A text written before the line moments reads with none.
     const std::string text = encode(l);
-    std::string v2 = "v2" + text.substr(2);
-    for (int i = 0; i < 3; ++i) v2.erase(v2.rfind(' '));
-    const auto older = decode_product_learning(v2);
-    ASSERT_TRUE(older.has_value());
-    EXPECT_EQ(older->today, DayInProgress{});
-    EXPECT_EQ(older->demand, l.demand);
-    // One written before the line moments reads with none.
-    std::string v1 = "v1" + v2.substr(2);
+    std::string v1 = "v1" + text.substr(2);
     for (int i = 0; i < 5; ++i) v1.erase(v1.rfind(' '));
     const auto old = decode_product_learning(v1);
     ASSERT_TRUE(old.has_value());

@@ -183,6 +183,10 @@ TEST(SimulateArgs, Refusals) {
     auto missing = parse_simulate_args({"--products", "p", "--demand", "--json"});
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().message, "--demand needs a value");
+    // A value that merely starts with -- is a value.
+    auto dashes = parse_simulate_args({"--demand", "--odd.csv", "--products", "p"});
+    ASSERT_TRUE(dashes) << dashes.error().message;
+    EXPECT_EQ(dashes->demand_file, "--odd.csv");
     auto unknown = parse_simulate_args({"--demand", "d", "--products", "p", "--verbose"});
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().message, "unknown option '--verbose'");

@@ -43,7 +43,10 @@ function Settings({ product, path, onSaved }) {
   const [saved, setSaved] = useState(false);
   const [factories, setFactories] = useState([]);
   const [mode, setMode] = useState(product.replenishment.mode);
-  const shown = settingsOf(product);
+  // Each save starts the form again from the product as saved, even when (mode auto, once
+  // learned) the settings in effect did not change with it.
+  const [saves, setSaves] = useState(0);
+  const shown = settingsOf(product) + "#" + saves;
   useEffect(() => setMode(product.replenishment.mode), [shown]);
   useEffect(() => {
     get("/v1/factories").then((f) => setFactories(f.items), () => {});
@@ -65,6 +68,7 @@ function Settings({ product, path, onSaved }) {
     try {
       await api("PATCH", path, patch);
       setErrors({});
+      setSaves((n) => n + 1);
       setSaved(true);
       announce("Settings saved");
       onSaved();
