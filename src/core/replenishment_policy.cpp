@@ -272,7 +272,8 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     f.cover_lead_time = std::ceil(f.lead_demand_mean);
     const double wanted = std::min(std::max({f.eoq, f.cover_lead_time, 1.0}),
                                    static_cast<double>(limits::kMaxQuantity));
-    f.reorder_qty = round_order_qty(static_cast<int64_t>(std::ceil(wanted)), in.settings);
+    const int64_t least_qty = round_order_qty(static_cast<int64_t>(std::ceil(wanted)), in.settings);
+    f.reorder_qty = least_qty;
 
     const double beta = std::clamp(in.fill_rate, kMinFillRate, kMaxFillRate);
     const double count_variance = std::max(var_x, mean_x);
@@ -327,6 +328,29 @@ PolicyFigures compute_policy(const PolicyInput& in) {
         if (f.reorder_qty > f.reorder_point || f.reorder_qty >= limits::kMaxQuantity) break;
         f.reorder_qty = round_order_qty(f.reorder_point + 1, in.settings);
         f.order_qty = f.reorder_qty;
+    }
+    if (!in.settings.order_up_to && f.reorder_qty > least_qty && f.reorder_qty > f.reorder_point) {
+        // That settles on a q above its s, but often well above the least such q (a larger q
+        // has a lower s, and the rounds stop at the first q that clears its own). q > s(q)
+        // holds from some q on (s falls as q grows), so the least is found by bisection: s rises
+        // by less than q saves, and the stock held (about s + q/2) falls.
+        int64_t low = least_qty;  // q > s(q) does not hold (or it would have been kept)
+        int64_t high = f.reorder_qty;
+        int64_t high_point = f.reorder_point;
+        while (high - low > 1) {
+            const int64_t mid = round_order_qty(low + (high - low) / 2, in.settings);
+            if (mid <= low || mid >= high) break;  // packs: no whole quantity between
+            const int64_t point = reorder_point_for(mid);
+            if (mid > point) {
+                high = mid;
+                high_point = point;
+            } else {
+                low = mid;
+            }
+        }
+        f.reorder_qty = high;
+        f.order_qty = high;
+        f.reorder_point = high_point;
     }
     const double q = static_cast<double>(f.order_qty);
     if (discrete) {

@@ -84,7 +84,8 @@ struct PolicyFigures {
     LeadDemandDistribution distribution = LeadDemandDistribution::kNormal;
     double eoq = 0;              // the given reorder_qty scaled by sqrt(demand / anchor)
     double cover_lead_time = 0;  // the least quantity: one lead time's demand
-    // max(eoq, cover_lead_time, reorder_point + 1), rounded to MOQ and packs
+    // max(eoq, cover_lead_time), rounded to MOQ and packs, raised if need be to the least
+    // quantity above its own reorder point (q > s(q))
     int64_t reorder_qty = 1;
     int64_t order_qty = 1;      // what an order brings (order_up_to - reorder_point if set)
     int64_t reorder_point = 0;  // the smallest s whose expected fill rate reaches the target

@@ -243,6 +243,26 @@ TEST(ReplenishmentPolicy, ReachesTheTargetWithLargeLines) {
     EXPECT_LT(simulate_line_fill_rate(naive, 0.125, 6, 7, 400'000), 0.88);
 }
 
+// Where one lead time's demand is below the reorder point (lumpy lines), the order quantity is
+// raised to the least q above its own reorder point, not beyond: one unit less and the reorder
+// point it needs is at least that quantity. (The first version stopped at the first q that
+// cleared its s, up to twice as large: q = 85 for s = 31 where q = 46, s = 44 holds less.)
+TEST(ReplenishmentPolicy, OrdersTheLeastQuantityAboveItsReorderPoint) {
+    for (double target : {0.9, 0.95, 0.98}) {
+        const PolicyInput in = line_input(0.125, 6, 7, target, true);
+        const PolicyFigures f = compute_policy(in);
+        EXPECT_GT(f.reorder_qty, f.reorder_point) << target;
+        EXPECT_GT(f.reorder_qty, static_cast<int64_t>(f.cover_lead_time)) << target;
+        // Allowed one unit less, it is still not enough.
+        PolicyInput smaller = in;
+        smaller.settings.min_order_qty = f.reorder_qty - 1;
+        smaller.fixed_reorder_qty = f.reorder_qty - 1;
+        EXPECT_EQ(compute_policy(smaller).reorder_qty, f.reorder_qty) << target;
+        EXPECT_LE(f.reorder_qty, f.reorder_point + 2) << target;
+        EXPECT_NEAR(simulate_line_fill_rate(f, 0.125, 6, 7, 400'000), target, 0.02) << target;
+    }
+}
+
 // Line sizes at the edges of the fits: constant, nearly Poisson, huge. Finite figures (and a
 // near-Poisson fit no longer builds a binomial of millions of trials: this took gigabytes).
 TEST(ReplenishmentPolicy, ExtremeLineSizesGiveFiniteFigures) {
