@@ -259,15 +259,7 @@ def git_blob(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--binary", default="build/restock")
-    ap.add_argument("--out", default="bench/simulate/results")
-    ap.add_argument("--skus", type=int, default=40)
-    ap.add_argument("--days", type=int, default=730)
-    ap.add_argument("--rate", type=float, default=2.0)
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--lead-time-days", type=float, default=7)
-    ap.add_argument("--lead-time-sd", type=float, default=2.5)
-    ap.add_argument("--patterns", default=",".join(STATIONARY))
+    pb.add_trace_arguments(ap, STATIONARY)
     ap.add_argument("--tuning-days", type=int, help="the tuning trace's length (default --days)")
     ap.add_argument("--tuning-seed", type=int, help="its lead-time seed (default --seed + 1)")
     ap.add_argument("--no-hindsight", dest="hindsight", action="store_false",

@@ -248,8 +248,8 @@ def svg(results, path):
         f.write("\n".join(out) + "\n")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_trace_arguments(ap, patterns):
+    """The options this bench and oracle_bench.py share: binary, output, the traces."""
     ap.add_argument("--binary", default="build/restock")
     ap.add_argument("--out", default="bench/simulate/results")
     ap.add_argument("--skus", type=int, default=40)
@@ -258,7 +258,12 @@ def main():
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--lead-time-days", type=float, default=7)
     ap.add_argument("--lead-time-sd", type=float, default=2.5)
-    ap.add_argument("--patterns", default=",".join(gen_trace.PATTERNS))
+    ap.add_argument("--patterns", default=",".join(patterns))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_trace_arguments(ap, gen_trace.PATTERNS)
     ap.add_argument("--grid", choices=["full", "small"], default="full")
     a = ap.parse_args()
     small = a.grid == "small"
