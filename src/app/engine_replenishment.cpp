@@ -140,6 +140,13 @@ PolicyFigures StockEngine::policy_for(const Product& product, const ProductLearn
     in.fixed_reorder_qty = learning.fixed_reorder_qty;
     in.anchor_demand = learning.anchor_demand;
     in.settings = product.settings;
+    const auto id = static_cast<std::size_t>(product.id);
+    if (id >= line_refusals_.size()) line_refusals_.resize(id + 1);
+    std::optional<LineRefusals>& lines = line_refusals_[id];
+    if (!lines || !lines->fits(in.demand.line_mean, in.demand.line_variance)) {
+        lines.emplace(in.demand.line_mean, in.demand.line_variance);
+    }
+    in.refusals = &*lines;
     return compute_policy(in);
 }
 

@@ -333,6 +333,9 @@ class StockEngine final : public CommandSink {
     std::set<std::pair<int64_t, std::string>> expiries_;
     CheckoutIndex checkout_index_;
     LearningSlots learning_;
+    // policy_for's tables of each product's checkout lines, by product id: rebuilt when the
+    // lines' moments move (a derived cache: not undone, not stored; each use checks it fits).
+    mutable std::vector<std::optional<LineRefusals>> line_refusals_;
     std::map<std::string, LeadTimeStats> factory_lead_;
     int64_t learning_day_ = -1;  // the Clock's day (UTC) being counted (-1: before the first batch)
     std::mt19937_64 random_{std::random_device{}()};

@@ -4,8 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
+#include "core/count_walk.h"
 #include "core/limits.h"
 #include "core/restock_order.h"
 
@@ -16,137 +18,12 @@ constexpr int kBisections = 48;
 constexpr double kLowestK = -6;
 constexpr double kHighestK = 8;
 
-// The walk over a count X (Poisson, or negative binomial with P(X = x) = C(x + r − 1, x)
-// p^r (1 − p)^x, mean r(1 − p)/p): at each s, E[(X − s)+] and P(X > s), by the pmf's recursion
-// and ESC(s + 1) = ESC(s) − P(X > s).
-class CountWalk {
-  public:
-    CountWalk(double mean, double variance)
-        : poisson_(variance <= mean * (1 + 1e-9)),
-          p_(poisson_ ? 1 : mean / variance),
-          r_(poisson_ ? 0 : mean * mean / (variance - mean)),
-          mean_(mean),
-          pmf_(poisson_ ? std::exp(-mean) : std::exp(r_ * std::log(p_))),
-          esc_(mean) {}
-    int64_t s() const { return s_; }
-    double pmf() const { return pmf_; }  // P(X = s)
-    double shortage() const { return std::max(0.0, esc_); }
-    double tail() const { return std::max(0.0, 1 - cdf_ - pmf_); }  // P(X > s)
-    void step() {
-        cdf_ += pmf_;
-        esc_ -= std::max(0.0, 1 - cdf_);
-        const double x = static_cast<double>(s_);
-        pmf_ *= poisson_ ? mean_ / (x + 1) : (x + r_) / (x + 1) * (1 - p_);
-        ++s_;
-    }
-
-  private:
-    bool poisson_;
-    double p_;
-    double r_;
-    double mean_;
-    double pmf_;
-    double cdf_ = 0;
-    double esc_;
-    int64_t s_ = 0;
-};
-
 // Units lost in a cycle whose order is placed at s: the units demanded beyond s, plus, when
 // the stock runs out, the units left on the shelf that the refused line did not take (a line
 // is sold whole or refused whole), about the undershoot of level 0.
 double cycle_loss(double shortage, double tail, double residual) {
     return shortage + tail * residual;
 }
-
-// Lines refused before the order goes out: while the stock stands at j above the reorder
-// point, a line larger than j is refused whole, E[K·1{K > j}] / P(K <= j) units before one is
-// sold, and the stock lands on each level about once in E[K] (renewal). Per cycle that is
-// Σ_{j = s+1}^{s+Q} a_j with a_j = E[K·1{K > j}] / (P(K <= j)·E[K]). Line sizes K are fitted
-// by their mean and variance: 1 + binomial when under-dispersed (Poisson past 1000 trials),
-// 1 + Poisson, or 1 + negative binomial (geometric lines give a geometric); the table ends
-// where the tail is negligible, at most 65,536 sizes, and lines too large to tabulate (the
-// first probability underflows, from a mean of about 700 units) get no term. A level below
-// the smallest line never sells and orders nothing: the product would stall there, so s must
-// be at least that line less one (kStall). Suffix sums of a_j make each cycle's figure O(1).
-class RefusalsAbove {
-  public:
-    // A loss larger than any target: the stock would stand still above s.
-    static constexpr double kStall = 1e18;
-
-    RefusalsAbove(double line_mean, double line_variance) {
-        const std::vector<double> pmf = line_pmf(line_mean, line_variance);
-        if (pmf.size() < 2) return;  // single units, or not tabulated: no term
-        double cdf = 0;              // P(K <= j)
-        double below = 0;            // E[K·1{K <= j}]
-        std::vector<double> a{0};    // a_0: not a level above any reorder point
-        for (std::size_t j = 1; j < pmf.size(); ++j) {
-            cdf += pmf[j];
-            below += static_cast<double>(j) * pmf[j];
-            if (cdf <= 0) {
-                first_sold_ = static_cast<int64_t>(j) + 1;
-                a.push_back(0);  // never used: per_cycle answers kStall below first_sold_
-                continue;
-            }
-            const double above = std::max(0.0, line_mean - below);
-            a.push_back(above / (cdf * line_mean));
-        }
-        suffix_.assign(a.size() + 1, 0);
-        for (std::size_t j = a.size(); j-- > 0;) suffix_[j] = suffix_[j + 1] + a[j];
-    }
-    // Units refused per cycle with reorder point s and an order of q.
-    double per_cycle(int64_t s, int64_t q) const {
-        if (s + 1 < first_sold_) return kStall;
-        return sum_from(s + 1) - sum_from(s + 1 + std::max<int64_t>(q, 0));
-    }
-
-  private:
-    static constexpr std::size_t kMaxSize = 1 << 16;
-    static constexpr double kMaxTrials = 1000;
-    // P(K = k) for k = 0.. (P(K = 0) = 0), until the tail is negligible: K − 1 binomial when
-    // under-dispersed, Poisson, or negative binomial, with the mean and variance of K − 1.
-    static std::vector<double> line_pmf(double line_mean, double line_variance) {
-        const double mean = line_mean - 1;
-        std::vector<double> pmf{0};
-        if (line_mean <= 0 || mean <= 1e-9) return pmf;
-        const double v = std::max(0.0, line_variance);
-        // Binomial(n, p) with np = mean, np(1 − p) = v; past kMaxTrials it is Poisson enough
-        // (and a near-constant huge line would need a huge table).
-        const double trials = mean * mean / std::max(mean - v, 1e-12);
-        if (v < mean * (1 - 1e-9) && trials <= kMaxTrials) {
-            const auto n = std::max<int64_t>(1, std::llround(trials));
-            const double p = std::min(1.0, mean / static_cast<double>(n));
-            if (p >= 1 - 1e-12) {
-                pmf.resize(static_cast<std::size_t>(n) + 2, 0);
-                pmf[static_cast<std::size_t>(n) + 1] = 1;
-                return pmf;
-            }
-            double q = std::exp(static_cast<double>(n) * std::log(1 - p));
-            if (q <= 0) return {0};  // underflows: not tabulated
-            for (int64_t x = 0; x <= n; ++x) {
-                pmf.push_back(q);
-                q *= static_cast<double>(n - x) / static_cast<double>(x + 1) * p / (1 - p);
-            }
-            return pmf;
-        }
-        // Poisson or negative binomial: the same recursion as the lead-time demand's.
-        CountWalk walk(mean, v);
-        if (walk.pmf() <= 0) return {0};  // underflows: not tabulated
-        double total = 0;
-        while (pmf.size() < kMaxSize &&
-               (total < 1 - 1e-12 || static_cast<double>(walk.s()) <= mean)) {
-            pmf.push_back(walk.pmf());
-            total += walk.pmf();
-            walk.step();
-        }
-        return pmf;
-    }
-    double sum_from(int64_t j) const {
-        if (suffix_.empty() || j >= static_cast<int64_t>(suffix_.size())) return 0;
-        return suffix_[static_cast<std::size_t>(std::max<int64_t>(j, 0))];
-    }
-    std::vector<double> suffix_;
-    int64_t first_sold_ = 0;  // the smallest level at which some line can be sold
-};
 
 // A count's reorder point: the smallest s whose cycle loss (with `above(s)`, the lines
 // refused before the order goes out) is at most `target`.
@@ -279,7 +156,11 @@ PolicyFigures compute_policy(const PolicyInput& in) {
     const double count_variance = std::max(var_x, mean_x);
     // A refused line leaves on the shelf what it did not take: about the undershoot, again.
     const double residual = u.mean;
-    const RefusalsAbove refusals(in.demand.line_mean, in.demand.line_variance);
+    std::optional<LineRefusals> own_refusals;
+    const LineRefusals& refusals =
+        in.refusals != nullptr && in.refusals->fits(in.demand.line_mean, in.demand.line_variance)
+            ? *in.refusals
+            : own_refusals.emplace(in.demand.line_mean, in.demand.line_variance);
     // The least reorder point for what an order brings (q): lost sales, so a cycle serves q and
     // loses its cycle loss, β = q / (q + loss), and the loss must come down to q (1 − β) / β.
     const auto reorder_point_for = [&](int64_t q) {

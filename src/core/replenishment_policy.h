@@ -15,6 +15,7 @@
 
 #include "core/demand_forecast.h"
 #include "core/lead_time.h"
+#include "core/line_refusals.h"
 #include "core/product.h"
 
 namespace restock {
@@ -72,6 +73,9 @@ struct PolicyInput {
     double anchor_demand = 0;
     // min_order_qty, pack_size and order_up_to bind (the rest is ignored).
     ReorderSettings settings;
+    // The lines' table for demand.line_mean and line_variance, if the caller keeps one (it is
+    // used only if it fits them exactly); else compute_policy builds its own.
+    const LineRefusals* refusals = nullptr;
 };
 
 struct PolicyFigures {

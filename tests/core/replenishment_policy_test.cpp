@@ -263,6 +263,32 @@ TEST(ReplenishmentPolicy, OrdersTheLeastQuantityAboveItsReorderPoint) {
     }
 }
 
+// A caller's table of the lines is used only when it was built for exactly the lines' moments;
+// a stale one (the moments moved since) is ignored, so the figures never depend on it.
+TEST(ReplenishmentPolicy, ACallersLineTableIsUsedOnlyWhenItFits) {
+    PolicyInput in = line_input(0.125, 6, 7, 0.95, true);
+    const PolicyFigures own = compute_policy(in);
+    const LineRefusals fitting(in.demand.line_mean, in.demand.line_variance);
+    const LineRefusals stale(in.demand.line_mean + 3, in.demand.line_variance * 4);
+    EXPECT_TRUE(fitting.fits(in.demand.line_mean, in.demand.line_variance));
+    EXPECT_FALSE(stale.fits(in.demand.line_mean, in.demand.line_variance));
+    in.refusals = &fitting;
+    const PolicyFigures with_fitting = compute_policy(in);
+    in.refusals = &stale;
+    const PolicyFigures with_stale = compute_policy(in);
+    for (const PolicyFigures& f : {with_fitting, with_stale}) {
+        EXPECT_EQ(f.reorder_point, own.reorder_point);
+        EXPECT_EQ(f.reorder_qty, own.reorder_qty);
+        EXPECT_EQ(f.expected_shortage, own.expected_shortage);
+    }
+    // The stale table alone would give other figures (so the check above can fail).
+    PolicyInput moved = in;
+    moved.demand.line_mean += 3;
+    moved.demand.line_variance *= 4;
+    moved.refusals = nullptr;
+    EXPECT_NE(compute_policy(moved).expected_shortage, own.expected_shortage);
+}
+
 // Line sizes at the edges of the fits: constant, nearly Poisson, huge. Finite figures (and a
 // near-Poisson fit no longer builds a binomial of millions of trials: this took gigabytes).
 TEST(ReplenishmentPolicy, ExtremeLineSizesGiveFiniteFigures) {
