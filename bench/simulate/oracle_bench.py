@@ -60,21 +60,6 @@ READ_AT = [0.90, 0.95, 0.98]
 ORACLE_TARGETS = pb.CURVE_TARGETS + [0.993, 0.996, 0.999]
 
 
-def write_demand(path, rows):
-    with open(path, "w") as f:
-        f.write("day,sku,qty\n")
-        f.writelines("%d,%s,%d\n" % r for r in rows)
-
-
-def point_settings(names, mean, lead, k, span):
-    """One grid point's (min, max) per SKU, as policy_bench computes them."""
-    out = {}
-    for n in names:
-        rp = int(round(k * mean[n] * lead))
-        out[n] = (rp, rp + max(1, int(round(span * mean[n]))))
-    return out
-
-
 def write_settings(path, settings):
     pb.write_products(path, [(n, "fixed", rp, max(1, up - rp), None, up)
                              for n, (rp, up) in settings.items()])
@@ -118,8 +103,8 @@ def run_pattern(a, pattern, work):
     demand = os.path.join(work, pattern + "_demand.csv")
     tuning = os.path.join(work, pattern + "_tuning.csv")
     products = os.path.join(work, pattern + "_products.csv")
-    write_demand(demand, rows)
-    write_demand(tuning, tuning_rows)
+    pb.write_demand(demand, rows)
+    pb.write_demand(tuning, tuning_rows)
     first = {n: 0 for n in names}
     for day, sku, qty in rows:
         if pb.FIT_WARMUP <= day < half:
@@ -132,7 +117,7 @@ def run_pattern(a, pattern, work):
         return pb.totals(sim(demand, products, a.days, half, a.seed))
 
     # Tuned min/max, as policy_bench.run_trace: fitted on the first half, judged on the second.
-    coarse = [point_settings(names, mean, lead, k, span)
+    coarse = [pb.point_settings(names, mean, lead, k, span)
               for k in pb.RP_FACTORS for span in pb.SPAN_DAYS]
     fits = run_grid(sim, demand, products, coarse, half, pb.FIT_WARMUP, a.seed)
     tuned, tuned_labels, top = [], [], None
@@ -151,7 +136,7 @@ def run_pattern(a, pattern, work):
     tuned_done = time.monotonic()
 
     # The oracle: the fine grid tuned on the independent trace, judged on the second half.
-    fine = [point_settings(names, mean, lead, k, span)
+    fine = [pb.point_settings(names, mean, lead, k, span)
             for k in pb.HINDSIGHT_RP_FACTORS for span in pb.HINDSIGHT_SPAN_DAYS]
     tuning_runs = run_grid(sim, tuning, products, fine, a.tuning_days, pb.FIT_WARMUP,
                            a.tuning_seed)

@@ -93,12 +93,26 @@ def cheapest_reaching(runs, sku, target, tiebreak):
                for i, r in enumerate(runs))[2]
 
 
+def write_demand(path, rows):
+    with open(path, "w") as f:
+        f.write("day,sku,qty\n")
+        f.writelines("%d,%s,%d\n" % r for r in rows)
+
+
+def point_settings(names, mean, lead, k, span):
+    """One grid point's (min, max) per SKU: min = k x lead-time demand, max = min + span days
+    of demand (at least one unit more)."""
+    out = {}
+    for n in names:
+        rp = int(round(k * mean[n] * lead))
+        out[n] = (rp, rp + max(1, int(round(span * mean[n]))))
+    return out
+
+
 def run_trace(a, pattern, work, auto_available):
     names, rows = gen_trace.generate(pattern, a.skus, a.days, a.seed, a.rate)
     demand = os.path.join(work, pattern + "_demand.csv")
-    with open(demand, "w") as f:
-        f.write("day,sku,qty\n")
-        f.writelines("%d,%s,%d\n" % r for r in rows)
+    write_demand(demand, rows)
     half = a.days // 2
     first = {n: 0 for n in names}
     for day, sku, qty in rows:
@@ -110,11 +124,7 @@ def run_trace(a, pattern, work, auto_available):
     grid = []
     for k in a.rp_factors:
         for span in a.span_days:
-            settings = {}
-            for n in names:
-                rp = int(round(k * mean[n] * a.lead_time_days))
-                up = rp + max(1, int(round(span * mean[n])))
-                settings[n] = (rp, up)
+            settings = point_settings(names, mean, a.lead_time_days, k, span)
             write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
                                       for n, (rp, up) in settings.items()])
             fit = simulate(a.binary, demand, products, half, FIT_WARMUP, a.lead_time_days,
@@ -124,12 +134,9 @@ def run_trace(a, pattern, work, auto_available):
     judged_grid = []
     for k in a.hindsight_rp_factors:
         for span in a.hindsight_span_days:
-            fixed_rows = []
-            for n in names:
-                rp = int(round(k * mean[n] * a.lead_time_days))
-                up = rp + max(1, int(round(span * mean[n])))
-                fixed_rows.append((n, "fixed", rp, max(1, up - rp), None, up))
-            write_products(products, fixed_rows)
+            settings = point_settings(names, mean, a.lead_time_days, k, span)
+            write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
+                                      for n, (rp, up) in settings.items()])
             run = simulate(a.binary, demand, products, a.days, half, a.lead_time_days,
                            a.lead_time_sd, a.seed)
             judged_grid.append({s["sku"]: s for s in run["skus"]})
