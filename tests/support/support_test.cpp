@@ -1,13 +1,17 @@
 // support: SHA-256 against published test vectors, RFC 3339 formatting of known instants,
-// thread names.
+// thread names, parallel_for's blocks.
 #include <gtest/gtest.h>
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "support/crypto.h"
+#include "support/parallel_for.h"
 #include "support/thread_name.h"
 #include "support/time_format.h"
 
@@ -80,6 +84,45 @@ TEST(ThreadNameTest, TheThreadRunsItsBodyUnderItsNameCutTo15Bytes) {
     }).join();
     EXPECT_EQ(seen_short, "restock-test");
     EXPECT_EQ(seen_long, "restock-a-very-");
+}
+
+TEST(ParallelForTest, RunsEveryIndexOnceWhateverTheThreads) {
+    for (const unsigned threads : {0u, 1u, 2u, 5u}) {
+        for (const std::size_t n :
+             {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1000}}) {
+            std::vector<std::atomic<int>> runs(n);
+            std::atomic<int> bad_blocks{0};
+            parallel_for(n, threads, 16, [&](std::size_t begin, std::size_t end) {
+                if (begin >= end || end > n || end - begin > 16) ++bad_blocks;
+                for (std::size_t i = begin; i < end; ++i) ++runs[i];
+            });
+            EXPECT_EQ(bad_blocks.load(), 0) << threads << " threads, n " << n;
+            for (std::size_t i = 0; i < n; ++i) {
+                ASSERT_EQ(runs[i].load(), 1) << "index " << i << ", " << threads << " threads";
+            }
+        }
+    }
+}
+
+TEST(ParallelForTest, UsesMoreThreadsOnlyWhenThereAreBlocksForThem) {
+    const auto threads_seen = [](std::size_t n, unsigned threads, std::size_t block) {
+        std::mutex mutex;
+        std::set<std::thread::id> seen;
+        parallel_for(n, threads, block, [&](std::size_t, std::size_t) {
+            // Long enough that a started thread finds a block before the caller takes them all.
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            std::lock_guard lock(mutex);
+            seen.insert(std::this_thread::get_id());
+        });
+        return seen;
+    };
+    // One block, or one thread: the caller's thread alone.
+    EXPECT_EQ(threads_seen(10, 4, 10), std::set<std::thread::id>{std::this_thread::get_id()});
+    EXPECT_EQ(threads_seen(100, 1, 10), std::set<std::thread::id>{std::this_thread::get_id()});
+    // Many blocks and two threads: both take some (each block sleeps, so neither takes all).
+    const auto two = threads_seen(64, 2, 1);
+    EXPECT_EQ(two.size(), 2u);
+    EXPECT_EQ(two.count(std::this_thread::get_id()), 1u);
 }
 
 }  // namespace
