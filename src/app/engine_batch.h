@@ -119,7 +119,7 @@ class StockEngine::Batch {
     WriteBatch writes;
     bool index_whole_run = false;  // write a due run of the checkout index in this one batch
     UndoLog<std::string, RestockOrder> orders;
-    UndoLog<int64_t, std::string> open_orders;
+    UndoLog<int64_t, OpenOrder> open_orders;
     UndoLog<std::string, Factory> factories;
     UndoLog<std::string, Subscription> subscriptions;
     UndoLog<std::string, Reservation> holds;         // of StockEngine::held_ (nullopt: not held)

@@ -33,7 +33,7 @@ void StockEngine::close_order(RestockOrder& order, OrderStatus status, Batch& ba
     order.updated_at_ms = batch.now_ms;
     if (!was_open) return;
     auto open = open_order_by_product_.find(order.product_id);
-    if (open != open_order_by_product_.end() && open->second == order.id) {
+    if (open != open_order_by_product_.end() && open->second.id == order.id) {
         batch.open_orders.record(order.product_id, open->second);
         open_order_by_product_.erase(open);
     }
@@ -69,7 +69,7 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
     bool created = false;
     if (auto open = open_order_by_product_.find(product->id);
         open != open_order_by_product_.end()) {
-        order = find_order(open->second);
+        order = find_order(open->second.id);
     } else if (!needs_restock(*product)) {
         const char* why = product->archived() ? "not ordered: the product is archived"
                           : !is_replenished(*product)
@@ -88,7 +88,8 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
         fresh.updated_at_ms = batch.now_ms;
         batch.orders.record(fresh.id, std::nullopt);
         batch.open_orders.record(product->id, std::nullopt);
-        open_order_by_product_[product->id] = fresh.id;
+        open_order_by_product_[product->id] =
+            OpenOrder{fresh.id, fresh.factory_id, fresh.created_at_ms};
         auto [it, inserted] = orders_.emplace(fresh.id, std::move(fresh));
         order = &it->second;
         created = true;

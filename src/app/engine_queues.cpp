@@ -81,7 +81,7 @@ Result<FailOutcome> StockEngine::fail_message(int64_t id, int64_t receive_count,
         } else if (auto ref = parse_event_ref(body)) {
             if (const Product* product = find(ref->sku)) {
                 auto open = open_order_by_product_.find(product->id);
-                if (open != open_order_by_product_.end()) order = find_order(open->second);
+                if (open != open_order_by_product_.end()) order = find_order(open->second.id);
             }
         }
         if (order != nullptr && awaits_factory(order->status)) {

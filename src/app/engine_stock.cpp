@@ -43,8 +43,30 @@ Product* StockEngine::find(std::string_view sku) {
 }
 
 Product* StockEngine::find_by_id(int64_t id) {
-    auto it = products_by_id_.find(id);
-    return it == products_by_id_.end() ? nullptr : it->second;
+    if (id < 0 || static_cast<std::size_t>(id) >= products_by_id_.size()) return nullptr;
+    return products_by_id_[static_cast<std::size_t>(id)];
+}
+
+void StockEngine::index_product(Product& product) {
+    const auto id = static_cast<std::size_t>(product.id);
+    if (id >= products_by_id_.size()) products_by_id_.resize(id + 1, nullptr);
+    products_by_id_[id] = &product;
+    products_order_.clear();
+}
+
+void StockEngine::unindex_product(int64_t id) {
+    if (id >= 0 && static_cast<std::size_t>(id) < products_by_id_.size())
+        products_by_id_[static_cast<std::size_t>(id)] = nullptr;
+    products_order_.clear();
+}
+
+void StockEngine::order_products() {
+    products_order_.clear();
+    order_place_by_id_.assign(products_by_id_.size(), 0);
+    for (auto& [sku, product] : products_) {
+        order_place_by_id_[static_cast<std::size_t>(product.id)] = products_order_.size();
+        products_order_.push_back(&product);
+    }
 }
 
 Movement& StockEngine::add_movement(Product& product, MovementKind kind, int64_t delta,
@@ -123,7 +145,7 @@ Outcome StockEngine::apply(const NewProduct& request, Batch& batch) {
     product.updated_at_ms = batch.now_ms;
     auto [it, inserted] = products_.emplace(product.sku, std::move(product));
     Product& created = it->second;
-    products_by_id_[created.id] = &created;
+    index_product(created);
     batch.touch(created, Batch::Change::kCreated);
     // The settings given are where mode auto starts (and what mode fixed would use).
     LearningSlot& slot = touch_slot(created, batch);

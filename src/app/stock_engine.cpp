@@ -97,12 +97,16 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
       reader_(std::move(reader)),
       checkout_index_(snapshot.checkout_index, std::move(snapshot.checkout_tail),
                       options.checkout_run_entries, options.checkout_slice_entries),
-      gathering_(options.gather) {
+      gathering_(options.gather),
+      learning_threads_(
+          options.learning_threads != 0
+              ? options.learning_threads
+              : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxLearningThreads)) {
     for (auto& product : snapshot.products) {
         last_product_id_ = std::max(last_product_id_, product.id);
         std::string sku = product.sku;
         auto [it, inserted] = products_.emplace(std::move(sku), std::move(product));
-        products_by_id_[it->second.id] = &it->second;
+        index_product(it->second);
     }
     last_movement_id_ = snapshot.last_movement_id;
     last_event_seq_ = snapshot.last_event_seq;
@@ -117,7 +121,10 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
         }
         const int64_t number = std::stoll(order.id.substr(order.id.find('_') + 1));
         last_order_number_ = std::max(last_order_number_, number);
-        if (is_open(order.status)) open_order_by_product_[order.product_id] = order.id;
+        if (is_open(order.status)) {
+            open_order_by_product_[order.product_id] =
+                OpenOrder{order.id, order.factory_id, order.created_at_ms};
+        }
         std::string id = order.id;
         orders_.emplace(std::move(id), std::move(order));
     }
@@ -548,7 +555,7 @@ void StockEngine::rollback(Batch& batch) {
     for (const std::string& sku : batch.restore_products()) {
         auto it = products_.find(sku);
         if (it == products_.end()) continue;
-        products_by_id_.erase(it->second.id);
+        unindex_product(it->second.id);
         products_.erase(it);
     }
     batch.orders.restore(orders_);

@@ -55,10 +55,15 @@ struct EngineOptions {
     // A queue whose oldest waiting message is older than this raises queue_stale.
     int64_t alarm_queue_age_ms = 300'000;
     // Replenishment's daily step (engine_replenishment.cpp) writes what it learned to the store
-    // every this many days (of the Clock, UTC); 0 never does (a simulation that needs no
-    // restart). Changes of the settings given, and receipts, are written when they happen.
+    // every this many days (of the Clock, UTC); changes of the settings given, and receipts,
+    // are written when they happen. 0 writes nothing learned, ever: for a simulation, which
+    // never restarts (a product's settings, the effective ones included, are written still).
     int64_t replenishment_persist_days = 1;
+    // Threads of the daily step's per-product part (the engine thread among them); 0: one per
+    // core, at most kMaxLearningThreads. The figures are the same whatever the number.
+    unsigned learning_threads = 0;
 };
+inline constexpr unsigned kMaxLearningThreads = 4;
 
 // The queues of the restock loop, created on first start.
 inline constexpr const char* kRestockOrdersQueue = "restock-orders";
@@ -83,6 +88,10 @@ class StockEngine final : public CommandSink {
                                                               EngineOptions options = {});
     // Stepped only (a no-op otherwise): writes the commands applied since the last step.
     Status step();
+    // Stepped only: the id of the last message put on any queue (ids only grow). A stepped
+    // caller that sent no queue command since its functions found every queue empty, with the
+    // clock where it was, knows from an unchanged id that none has a message to take.
+    int64_t last_message_id() const { return queues_.last_message_id(); }
 
     ~StockEngine() override;  // drains what was submitted (writes a stepped engine's), then stops
     StockEngine(const StockEngine&) = delete;
@@ -221,6 +230,12 @@ class StockEngine final : public CommandSink {
     // learned settings. Once a day, so never on a checkout's path.
     void learn_if_new_day(Batch& batch);
     LearningSlot& slot_of(const Product& product);
+    // Keeps products_by_id_ and products_order_ up with products_.
+    void index_product(Product& product);
+    void unindex_product(int64_t id);
+    void order_products();
+    // Asks the caches for what the daily step reads of `product` (its node, slot, line table).
+    void prefetch_step(const Product& product) const;
     // Keeps the slot's before-image in the batch (receipts and settings change it mid-day).
     LearningSlot& touch_slot(const Product& product, Batch& batch);
     LeadTimeStats& touch_factory_lead(const std::string& factory_id, Batch& batch);
@@ -235,10 +250,26 @@ class StockEngine final : public CommandSink {
         LeadTimeEstimate now;
         LeadTimeEstimate receipts;
     };
-    // The factory lead times (censored, at one instant) of the factories asked for so far.
+    // Every factory's lead time at one instant, censored by its open orders.
     using FactoryLeads = std::map<std::string, FactoryLead, std::less<>>;
-    // Sets an auto product's effective settings from what is learned (if ready).
-    void follow_learning(Product& product, Batch& batch, FactoryLeads& factory_leads);
+    // What the daily step reads of lead times at one instant, each found once: every
+    // factory's (censored by its open orders) and the age of each product's open order (days,
+    // by product id; NaN: none).
+    struct LeadsNow {
+        FactoryLeads factories;
+        std::vector<double> open_order_age;
+    };
+    LeadsNow leads_now(int64_t now_ms) const;
+    // An auto product's learned reorder point and quantity (none until it is ready). Thread
+    // safe for different products: it writes only the product's slot and line table.
+    struct LearnedSettings {
+        int64_t reorder_point = 0;
+        int64_t reorder_qty = 1;
+    };
+    std::optional<LearnedSettings> learned_settings(const Product& product, LearningSlot& slot,
+                                                    const LeadsNow& leads, int64_t now_ms) const;
+    // Sets an auto product's effective settings to the learned ones.
+    void follow_learning(Product& product, const LearnedSettings& learned, Batch& batch);
     // A received order: one lead time for its product and its factory.
     void observe_receipt(const RestockOrder& order, Batch& batch);
     double prior_lead_days(const std::string& factory_id) const;
@@ -246,19 +277,22 @@ class StockEngine final : public CommandSink {
     // `censored`) the open orders past their expected time.
     LeadTimeEstimate factory_lead(const std::string& factory_id, bool censored,
                                   int64_t now_ms) const;
+    LeadTimeEstimate factory_lead(const std::string& factory_id,
+                                  std::span<const double> open_ages) const;
     FactoryLead factory_lead_both(const std::string& factory_id, bool censored,
                                   int64_t now_ms) const;
     LeadTimeEstimate product_lead(const Product& product, const std::string& factory_id,
                                   bool censored, int64_t now_ms) const;
-    // The same, given the factory's (factory_lead_both() with the same censored and now_ms).
-    LeadTimeEstimate product_lead(const Product& product, const FactoryLead& factory, bool censored,
-                                  int64_t now_ms) const;
-    // With `factory_leads`, the factory's lead time is taken from there (estimated and added
-    // if missing): for callers that ask for many products at one instant with no receipt or
-    // order changing in between.
+    // The same, given the factory's (factory_lead_both()) and the age of the product's open
+    // order (days; NaN: none, or not censored).
+    LeadTimeEstimate product_lead(const Product& product, const FactoryLead& factory,
+                                  double open_age) const;
+    // With `leads` (leads_now(now_ms)), the lead times are read from there: for callers that
+    // ask for many products at one instant. Thread safe for different products (it writes
+    // only the product's line table, which must exist).
     PolicyFigures policy_for(const Product& product, const ProductLearning& learning,
                              double fill_rate, int64_t now_ms,
-                             FactoryLeads* factory_leads = nullptr) const;
+                             const LeadsNow* leads = nullptr) const;
     void persist(const Product& product, Batch& batch);
     void persist_factory(const std::string& factory_id, Batch& batch);
     // Every product's and every factory's row, today's counters included: as the engine
@@ -316,13 +350,25 @@ class StockEngine final : public CommandSink {
 
     // Engine-thread state.
     std::unordered_map<std::string, Product, SkuHash, std::equal_to<>> products_;
-    std::unordered_map<int64_t, Product*> products_by_id_;
+    // products_ by id (nullptr: none; ids are dense, from 1), and products_ in its iteration
+    // order with each product's place in it (by id), the order in which the daily step
+    // applies what it learned: rebuilt once products_ changed (empty: to rebuild).
+    std::vector<Product*> products_by_id_;
+    std::vector<Product*> products_order_;
+    std::vector<std::size_t> order_place_by_id_;
     int64_t last_product_id_ = 0;
     int64_t last_movement_id_ = 0;
     int64_t last_event_seq_ = 0;
     std::string database_id_;
     std::map<std::string, RestockOrder> orders_;
-    std::unordered_map<int64_t, std::string> open_order_by_product_;
+    // A product's open restock order: its id, and what lead-time estimates read of it (kept
+    // here so that the daily step does not look every open order up among all orders).
+    struct OpenOrder {
+        std::string id;
+        std::string factory_id;
+        int64_t created_at_ms = 0;
+    };
+    std::unordered_map<int64_t, OpenOrder> open_order_by_product_;
     int64_t last_order_number_ = 0;
     std::map<std::string, Factory> factories_;
     std::map<std::string, Subscription> subscriptions_;
@@ -352,6 +398,7 @@ class StockEngine final : public CommandSink {
     int64_t next_alarm_check_ms_ = 0;
     Stats stats_;
     bool stepped_ = false;
+    const unsigned learning_threads_;    // options_.learning_threads resolved
     std::unique_ptr<Batch> open_;        // stepped: the batch being applied, not yet written
     std::unique_ptr<DurableAcks> acks_;  // declared before thread_: outlives the engine loop
     std::thread thread_;

@@ -72,15 +72,4 @@ LineRefusals::LineRefusals(double line_mean, double line_variance)
     for (std::size_t j = a.size(); j-- > 0;) suffix_[j] = suffix_[j + 1] + a[j];
 }
 
-// Units refused per cycle with reorder point s and an order of q.
-double LineRefusals::per_cycle(int64_t s, int64_t q) const {
-    if (s + 1 < first_sold_) return kStall;
-    return sum_from(s + 1) - sum_from(s + 1 + std::max<int64_t>(q, 0));
-}
-
-double LineRefusals::sum_from(int64_t j) const {
-    if (suffix_.empty() || j >= static_cast<int64_t>(suffix_.size())) return 0;
-    return suffix_[static_cast<std::size_t>(std::max<int64_t>(j, 0))];
-}
-
 }  // namespace restock

@@ -15,6 +15,7 @@
 // be at least that line less one (kStall). Suffix sums of a_j make each cycle's figure O(1).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -26,15 +27,22 @@ class LineRefusals {
     static constexpr double kStall = 1e18;
 
     LineRefusals(double line_mean, double line_variance);
-    // Units refused per cycle with reorder point s and an order of q.
-    double per_cycle(int64_t s, int64_t q) const;
+    // Units refused per cycle with reorder point s and an order of q (inline: the reorder
+    // point's search asks at every level it walks).
+    double per_cycle(int64_t s, int64_t q) const {
+        if (s + 1 < first_sold_) return kStall;
+        return sum_from(s + 1) - sum_from(s + 1 + std::max<int64_t>(q, 0));
+    }
     // Built for exactly these moments.
     bool fits(double line_mean, double line_variance) const {
         return line_mean == mean_ && line_variance == variance_;
     }
 
   private:
-    double sum_from(int64_t j) const;
+    double sum_from(int64_t j) const {
+        if (suffix_.empty() || j >= static_cast<int64_t>(suffix_.size())) return 0;
+        return suffix_[static_cast<std::size_t>(std::max<int64_t>(j, 0))];
+    }
     double mean_;
     double variance_;
     std::vector<double> suffix_;

@@ -1,9 +1,12 @@
 // Replenishment in the engine: day counters, the daily learning step on the engine's Clock,
 // mode auto's effective settings, lost sales, lead times from receipts and the learned due
-// time, persistence across a restart, and a failed commit undoing a day's learning.
+// time, persistence across a restart, a failed commit undoing a day's learning, and the daily
+// step's parallel part learning the same whatever the number of threads.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "app/engine_fixture.h"
@@ -353,6 +356,80 @@ TEST_F(ReplenishmentTest, TheDueTimeIsTheLearnedLeadTimesQuantileOnceReceiptsExi
     // Its own lateness does not postpone its own due time.
     EXPECT_EQ(due_of(second.id), due);
     EXPECT_NEAR(*waiting.due_days, q95, 1e-6);
+}
+
+// Many products in mode auto (more than one block of the daily step), with demand drawn from
+// a seed, over enough days to learn: every product's settings and learning, and every event
+// in order, from a fresh store and an engine with `threads` learning threads.
+struct LearnedRun {
+    std::vector<Product> products;
+    std::vector<ProductLearning> learning;
+    std::vector<Event> events;
+};
+LearnedRun learn_with(unsigned threads) {
+    FakeStockStore store;
+    FakeClock clock;
+    clock.set(20'000 * kDay + 3'600'000);
+    EngineOptions options;
+    options.learning_threads = threads;
+    auto started = StockEngine::start(store, clock, options);
+    EXPECT_TRUE(started.ok());
+    StockEngine& engine = *started.value();
+    ensure_factory(engine);
+    constexpr int kProducts = 700;
+    for (int i = 0; i < kProducts; ++i) {
+        NewProduct p = new_product("P" + std::to_string(i), 40 + i % 13, 3, 8);
+        p.settings.replenishment =
+            i % 5 == 0 ? ReplenishmentMode::kFixed : ReplenishmentMode::kAuto;
+        p.settings.fill_rate = 0.9 + 0.01 * (i % 9);
+        expect_outcome<ProductOutcome>(run(engine, p));
+    }
+    std::mt19937_64 random(7);
+    int order = 0;
+    for (int day = 0; day < kMinLearningDays + 6; ++day) {
+        for (int i = 0; i < kProducts; ++i) {
+            // Some sell most days, some rarely (intermittent), in lines of 1 to 4.
+            if (random() % 100 >= static_cast<uint64_t>(i % 2 == 0 ? 70 : 15)) continue;
+            const auto qty = static_cast<int64_t>(1 + random() % 4);
+            run(engine, checkout("o" + std::to_string(order++), {{"P" + std::to_string(i), qty}}));
+        }
+        clock.advance(kDay);
+    }
+    run(engine, GetGauges{});  // the last day is learned
+    LearnedRun out;
+    for (int i = 0; i < kProducts; ++i) {
+        const std::string sku = "P" + std::to_string(i);
+        out.products.push_back(*store.product(sku));
+        out.learning.push_back(
+            expect_outcome<ReplenishmentOutcome>(run(engine, GetReplenishment{sku})).learning);
+    }
+    started.value().reset();
+    out.events = store.events();
+    return out;
+}
+
+TEST(ReplenishmentThreadsTest, TheDailyStepLearnsTheSameWhateverTheThreads) {
+    const LearnedRun one = learn_with(1);
+    const LearnedRun four = learn_with(4);
+    ASSERT_EQ(one.products.size(), four.products.size());
+    int followed = 0;
+    for (std::size_t i = 0; i < one.products.size(); ++i) {
+        const Product& a = one.products[i];
+        const Product& b = four.products[i];
+        EXPECT_EQ(a.settings.reorder_point, b.settings.reorder_point) << a.sku;
+        EXPECT_EQ(a.settings.reorder_qty, b.settings.reorder_qty) << a.sku;
+        EXPECT_EQ(a.updated_at_ms, b.updated_at_ms) << a.sku;
+        EXPECT_EQ(one.learning[i], four.learning[i]) << a.sku;
+        if (a.settings.reorder_point != 3 || a.settings.reorder_qty != 8) ++followed;
+    }
+    // The run is worth comparing: most products in mode auto moved off the settings given.
+    EXPECT_GT(followed, 400);
+    ASSERT_EQ(one.events.size(), four.events.size());
+    for (std::size_t i = 0; i < one.events.size(); ++i) {
+        EXPECT_EQ(one.events[i].type, four.events[i].type) << i;
+        EXPECT_EQ(one.events[i].sku, four.events[i].sku) << i;
+        EXPECT_EQ(one.events[i].cause, four.events[i].cause) << i;
+    }
 }
 
 TEST_F(ReplenishmentTest, UnknownProduct) {
