@@ -29,7 +29,7 @@ judged noise:
     rate against average stock, out of sample (targets CURVE_TARGETS, and ORACLE_TARGETS beyond
     them, as the picks fall short of their targets out of sample).
 
-Tuned min/max's curve is computed here as policy_bench does (RP_FACTORS x SPAN_DAYS fitted on
+Tuned min/max's curve is computed by policy_bench's own code (RP_FACTORS x SPAN_DAYS fitted on
 the first half, CURVE_TARGETS judged on the second, extended by the 0.99 settings x CURVE_SCALES),
 and, unless --no-hindsight, the hindsight curve too (its grid judged on the second half; as many
 runs as the oracle's tuning). Reported per pattern: at each target 0.90 / 0.95 / 0.98, the
@@ -61,8 +61,7 @@ ORACLE_TARGETS = pb.CURVE_TARGETS + [0.993, 0.996, 0.999]
 
 
 def write_settings(path, settings):
-    pb.write_products(path, [(n, "fixed", rp, max(1, up - rp), None, up)
-                             for n, (rp, up) in settings.items()])
+    pb.write_products(path, pb.fixed_rows(settings))
 
 
 class Runner:
@@ -105,11 +104,7 @@ def run_pattern(a, pattern, work):
     products = os.path.join(work, pattern + "_products.csv")
     pb.write_demand(demand, rows)
     pb.write_demand(tuning, tuning_rows)
-    first = {n: 0 for n in names}
-    for day, sku, qty in rows:
-        if pb.FIT_WARMUP <= day < half:
-            first[sku] += qty
-    mean = {n: max(first[n] / (half - pb.FIT_WARMUP), 0.01) for n in names}  # as policy_bench
+    mean = pb.first_half_mean(names, rows, half)
     lead = a.lead_time_days
 
     def judge(settings):
@@ -120,19 +115,7 @@ def run_pattern(a, pattern, work):
     coarse = [pb.point_settings(names, mean, lead, k, span)
               for k in pb.RP_FACTORS for span in pb.SPAN_DAYS]
     fits = run_grid(sim, demand, products, coarse, half, pb.FIT_WARMUP, a.seed)
-    tuned, tuned_labels, top = [], [], None
-    for target in pb.CURVE_TARGETS:
-        chosen = {n: coarse[pb.cheapest_reaching(fits, n, target, lambda i, n=n: coarse[i][n])][n]
-                  for n in names}
-        tuned.append(judge(chosen))
-        tuned_labels.append("%.2f" % target)
-        top = chosen
-    for scale in pb.CURVE_SCALES:
-        scaled = {n: (int(round(rp * scale)), max(int(round(rp * scale)) + 1,
-                                                  int(round(up * scale))))
-                  for n, (rp, up) in top.items()}
-        tuned.append(judge(scaled))
-        tuned_labels.append("0.99x%g" % scale)
+    tuned, tuned_labels = pb.tuned_curve(names, coarse, fits, pb.CURVE_TARGETS, judge)
     tuned_done = time.monotonic()
 
     # The oracle: the fine grid tuned on the independent trace, judged on the second half.
@@ -153,15 +136,7 @@ def run_pattern(a, pattern, work):
     hindsight = None
     if a.hindsight:
         judged = run_grid(sim, demand, products, fine, a.days, half, a.seed)
-        hindsight = []
-        for target in pb.CURVE_TARGETS:
-            demanded = sold = stock = 0.0
-            for n in names:
-                row = judged[pb.cheapest_reaching(judged, n, target, lambda i: i)][n]
-                demanded += row["demand"]
-                sold += row["sold"]
-                stock += row["avg_on_hand"]
-            hindsight.append((sold / demanded if demanded else 1.0, stock))
+        hindsight = pb.hindsight_curve(names, judged, pb.CURVE_TARGETS)
     done = time.monotonic()
     return {"pattern": pattern, "rows": len(rows), "tuning_rows": len(tuning_rows),
             "minmax": tuned, "minmax_labels": tuned_labels, "oracle": oracle,

@@ -109,70 +109,87 @@ def point_settings(names, mean, lead, k, span):
     return out
 
 
+def first_half_mean(names, rows, half):
+    """Each SKU's demand per day on the first half, after FIT_WARMUP (at least 0.01): what the
+    grid's min and max scale with."""
+    first = {n: 0 for n in names}
+    for day, sku, qty in rows:
+        if FIT_WARMUP <= day < half:
+            first[sku] += qty
+    return {n: max(first[n] / (half - FIT_WARMUP), 0.01) for n in names}
+
+
+def fixed_rows(settings):
+    """write_products rows for min/max settings {sku: (min, max)}: mode fixed, up to max."""
+    return [(n, "fixed", rp, max(1, up - rp), None, up) for n, (rp, up) in settings.items()]
+
+
+def tuned_curve(names, points, fits, targets, judge):
+    """Tuned min/max's curve: for every target, each SKU's cheapest grid point (points[i], the
+    settings of the run fits[i] on the first half) that reached it, the chosen settings judged
+    by judge(settings) -> (fill, stock); then the last target's settings scaled by CURVE_SCALES.
+    Returns the curve and its points' labels."""
+    curve, labels, top = [], [], None
+    for target in targets:
+        top = {n: points[cheapest_reaching(fits, n, target, lambda i, n=n: points[i][n])][n]
+               for n in names}
+        curve.append(judge(top))
+        labels.append("%.2f" % target)
+    for scale in CURVE_SCALES:
+        scaled = {n: (int(round(rp * scale)), max(int(round(rp * scale)) + 1,
+                                                  int(round(up * scale))))
+                  for n, (rp, up) in top.items()}
+        curve.append(judge(scaled))
+        labels.append("0.99x%g" % scale)
+    return curve, labels
+
+
+def hindsight_curve(names, judged, targets):
+    """Min/max with hindsight: for every target, each SKU's cheapest run of `judged` (grid
+    points judged on the second half itself) that reached it; the curve of (fill, stock)."""
+    curve = []
+    for target in targets:
+        demanded = sold = stock = 0.0
+        for n in names:
+            row = judged[cheapest_reaching(judged, n, target, lambda i: i)][n]
+            demanded += row["demand"]
+            sold += row["sold"]
+            stock += row["avg_on_hand"]
+        curve.append((sold / demanded if demanded else 1.0, stock))
+    return curve
+
+
 def run_trace(a, pattern, work, auto_available):
     names, rows = gen_trace.generate(pattern, a.skus, a.days, a.seed, a.rate)
     demand = os.path.join(work, pattern + "_demand.csv")
     write_demand(demand, rows)
     half = a.days // 2
-    first = {n: 0 for n in names}
-    for day, sku, qty in rows:
-        if FIT_WARMUP <= day < half:
-            first[sku] += qty
-    mean = {n: max(first[n] / (half - FIT_WARMUP), 0.01) for n in names}  # units per day
+    mean = first_half_mean(names, rows, half)  # units per day
     products = os.path.join(work, pattern + "_products.csv")
+
+    def run_points(points, days, warmup):
+        runs = []
+        for settings in points:
+            write_products(products, fixed_rows(settings))
+            run = simulate(a.binary, demand, products, days, warmup, a.lead_time_days,
+                           a.lead_time_sd, a.seed)
+            runs.append({s["sku"]: s for s in run["skus"]})
+        return runs
+
+    def judge(settings):
+        write_products(products, fixed_rows(settings))
+        return totals(simulate(a.binary, demand, products, a.days, half, a.lead_time_days,
+                               a.lead_time_sd, a.seed))
+
     # Grid search on the first half: every SKU at every grid point, one run per point.
-    grid = []
-    for k in a.rp_factors:
-        for span in a.span_days:
-            settings = point_settings(names, mean, a.lead_time_days, k, span)
-            write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
-                                      for n, (rp, up) in settings.items()])
-            fit = simulate(a.binary, demand, products, half, FIT_WARMUP, a.lead_time_days,
-                           a.lead_time_sd, a.seed)
-            grid.append((settings, {s["sku"]: s for s in fit["skus"]}))
+    points = [point_settings(names, mean, a.lead_time_days, k, span)
+              for k in a.rp_factors for span in a.span_days]
+    fits = run_points(points, half, FIT_WARMUP)
     # The hindsight grid judged on the second half itself, for the hindsight curve.
-    judged_grid = []
-    for k in a.hindsight_rp_factors:
-        for span in a.hindsight_span_days:
-            settings = point_settings(names, mean, a.lead_time_days, k, span)
-            write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
-                                      for n, (rp, up) in settings.items()])
-            run = simulate(a.binary, demand, products, a.days, half, a.lead_time_days,
-                           a.lead_time_sd, a.seed)
-            judged_grid.append({s["sku"]: s for s in run["skus"]})
-    hindsight = []
-    for target in a.curve_targets:
-        demanded = sold = stock = 0.0
-        for n in names:
-            row = judged_grid[cheapest_reaching(judged_grid, n, target, lambda i: i)][n]
-            demanded += row["demand"]
-            sold += row["sold"]
-            stock += row["avg_on_hand"]
-        hindsight.append((sold / demanded if demanded else 1.0, stock))
-    curve = []
-    labels = []
-    tuned_top = None
-    fits = [fit for _, fit in grid]
-    for target in a.curve_targets:
-        chosen = {}
-        for n in names:
-            best = cheapest_reaching(fits, n, target, lambda i, n=n: grid[i][0][n])
-            chosen[n] = grid[best][0][n]
-        write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
-                                  for n, (rp, up) in chosen.items()])
-        judged = simulate(a.binary, demand, products, a.days, half, a.lead_time_days,
-                          a.lead_time_sd, a.seed)
-        curve.append(totals(judged))
-        labels.append("%.2f" % target)
-        tuned_top = chosen
-    for scale in CURVE_SCALES:
-        scaled = {n: (int(round(rp * scale)), max(int(round(rp * scale)) + 1, int(round(up * scale))))
-                  for n, (rp, up) in tuned_top.items()}
-        write_products(products, [(n, "fixed", rp, max(1, up - rp), None, up)
-                                  for n, (rp, up) in scaled.items()])
-        curve.append(totals(simulate(a.binary, demand, products, a.days, half, a.lead_time_days,
-                                     a.lead_time_sd, a.seed)))
-        labels.append("0.99x%g" % scale)
+    fine = [point_settings(names, mean, a.lead_time_days, k, span)
+            for k in a.hindsight_rp_factors for span in a.hindsight_span_days]
+    hindsight = hindsight_curve(names, run_points(fine, a.days, half), a.curve_targets)
+    curve, labels = tuned_curve(names, points, fits, a.curve_targets, judge)
     # The origin system: order a fixed quantity when stock reaches zero.
     write_products(products, [(n, "fixed", 0, max(1, int(round(2 * a.lead_time_days * mean[n]))),
                                None, None) for n in names])
