@@ -88,8 +88,7 @@ Outcome StockEngine::apply(const PlaceRestockOrder& request, Batch& batch) {
         fresh.updated_at_ms = batch.now_ms;
         batch.orders.record(fresh.id, std::nullopt);
         batch.open_orders.record(product->id, std::nullopt);
-        open_order_by_product_[product->id] =
-            OpenOrder{fresh.id, fresh.factory_id, fresh.created_at_ms};
+        open_order_by_product_[product->id] = OpenOrder::of(fresh);
         auto [it, inserted] = orders_.emplace(fresh.id, std::move(fresh));
         order = &it->second;
         created = true;

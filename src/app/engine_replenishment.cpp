@@ -39,6 +39,10 @@ LeadTimePrior prior_of(double days) {
 
 }  // namespace
 
+double StockEngine::OpenOrder::age_days(int64_t now_ms) const {
+    return static_cast<double>(now_ms - created_at_ms) / kDayMs;
+}
+
 StockEngine::LearningSlot& StockEngine::slot_of(const Product& product) {
     const auto id = static_cast<std::size_t>(product.id);
     if (id >= learning_.size())
@@ -95,8 +99,7 @@ LeadTimeEstimate StockEngine::factory_lead(const std::string& factory_id, bool c
     std::vector<double> ages;
     if (censored) {
         for (const auto& [product_id, order] : open_order_by_product_) {
-            if (order.factory_id != factory_id) continue;
-            ages.push_back(static_cast<double>(now_ms - order.created_at_ms) / kDayMs);
+            if (order.factory_id == factory_id) ages.push_back(order.age_days(now_ms));
         }
     }
     return factory_lead(factory_id, ages);
@@ -117,7 +120,7 @@ StockEngine::LeadsNow StockEngine::leads_now(int64_t now_ms) const {
     // order factory_lead(id, true, now_ms) takes them, so the sums are the same to the bit).
     std::map<std::string, std::vector<double>, std::less<>> ages;
     for (const auto& [product_id, order] : open_order_by_product_) {
-        const double age = static_cast<double>(now_ms - order.created_at_ms) / kDayMs;
+        const double age = order.age_days(now_ms);
         ages[order.factory_id].push_back(age);
         if (product_id >= 0 && static_cast<std::size_t>(product_id) < now.open_order_age.size())
             now.open_order_age[static_cast<std::size_t>(product_id)] = age;
@@ -146,7 +149,7 @@ LeadTimeEstimate StockEngine::product_lead(const Product& product, const std::st
     if (censored) {
         if (auto open = open_order_by_product_.find(product.id);
             open != open_order_by_product_.end()) {
-            open_age = static_cast<double>(now_ms - open->second.created_at_ms) / kDayMs;
+            open_age = open->second.age_days(now_ms);
         }
     }
     return product_lead(product, factory_lead_both(factory_id, censored, now_ms), open_age);
@@ -275,11 +278,27 @@ std::optional<StockEngine::LearnedSettings> StockEngine::learned_settings(const 
     return LearnedSettings{f.reorder_point, f.reorder_qty};
 }
 
-void StockEngine::follow_learning(Product& product, const LearnedSettings& learned, Batch& batch) {
-    if (learned.reorder_point == product.settings.reorder_point &&
-        learned.reorder_qty == product.settings.reorder_qty) {
-        return;
+std::optional<StockEngine::LearnedSettings> StockEngine::learn_days(
+    Product& product, int64_t closed, int64_t now_ms,
+    const std::function<const LeadsNow&()>& leads) {
+    if (!is_replenished(product)) return std::nullopt;
+    LearningSlot& slot = slot_of(product);
+    const bool stocked_out = product.available() <= 0;
+    observe_day(slot.learning.demand, slot.learning.today.sold, slot.learning.today.lost,
+                stocked_out);
+    for (int64_t day = 1; day < closed; ++day) {
+        observe_day(slot.learning.demand, 0, 0, stocked_out);
     }
+    if (product.settings.replenishment != ReplenishmentMode::kAuto) return std::nullopt;
+    const auto learned = learned_settings(product, slot, leads(), now_ms);
+    if (!learned || (learned->reorder_point == product.settings.reorder_point &&
+                     learned->reorder_qty == product.settings.reorder_qty)) {
+        return std::nullopt;
+    }
+    return learned;
+}
+
+void StockEngine::follow_learning(Product& product, const LearnedSettings& learned, Batch& batch) {
     batch.touch(product, Batch::Change::kSettings);
     product.settings.reorder_point = learned.reorder_point;
     product.settings.reorder_qty = learned.reorder_qty;
@@ -310,7 +329,7 @@ void StockEngine::learn_if_new_day(Batch& batch) {
     // and on the instant, which is the batch's.
     std::once_flag leads_found;
     LeadsNow leads;
-    const auto leads_at_now = [&]() -> const LeadsNow& {
+    const std::function<const LeadsNow&()> leads_at_now = [&]() -> const LeadsNow& {
         std::call_once(leads_found, [&] { leads = leads_now(batch.now_ms); });
         return leads;
     };
@@ -329,22 +348,9 @@ void StockEngine::learn_if_new_day(Batch& batch) {
                      for (std::size_t id = begin; id < end; ++id) {
                          if (id + kAhead < end && products_by_id_[id + kAhead] != nullptr)
                              prefetch_step(*products_by_id_[id + kAhead]);
-                         Product* product = products_by_id_[id];
-                         if (product == nullptr || !is_replenished(*product)) continue;
-                         LearningSlot& slot = slot_of(*product);
-                         const bool stocked_out = product->available() <= 0;
-                         observe_day(slot.learning.demand, slot.learning.today.sold,
-                                     slot.learning.today.lost, stocked_out);
-                         for (int64_t day = 1; day < closed; ++day) {
-                             observe_day(slot.learning.demand, 0, 0, stocked_out);
-                         }
-                         if (product->settings.replenishment != ReplenishmentMode::kAuto) continue;
-                         const auto l =
-                             learned_settings(*product, slot, leads_at_now(), batch.now_ms);
-                         if (l && (l->reorder_point != product->settings.reorder_point ||
-                                   l->reorder_qty != product->settings.reorder_qty)) {
-                             learned[id] = l;
-                         }
+                         if (products_by_id_[id] == nullptr) continue;
+                         learned[id] =
+                             learn_days(*products_by_id_[id], closed, batch.now_ms, leads_at_now);
                      }
                  });
     // What the batch records, on this thread, in the order of products_ (the one the events,

@@ -121,10 +121,7 @@ StockEngine::StockEngine(StockStore& store, const Clock& clock, EngineOptions op
         }
         const int64_t number = std::stoll(order.id.substr(order.id.find('_') + 1));
         last_order_number_ = std::max(last_order_number_, number);
-        if (is_open(order.status)) {
-            open_order_by_product_[order.product_id] =
-                OpenOrder{order.id, order.factory_id, order.created_at_ms};
-        }
+        if (is_open(order.status)) open_order_by_product_[order.product_id] = OpenOrder::of(order);
         std::string id = order.id;
         orders_.emplace(std::move(id), std::move(order));
     }

@@ -268,7 +268,12 @@ class StockEngine final : public CommandSink {
     };
     std::optional<LearnedSettings> learned_settings(const Product& product, LearningSlot& slot,
                                                     const LeadsNow& leads, int64_t now_ms) const;
-    // Sets an auto product's effective settings to the learned ones.
+    // The daily step's part for one product (thread safe for different products): its closed
+    // days observed and, in mode auto once ready, its learned settings if they differ from its
+    // own. `leads` gives leads_now() at the batch's instant.
+    std::optional<LearnedSettings> learn_days(Product& product, int64_t closed, int64_t now_ms,
+                                              const std::function<const LeadsNow&()>& leads);
+    // Sets an auto product's effective settings to learned ones that differ from them.
     void follow_learning(Product& product, const LearnedSettings& learned, Batch& batch);
     // A received order: one lead time for its product and its factory.
     void observe_receipt(const RestockOrder& order, Batch& batch);
@@ -367,6 +372,10 @@ class StockEngine final : public CommandSink {
         std::string id;
         std::string factory_id;
         int64_t created_at_ms = 0;
+        static OpenOrder of(const RestockOrder& order) {
+            return OpenOrder{order.id, order.factory_id, order.created_at_ms};
+        }
+        double age_days(int64_t now_ms) const;  // at now_ms, in days (fractional)
     };
     std::unordered_map<int64_t, OpenOrder> open_order_by_product_;
     int64_t last_order_number_ = 0;
