@@ -9,8 +9,9 @@ build_packages=(cmake ninja-build g++ pkg-config libboost1.81-dev libsqlite3-dev
 # postgresql-15: the tests start throwaway clusters of their own (tests/blackbox/pg_cluster.py).
 # python3-jsonschema: test_openapi checks answers against docs/openapi.json (draft 2020-12).
 # chromium: the browser tests (tests/browser) drive Debian's Chromium with npm's playwright-core.
+# python3-numpy: bench/simulate/bound_bench.py (the least stock of any policy).
 test_packages=(libgtest-dev python3 python3-aiosmtpd python3-jsonschema clang libclang-rt-14-dev wrk
-  nginx-light curl postgresql-15 postgresql-client-15 procps util-linux chromium)
+  nginx-light curl postgresql-15 postgresql-client-15 procps util-linux chromium python3-numpy)
 
 wanted=("${build_packages[@]}")
 # Node.js and npm build the dashboard (web/, embedded in the binary) and run the OpenAPI validator

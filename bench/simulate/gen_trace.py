@@ -70,17 +70,70 @@ def day_rows(rng, pattern, rate, day, days):
     return [rng.choice((1, 1, 1, 2)) for _ in range(poisson(rng, rate * factor))]
 
 
+STATIONARY = ["smooth", "erratic", "intermittent", "lumpy"]
+
+
+def poisson_pmf(lam, tail=1e-13):
+    """P(k) for k = 0, 1, ... until the rest is below `tail` (lam <= 30, as poisson() draws)."""
+    pmf, p, k = [], math.exp(-lam), 0
+    while k <= lam or sum(pmf) < 1 - tail:
+        pmf.append(p)
+        k += 1
+        p *= lam / k
+    return pmf
+
+
+def geometric_pmf(mean, tail=1e-13):
+    """P(size) for size = 0, 1, ... (P(0) = 0) of geometric(rng, mean)."""
+    p, pmf = 1.0 / mean, [0.0]
+    while sum(pmf) < 1 - tail:
+        pmf.append(p * (1 - p) ** (len(pmf) - 1))
+    return pmf
+
+
+def day_distribution(pattern, rate):
+    """What day_rows draws for a stationary pattern, exactly: (P(n checkouts) for n = 0, 1, ...,
+    P(a checkout's qty) for qty = 0, 1, ...), the checkouts' sizes independent of each other and
+    of their number."""
+    def at_least_one(day_probability, lam):  # "no demand" or max(1, Poisson(lam)) checkouts
+        counts = poisson_pmf(lam)
+        counts[1] += counts[0]
+        counts[0] = 0.0
+        return [1 - day_probability] + [day_probability * c for c in counts[1:]]
+
+    if pattern == "smooth":
+        return poisson_pmf(rate), [0.0, 0.75, 0.25]
+    if pattern == "erratic":
+        return poisson_pmf(rate * 0.4), geometric_pmf(6.0)
+    if pattern == "intermittent":
+        return at_least_one(min(0.5, 0.1 * rate), rate * 0.5), [0.0, 2 / 3, 1 / 3]
+    if pattern == "lumpy":
+        return at_least_one(min(0.5, 0.0625 * rate), rate * 0.3), geometric_pmf(8.0)
+    raise ValueError("%s demand is not stationary" % pattern)
+
+
 def sku_name(pattern, i):
     return "%s-%05d" % (pattern[:5].upper(), i)
+
+
+def draw_plan(rng, pattern, skus, rate):
+    """Every SKU's (name, pattern, base rate), the first draws of a trace."""
+    plan = []
+    for i in range(skus):
+        p = PATTERNS[i % len(PATTERNS)] if pattern == "mix" else pattern
+        plan.append((sku_name(p, i), p, rate * math.exp(rng.uniform(math.log(0.5), math.log(2.0)))))
+    return plan
+
+
+def plan_of(pattern, skus, seed, rate):
+    """The SKUs of generate(pattern, skus, any days, seed, rate), with their base rates."""
+    return draw_plan(random.Random(seed), pattern, skus, rate)
 
 
 def generate(pattern, skus, days, seed, rate):
     """Returns (sku names, rows as (day, sku, qty)) in day order."""
     rng = random.Random(seed)
-    plan = []
-    for i in range(skus):
-        p = PATTERNS[i % len(PATTERNS)] if pattern == "mix" else pattern
-        plan.append((sku_name(p, i), p, rate * math.exp(rng.uniform(math.log(0.5), math.log(2.0)))))
+    plan = draw_plan(rng, pattern, skus, rate)
     rows = []
     for day in range(days):
         for name, p, r in plan:
