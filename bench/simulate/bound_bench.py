@@ -408,13 +408,7 @@ def number(x):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default="bench/simulate/results")
-    ap.add_argument("--skus", type=int, default=40)
-    ap.add_argument("--days", type=int, default=730)
-    ap.add_argument("--rate", type=float, default=2.0)
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--lead-time-days", type=float, default=7)
-    ap.add_argument("--lead-time-sd", type=float, default=2.5)
-    ap.add_argument("--patterns", default=",".join(gen_trace.STATIONARY + ["shift"]))
+    pb.add_trace_shape_arguments(ap, gen_trace.STATIONARY + ["shift"])
     a = ap.parse_args()
     with open(os.path.join(a.results, "policies.json")) as f:
         measured = {r["pattern"]: r for r in json.load(f)}

@@ -276,6 +276,11 @@ def add_trace_arguments(ap, patterns):
     """The options this bench and oracle_bench.py share: binary, output, the traces."""
     ap.add_argument("--binary", default="build/restock")
     ap.add_argument("--out", default="bench/simulate/results")
+    add_trace_shape_arguments(ap, patterns)
+
+
+def add_trace_shape_arguments(ap, patterns):
+    """The traces' options (bound_bench.py has no binary): SKUs, days, rate, seed, lead times."""
     ap.add_argument("--skus", type=int, default=40)
     ap.add_argument("--days", type=int, default=730)
     ap.add_argument("--rate", type=float, default=2.0)
