@@ -114,7 +114,7 @@ class Sku:
         size_sd = math.sqrt(float(sizes @ (np.arange(len(sizes)) - sizes @ np.arange(len(sizes)))
                                   ** 2))
         # On hand above the cap is never worth holding: many lead times' demand, and big lumps.
-        # (solve() checks that no optimal policy reaches it)
+        # (run_pattern checks that no optimal policy reaches it)
         self.cap = int(math.ceil(2 * self.demand * (mean_lead + 4 * lead_sd) + 8 * size_sd)) + 10
         n = self.cap + 1
         # One checkout: sold whole when on hand covers it, else lost whole.
